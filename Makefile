@@ -1,0 +1,63 @@
+# Yorisoi — everything a person does more than once.
+# `make run` and `make test` work on a fresh machine: they create .venv and install first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+export FLASK_APP := app.py
+
+.PHONY: run serve install db seed translations translations-extract translations-update \
+        test test-sqlite test-postgres lint format bench clean
+
+run: install translations db seed serve  ## set up everything and serve on http://127.0.0.1:$(PORT)
+
+serve:
+	YORISOI_ENV=$${YORISOI_ENV:-development} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+install: $(STAMP)  ## create .venv and install the app with its test tools
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+db: install  ## create or migrate the database (DATABASE_URL, default SQLite in instance/)
+	YORISOI_ENV=$${YORISOI_ENV:-development} $(BIN)/flask db upgrade
+
+seed: install  ## load the demo programme once (idempotent) and print the demo logins
+	YORISOI_ENV=$${YORISOI_ENV:-development} $(BIN)/flask seed-demo
+
+translations: install  ## compile translations/*.po into .mo (not committed)
+	$(BIN)/pybabel compile --statistics -d translations
+
+translations-extract: install  ## collect messages from code and templates into messages.pot
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext \
+	  -o translations/messages.pot supporters templates
+
+translations-update: translations-extract  ## merge new messages into every catalogue
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+
+test: install translations  ## the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+test-postgres: install translations  ## the suite against TEST_DATABASE_URL (a PostgreSQL URL)
+	@test -n "$$TEST_DATABASE_URL" || (echo "TEST_DATABASE_URL is not set" && exit 2)
+	YORISOI_TEST_BACKEND=postgresql $(BIN)/python -m pytest -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check supporters tests bench app.py
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format supporters tests bench app.py
+
+bench: install translations  ## benchmarks; figures go to docs/benchmarks.md
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,154 @@
+"""Yorisoi: coordinating volunteer native-language supporters for foreign residents."""
+
+from flask import Flask, jsonify, render_template
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from supporters import config as config_module
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides the environment (tests pass their own)."""
+    app = Flask(
+        __name__,
+        template_folder=str(config_module.ROOT / "templates"),
+        static_folder=str(config_module.ROOT / "static"),
+        instance_path=str(config_module.INSTANCE_DIR),
+    )
+    app.config.from_mapping(config_module.from_environment())
+    if config:
+        app.config.from_mapping(config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+
+    from supporters import cli, safety
+
+    safety.init_app(app)
+    cli.init_app(app)
+    app.after_request(_commit_on_success)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from supporters import i18n, models  # noqa: F401  (models must be imported for metadata)
+    from supporters.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import redirect, request, url_for
+
+        from supporters.access import wants_json
+
+        if wants_json():
+            return _json_error(401, "unauthorized", _("Sign-in required."))
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from supporters.auth.routes import bp as auth_bp
+    from supporters.dashboard.routes import bp as dashboard_bp
+    from supporters.main.routes import bp as main_bp
+    from supporters.portal.routes import bp as portal_bp
+    from supporters.reference.routes import bp as reference_bp
+    from supporters.registry.routes import bp as registry_bp
+
+    for blueprint in (main_bp, auth_bp, dashboard_bp, registry_bp, reference_bp, portal_bp):
+        app.register_blueprint(blueprint)
+
+
+def _json_error(status: int, code: str, message: str):
+    response = jsonify({"error": {"code": code, "message": message, "fields": {}}})
+    response.status_code = status
+    return response
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    from supporters.access import wants_json
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        message = _("The form had expired or was sent from elsewhere. Please try again.")
+        if wants_json():
+            return _json_error(400, "csrf", message)
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            400: _("The request could not be understood."),
+            403: _("You do not have permission to see this page."),
+            404: _("This page does not exist, or you may not see it."),
+            405: _("This action is not allowed here."),
+            413: _("The upload is too large."),
+            429: _("Too many attempts. Please wait a few minutes and try again."),
+        }
+        message = messages.get(error.code, error.description or "")
+        if wants_json():
+            return _json_error(error.code or 500, (error.name or "error").lower(), message)
+        page = "auth/login.html" if error.code == 429 and _is_login_post() else None
+        if page:
+            from supporters.auth.forms import LoginForm
+
+            return render_template(page, form=LoginForm(), error=message), 429
+        return render_template("errors/error.html", status=error.code, message=message), error.code
+
+
+def _is_login_post() -> bool:
+    from flask import request
+
+    return request.endpoint == "auth.login" and request.method == "POST"
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from supporters import i18n
+
+    app.jinja_env.globals.update(
+        localized_name=i18n.localized_name,
+        country_name=i18n.country_name,
+        current_locale=i18n.current_locale,
+        locale_names=i18n.LOCALE_NAMES,
+    )
+
+    @app.context_processor
+    def page_forms():
+        """Forms every page carries: the language switcher and the sign-out button."""
+        from flask import request
+
+        from supporters.auth.forms import PostForm
+        from supporters.main.forms import LanguageForm
+
+        switcher = LanguageForm(
+            formdata=None, language=i18n.current_locale(), next=request.full_path.rstrip("?")
+        )
+        return {"language_form": switcher, "logout_form": PostForm(formdata=None)}
+
+
+def _commit_on_success(response):
+    """Commit the request's unit of work once, here, if the view succeeded; else roll it back."""
+    from supporters.extensions import db
+
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response

@@ -1,0 +1,98 @@
+"""Who may do what: role decorators and per-object checks, all in one place.
+
+Views never compare roles themselves; they call these functions, so a change of policy is a
+change here and the route × role test matrix shows its effect on every route.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+
+from supporters.extensions import db, login_manager
+from supporters.models import Role, Supporter, User
+from supporters.models.supporter import supporter_served_municipality
+
+STAFF = (Role.ADMIN, Role.COORDINATOR)
+CONSOLE = (Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER, Role.OFFICIAL)
+
+
+def wants_json() -> bool:
+    """True for API callers, who get JSON errors instead of pages and login redirects."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def roles_required(*roles: Role) -> Callable:
+    """Decorate a view so only signed-in users holding one of ``roles`` reach it."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = tuple(roles)
+        return wrapped
+
+    return decorator
+
+
+coordinator_required = roles_required(*STAFF)
+console_required = roles_required(*CONSOLE)
+supporter_required = roles_required(Role.SUPPORTER)
+
+
+def can_manage_supporters(user: User) -> bool:
+    """Create, edit, certify, suspend and retire supporters."""
+    return user.is_authenticated and user.role in STAFF
+
+
+def can_view_supporter(user: User, supporter: Supporter) -> bool:
+    """See a supporter's registry record (not necessarily their contact details)."""
+    if user.role in STAFF:
+        return True
+    if user.role == Role.MUNICIPAL_OFFICER:
+        scope = user.municipality_codes
+        served = {m.code for m in supporter.served_municipalities}
+        return supporter.home_municipality_code in scope or bool(served & scope)
+    if user.role == Role.SUPPORTER:
+        return user.supporter_id == supporter.id
+    return False
+
+
+def can_see_contact(user: User, supporter: Supporter) -> bool:
+    """See a supporter's e-mail and phone: coordinators, and the supporter themself."""
+    if user.role in STAFF:
+        return True
+    return user.role == Role.SUPPORTER and user.supporter_id == supporter.id
+
+
+def scope_supporters(stmt: Select, user: User) -> Select:
+    """Restrict a supporter query to what ``user`` may list (municipal officers: their area)."""
+    if user.role in STAFF:
+        return stmt
+    if user.role == Role.MUNICIPAL_OFFICER:
+        codes = sorted(user.municipality_codes)
+        serves = select(supporter_served_municipality.c.supporter_id).where(
+            supporter_served_municipality.c.municipality_code.in_(codes)
+        )
+        return stmt.where(
+            or_(Supporter.home_municipality_code.in_(codes), Supporter.id.in_(serves))
+        )
+    return stmt.where(False)
+
+
+def supporter_or_404(supporter_id: int) -> Supporter:
+    """Load a supporter the current user may see; others are "not found", so ids leak nothing."""
+    supporter = db.session.get(Supporter, supporter_id)
+    if supporter is None or not can_view_supporter(current_user, supporter):
+        abort(404)
+    return supporter

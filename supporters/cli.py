@@ -1,0 +1,68 @@
+"""``flask`` commands: demo data and user accounts."""
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from supporters.auth.passwords import MIN_LENGTH, hash_password
+from supporters.extensions import db
+from supporters.models import Municipality, Role, Supporter, User
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load Ibaraki's municipalities, the languages, sample supporters and demo accounts."""
+    from supporters.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+
+    counts = seed_demo()
+    db.session.commit()
+    click.echo(
+        f"Demo data ready: {counts['municipalities']} municipalities, "
+        f"{counts['languages']} languages, {counts['new_supporters']} new sample supporters."
+    )
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.role.value:<18} {account.email}")
+
+
+@click.group("users")
+def users_group():
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", required=True)
+@click.option("--supporter", "supporter_id", type=int, help="Supporter id for a supporter account.")
+@click.option("--municipality", "municipalities", multiple=True, help="JIS code (repeatable).")
+def create_user(email, password, role, name, supporter_id, municipalities):
+    """Create an account."""
+    role = Role(role)
+    if len(password) < MIN_LENGTH:
+        raise click.BadParameter(f"at least {MIN_LENGTH} characters", param_hint="--password")
+    if db.session.scalar(select(User).where(User.email == email.lower())):
+        raise click.BadParameter("an account with this e-mail exists", param_hint="--email")
+    user = User(email=email.lower(), name=name, role=role, password_hash=hash_password(password))
+    if role == Role.SUPPORTER:
+        supporter = db.session.get(Supporter, supporter_id) if supporter_id else None
+        if supporter is None:
+            raise click.BadParameter("a supporter account needs an existing --supporter ID")
+        user.supporter = supporter
+    if role == Role.MUNICIPAL_OFFICER:
+        found = list(
+            db.session.scalars(select(Municipality).where(Municipality.code.in_(municipalities)))
+        )
+        if not found or len(found) != len(set(municipalities)):
+            raise click.BadParameter("give each --municipality as a known JIS code")
+        user.municipalities = found
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role.value} account {user.email} (id {user.id}).")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app."""
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(users_group)

@@ -1,0 +1,63 @@
+"""Configuration read from the environment, with safe defaults for a developer's machine."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
+
+
+def database_url(raw: str | None) -> str:
+    """Normalise a DATABASE_URL so that PostgreSQL URLs use the psycopg 3 driver."""
+    if not raw:
+        return f"sqlite:///{INSTANCE_DIR / 'yorisoi.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def secret_key() -> str:
+    """The SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def from_environment() -> dict:
+    """Build the configuration mapping for :func:`supporters.create_app`."""
+    development = os.environ.get("YORISOI_ENV", "production") == "development"
+    return {
+        "SECRET_KEY": secret_key(),
+        "YORISOI_ENV": "development" if development else "production",
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Session cookie: never readable by scripts, not sent cross-site, HTTPS-only in production.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not development,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))),
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "SUPPORTED_LOCALES": ["ja", "en"],
+        "PROGRAMME_NAME": os.environ.get(
+            "PROGRAMME_NAME", "IBARAKI Native Communication Supporters"
+        ),
+        "PREFECTURE_CODE": os.environ.get("PREFECTURE_CODE", "08"),
+        "TARGET_SUPPORTERS": int(os.environ.get("TARGET_SUPPORTERS", "150")),
+        "TARGET_FISCAL_YEAR": int(os.environ.get("TARGET_FISCAL_YEAR", "2029")),
+        "CERTIFICATE_PREFIX": os.environ.get("CERTIFICATE_PREFIX", "INCS"),
+        "PAGE_SIZE": 25,
+    }

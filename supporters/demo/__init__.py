@@ -1,0 +1,1 @@
+"""Demo and reference data: Ibaraki's municipalities, programme languages and sample supporters."""

@@ -1,0 +1,1 @@
+"""The front door: home redirect, language switching, health check."""

@@ -1,0 +1,1 @@
+"""The supporter's own pages (the mobile web grows here)."""

@@ -1,0 +1,1 @@
+"""Reference data views: municipalities and languages."""

@@ -1,0 +1,1 @@
+"""The supporter registry: list, register, edit, and move supporters through their lifecycle."""

@@ -1,0 +1,222 @@
+"""Views of the supporter registry: thin wrappers around queries, forms and operations."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from supporters.access import (
+    can_manage_supporters,
+    can_see_contact,
+    coordinator_required,
+    roles_required,
+    supporter_or_404,
+)
+from supporters.audit import record
+from supporters.clock import today_jst
+from supporters.extensions import db
+from supporters.models import Role
+from supporters.registry import operations
+from supporters.registry.forms import (
+    CertifyForm,
+    StatusChangeForm,
+    SupporterFilterForm,
+    SupporterForm,
+)
+from supporters.registry.labels import (
+    GENDER_LABELS,
+    JAPANESE_LEVEL_LABELS,
+    LEVEL_LABELS,
+    MODE_LABELS,
+    STATUS_LABELS,
+)
+from supporters.registry.operations import RegistryError, SupporterProfile
+from supporters.registry.queries import SupporterFilters, supporter_list_statement
+
+bp = Blueprint("registry", __name__, url_prefix="/supporters")
+
+registry_viewers = roles_required(Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER)
+
+STATUS_ACTIONS = {
+    "suspend": (operations.suspend, _l("Suspend supporter")),
+    "reinstate": (operations.reinstate, _l("Reinstate supporter")),
+    "retire": (operations.retire, _l("Retire supporter")),
+}
+
+
+@bp.context_processor
+def labels():
+    return {
+        "STATUS_LABELS": STATUS_LABELS,
+        "LEVEL_LABELS": LEVEL_LABELS,
+        "MODE_LABELS": MODE_LABELS,
+        "GENDER_LABELS": GENDER_LABELS,
+        "JAPANESE_LEVEL_LABELS": JAPANESE_LEVEL_LABELS,
+        "can_manage": can_manage_supporters(current_user),
+    }
+
+
+def _profile(form: SupporterForm) -> SupporterProfile:
+    return SupporterProfile(
+        display_name=form.display_name.data,
+        email=form.email.data,
+        phone=form.phone.data,
+        home_municipality_code=form.home_municipality.data,
+        served_municipality_codes=form.served_municipalities.data,
+        languages=form.language_levels(),
+        japanese_level=form.japanese_level.data,
+        origins=form.origins.data,
+        modes=form.modes.data,
+        gender=form.gender.data or None,
+        monthly_case_cap=form.monthly_case_cap.data,
+        training_cohort=form.training_cohort.data or "",
+        notes=form.notes.data or "",
+    )
+
+
+def _show_error(form, error: RegistryError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+@bp.get("/")
+@registry_viewers
+def index():
+    """The supporter list with filters, search and pagination."""
+    form = SupporterFilterForm(request.args)
+    form.validate()
+    filters = SupporterFilters(
+        q=form.q.data or "",
+        language=form.language.data or "",
+        municipality=form.municipality.data or "",
+        status=form.status.data or "",
+        mode=form.mode.data or "",
+    )
+    page = db.paginate(
+        supporter_list_statement(filters, current_user),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("registry/index.html", form=form, page=page, args=args)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@coordinator_required
+def create():
+    """Register a new supporter (as an applicant)."""
+    form = SupporterForm()
+    if form.validate_on_submit():
+        try:
+            supporter = operations.register_supporter(_profile(form), today_jst(), current_user)
+        except RegistryError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash(_("%(name)s was registered as an applicant.", name=supporter.display_name), "ok")
+            return redirect(url_for("registry.detail", supporter_id=supporter.id))
+    return render_template("registry/form.html", form=form, supporter=None)
+
+
+@bp.get("/<int:supporter_id>")
+@registry_viewers
+def detail(supporter_id: int):
+    """One supporter's record; contact details only for those who need them."""
+    supporter = supporter_or_404(supporter_id)
+    show_contact = can_see_contact(current_user, supporter)
+    if show_contact:
+        record("view_contact", supporter)
+    return render_template("registry/detail.html", supporter=supporter, show_contact=show_contact)
+
+
+@bp.route("/<int:supporter_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit(supporter_id: int):
+    """Edit a supporter's profile."""
+    supporter = supporter_or_404(supporter_id)
+    form = SupporterForm(obj=supporter)
+    if request.method == "GET":
+        _fill_form(form, supporter)
+    if form.validate_on_submit():
+        try:
+            operations.update_supporter(supporter, _profile(form), current_user)
+        except RegistryError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash(_("The changes were saved."), "ok")
+            return redirect(url_for("registry.detail", supporter_id=supporter.id))
+    return render_template("registry/form.html", form=form, supporter=supporter)
+
+
+def _fill_form(form: SupporterForm, supporter) -> None:
+    form.home_municipality.data = supporter.home_municipality_code
+    form.served_municipalities.data = [m.code for m in supporter.served_municipalities]
+    by_level = {level: [] for level in LEVEL_LABELS}
+    for entry in supporter.languages:
+        by_level[entry.level].append(entry.language_code)
+    form.native_languages.data = by_level[operations.LanguageLevel.NATIVE]
+    form.fluent_languages.data = by_level[operations.LanguageLevel.FLUENT]
+    form.conversational_languages.data = by_level[operations.LanguageLevel.CONVERSATIONAL]
+    form.origins.data = supporter.origin_codes
+    form.modes.data = [mode.value for mode in supporter.modes]
+    form.gender.data = supporter.gender or ""
+
+
+@bp.route("/<int:supporter_id>/certify", methods=["GET", "POST"])
+@coordinator_required
+def certify(supporter_id: int):
+    """Certify an applicant, assigning a certificate number and date."""
+    supporter = supporter_or_404(supporter_id)
+    form = CertifyForm()
+    if request.method == "GET":
+        today = today_jst()
+        form.effective_on.data = today
+        form.certificate_number.data = operations.next_certificate_number(
+            current_app.config["CERTIFICATE_PREFIX"], today.year
+        )
+    if form.validate_on_submit():
+        try:
+            operations.certify(
+                supporter, form.certificate_number.data, form.effective_on.data, current_user
+            )
+        except RegistryError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash(
+                _(
+                    "%(name)s is certified (certificate %(number)s).",
+                    name=supporter.display_name,
+                    number=supporter.certificate_number,
+                ),
+                "ok",
+            )
+            return redirect(url_for("registry.detail", supporter_id=supporter.id))
+    return render_template("registry/certify.html", form=form, supporter=supporter)
+
+
+@bp.route("/<int:supporter_id>/<any(suspend, reinstate, retire):action>", methods=["GET", "POST"])
+@coordinator_required
+def change_status(supporter_id: int, action: str):
+    """Suspend, reinstate or retire a supporter, with a date and a reason."""
+    supporter = supporter_or_404(supporter_id)
+    operation, title = STATUS_ACTIONS[action]
+    form = StatusChangeForm()
+    if request.method == "GET":
+        form.effective_on.data = today_jst()
+    if form.validate_on_submit():
+        try:
+            operation(supporter, form.effective_on.data, form.reason.data.strip(), current_user)
+        except RegistryError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash(_("The supporter's status was changed."), "ok")
+            return redirect(url_for("registry.detail", supporter_id=supporter.id))
+    return render_template(
+        "registry/status.html", form=form, supporter=supporter, action=action, title=title
+    )
