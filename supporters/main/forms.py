@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
+from supporters.formkit import options
 from supporters.i18n import LOCALE_NAMES
 
 
@@ -12,7 +13,7 @@ class LanguageForm(FlaskForm):
     """Pick a UI language; ``next`` brings the user back to the page they were on."""
 
     language = SelectField(
-        _l("Language"), choices=list(LOCALE_NAMES.items()), validators=[DataRequired()]
+        _l("Language"), choices=options(LOCALE_NAMES.items()), validators=[DataRequired()]
     )
     next = HiddenField()
     submit = SubmitField(_l("Change"))

@@ -25,9 +25,9 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from supporters.extensions import db
+from supporters.formkit import MultiCheckboxField, options
 from supporters.i18n import country_choices, localized_name
 from supporters.models import GENDERS, JAPANESE_LEVELS, Language, LanguageLevel, Municipality
 from supporters.registry.labels import (
@@ -39,13 +39,6 @@ from supporters.registry.labels import (
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{8,18}[0-9]$")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several checkboxes, one per choice (no JavaScript needed)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def municipality_choices() -> list[tuple[str, str]]:
@@ -103,18 +96,18 @@ class SupporterForm(FlaskForm):
     )
     japanese_level = SelectField(
         _l("Japanese level"),
-        choices=[(level, JAPANESE_LEVEL_LABELS[level]) for level in JAPANESE_LEVELS],
+        choices=options((level, JAPANESE_LEVEL_LABELS[level]) for level in JAPANESE_LEVELS),
         validators=[DataRequired()],
     )
     origins = SelectMultipleField(_l("Countries and regions of origin"), validators=[Optional()])
     modes = MultiCheckboxField(
         _l("Ways of helping"),
-        choices=[(mode.value, label) for mode, label in MODE_LABELS.items()],
+        choices=options((mode.value, label) for mode, label in MODE_LABELS.items()),
         validators=[DataRequired(_l("Choose at least one way of helping."))],
     )
     gender = SelectField(
         _l("Gender (optional)"),
-        choices=[("", _l("Not stated"))] + [(g, GENDER_LABELS[g]) for g in GENDERS],
+        choices=options([("", _l("Not stated"))] + [(g, GENDER_LABELS[g]) for g in GENDERS]),
         validators=[Optional()],
     )
     monthly_case_cap = IntegerField(
@@ -135,11 +128,11 @@ class SupporterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         municipalities = municipality_choices()
         languages = language_choices()
-        self.home_municipality.choices = [("", _l("Choose…"))] + municipalities
-        self.served_municipalities.choices = municipalities
+        self.home_municipality.choices = options([("", _l("Choose…")), *municipalities])
+        self.served_municipalities.choices = options(municipalities)
         for field in (self.native_languages, self.fluent_languages, self.conversational_languages):
-            field.choices = languages
-        self.origins.choices = country_choices()
+            field.choices = options(languages)
+        self.origins.choices = options(country_choices())
 
     def validate_display_name(self, field):
         if _CONTROL.search(field.data or ""):
@@ -203,16 +196,16 @@ class SupporterFilterForm(FlaskForm):
     municipality = SelectField(_l("Municipality"), validators=[Optional()])
     status = SelectField(
         _l("Status"),
-        choices=[("", _l("All"))] + [(s.value, label) for s, label in STATUS_LABELS.items()],
+        choices=options([("", _l("All"))] + [(s.value, label) for s, label in STATUS_LABELS.items()]),
         validators=[Optional()],
     )
     mode = SelectField(
         _l("Way of helping"),
-        choices=[("", _l("All"))] + [(m.value, label) for m, label in MODE_LABELS.items()],
+        choices=options([("", _l("All"))] + [(m.value, label) for m, label in MODE_LABELS.items()]),
         validators=[Optional()],
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.language.choices = [("", _l("All"))] + language_choices()
-        self.municipality.choices = [("", _l("All"))] + municipality_choices()
+        self.language.choices = options([("", _l("All")), *language_choices()])
+        self.municipality.choices = options([("", _l("All")), *municipality_choices()])

@@ -1,0 +1,192 @@
+"""Shared fixtures: an app on a real database, a client, users of every role, and factories.
+
+The suite runs on SQLite by default. With ``YORISOI_TEST_BACKEND=postgresql`` it runs on the
+PostgreSQL database named by ``TEST_DATABASE_URL`` (``.ci/run`` starts one).
+"""
+
+import os
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from supporters import create_app
+from supporters.auth.passwords import hash_password
+from supporters.config import database_url
+from supporters.demo.seed import seed_reference_data
+from supporters.extensions import db as _db
+from supporters.models import LanguageLevel, Municipality, Role, User
+from supporters.registry import operations
+from supporters.registry.operations import SupporterProfile
+
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = hash_password(PASSWORD)
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _database_uri(tmp_path) -> str:
+    if os.environ.get("YORISOI_TEST_BACKEND") == "postgresql":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.exit("YORISOI_TEST_BACKEND=postgresql needs TEST_DATABASE_URL", returncode=2)
+        return database_url(url)
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def make_app(tmp_path, **overrides):
+    """An app on a fresh, empty schema (tests may create tables; the app itself never does)."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _database_uri(tmp_path),
+        "SESSION_COOKIE_SECURE": False,
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        seed_reference_data()
+        _db.session.commit()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """The CSRF token of the form on ``url`` (every page carries one in its language switcher)."""
+    response = client.get(url)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {response.status_code})"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, token_from: str | None = None, **kwargs):
+    """POST ``data`` to ``url`` as a browser would: with the CSRF token of the form page."""
+    payload = {"csrf_token": csrf_token(client, token_from or url), **data}
+    return client.post(url, data=payload, **kwargs)
+
+
+class Auth:
+    """Sign in and out through the real login form."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, **kwargs):
+        return post_form(
+            self.client, "/login", {"email": email, "password": password}, **kwargs
+        )
+
+    def logout(self):
+        return post_form(self.client, "/logout", {}, token_from="/")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def make_supporter(db):
+    """Factory: register a supporter (certified unless told otherwise) and commit it."""
+    counter = iter(range(1, 10_000))
+
+    def factory(
+        name: str = "Nguyễn Thị Lan",
+        languages=(("vi", "native"),),
+        home: str = "08204",
+        served=(),
+        modes=("in_person",),
+        status: str = "certified",
+        email: str | None = None,
+        **extra,
+    ):
+        n = next(counter)
+        profile = SupporterProfile(
+            display_name=name,
+            email=email or f"person{n}@example.jp",
+            phone=f"090-0000-{n:04d}",
+            home_municipality_code=home,
+            served_municipality_codes=list(served),
+            languages=[(code, LanguageLevel(level)) for code, level in languages],
+            japanese_level=extra.pop("japanese_level", "N2"),
+            origins=list(extra.pop("origins", ["VN"])),
+            modes=list(modes),
+            gender=extra.pop("gender", None),
+            monthly_case_cap=extra.pop("monthly_case_cap", 4),
+            training_cohort=extra.pop("training_cohort", "2025-1"),
+            notes=extra.pop("notes", ""),
+        )
+        supporter = operations.register_supporter(profile, date(2025, 4, 1), by=None)
+        if status in ("certified", "suspended", "retired"):
+            operations.certify(supporter, f"TEST-{n:04d}", date(2025, 5, 1), by=None)
+        if status == "suspended":
+            operations.suspend(supporter, date(2025, 9, 1), "test", by=None)
+        if status == "retired":
+            operations.retire(supporter, date(2025, 9, 1), "test", by=None)
+        _db.session.commit()
+        return supporter
+
+    return factory
+
+
+@pytest.fixture
+def make_user(db):
+    """Factory: an account of a role (password ``PASSWORD``), scoped or linked as the role needs."""
+
+    def factory(role: str | Role, email: str | None = None, municipalities=(), supporter=None):
+        role = Role(role)
+        user = User(
+            email=email or f"{role.value}@example.jp",
+            name=f"Test {role.value}",
+            role=role,
+            password_hash=_PASSWORD_HASH,
+        )
+        if municipalities:
+            user.municipalities = list(
+                _db.session.scalars(select(Municipality).where(Municipality.code.in_(municipalities)))
+            )
+        if supporter is not None:
+            user.supporter_id = supporter.id
+        _db.session.add(user)
+        _db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def users(make_user, make_supporter):
+    """One account of every role; the officer covers Koga (08204), the supporter is linked."""
+    own = make_supporter(name="Trần Văn Hùng", email="own@example.jp")
+    return {
+        "admin": make_user("admin"),
+        "coordinator": make_user("coordinator"),
+        "municipal_officer": make_user("municipal_officer", municipalities=["08204"]),
+        "official": make_user("official"),
+        "supporter": make_user("supporter", supporter=own),
+    }
