@@ -9,6 +9,7 @@ import re
 from datetime import date
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from supporters import create_app
@@ -34,6 +35,18 @@ def _database_uri(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Without this, a request made while a test holds an app context would share the test's
+    ``g`` and database session, hiding bugs (a stale CSRF token, uncommitted writes).
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_app(tmp_path, **overrides):
     """An app on a fresh, empty schema (tests may create tables; the app itself never does)."""
     config = {
@@ -47,6 +60,7 @@ def make_app(tmp_path, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()
         _db.create_all()

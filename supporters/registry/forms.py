@@ -38,6 +38,7 @@ from supporters.registry.labels import (
 )
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff70]")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{8,18}[0-9]$")
 
 
@@ -56,6 +57,11 @@ def language_choices() -> list[tuple[str, str]]:
 def normalise_text(value: str | None) -> str:
     """NFC-normalise and trim, so the same name typed twice is stored the same way."""
     return unicodedata.normalize("NFC", value or "").strip()
+
+
+def normalise_phone(value: str | None) -> str:
+    """Full-width digits and Japanese dashes (０９０ー１２３４) become ASCII (090-1234)."""
+    return _DASHES.sub("-", unicodedata.normalize("NFKC", value or "")).strip()
 
 
 class SupporterForm(FlaskForm):
@@ -81,7 +87,7 @@ class SupporterForm(FlaskForm):
     phone = StringField(
         _l("Phone"),
         validators=[DataRequired(_l("Enter a phone number.")), Length(max=30)],
-        filters=[lambda v: unicodedata.normalize("NFKC", v or "").strip()],
+        filters=[normalise_phone],
     )
     home_municipality = SelectField(
         _l("Home municipality"), validators=[DataRequired(_l("Choose a municipality."))]
@@ -142,13 +148,19 @@ class SupporterForm(FlaskForm):
         if not _PHONE.match(field.data or ""):
             raise ValidationError(_l("Enter a phone number of digits, like 090-1234-5678."))
 
-    def validate_native_languages(self, field):
-        chosen = [*self.native_languages.data, *self.fluent_languages.data]
-        chosen += self.conversational_languages.data
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then the languages across the three level fields."""
+        valid = super().validate(extra_validators)
+        chosen = [code for code, _level in self.language_levels()]
+        message = None
         if not chosen:
-            raise ValidationError(_l("Choose at least one language the supporter speaks."))
-        if len(chosen) != len(set(chosen)):
-            raise ValidationError(_l("Give each language at one level only."))
+            message = _l("Choose at least one language the supporter speaks.")
+        elif len(chosen) != len(set(chosen)):
+            message = _l("Give each language at one level only.")
+        if message:
+            self.native_languages.errors = [*self.native_languages.errors, message]
+            return False
+        return valid
 
     def language_levels(self) -> list[tuple[str, LanguageLevel]]:
         """The chosen languages with their levels, strongest first."""

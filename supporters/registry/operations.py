@@ -30,7 +30,7 @@ class RegistryError(Exception):
     """A write the registry refuses, with a message fit to show the user (and the field, if any)."""
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.field = field
 
