@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from supporters.auth.passwords import MIN_LENGTH, hash_password
@@ -10,6 +11,7 @@ from supporters.models import Municipality, Role, Supporter, User
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Load Ibaraki's municipalities, the languages, sample supporters and demo accounts."""
     from supporters.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
@@ -37,6 +39,7 @@ def users_group():
 @click.option("--name", required=True)
 @click.option("--supporter", "supporter_id", type=int, help="Supporter id for a supporter account.")
 @click.option("--municipality", "municipalities", multiple=True, help="JIS code (repeatable).")
+@with_appcontext
 def create_user(email, password, role, name, supporter_id, municipalities):
     """Create an account."""
     role = Role(role)

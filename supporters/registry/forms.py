@@ -208,7 +208,7 @@ class SupporterFilterForm(FlaskForm):
     municipality = SelectField(_l("Municipality"), validators=[Optional()])
     status = SelectField(
         _l("Status"),
-        choices=options([("", _l("All"))] + [(s.value, label) for s, label in STATUS_LABELS.items()]),
+        choices=options([("", _l("All")), *((s.value, lbl) for s, lbl in STATUS_LABELS.items())]),
         validators=[Optional()],
     )
     mode = SelectField(
