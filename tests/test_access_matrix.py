@@ -1,0 +1,359 @@
+"""Who may open what: every route of the app × every role, checked against an explicit table.
+
+User story: "As the programme lead I can trust that each person sees only what their work needs —
+a municipal officer only the supporters of their own area, a supporter only their own profile —
+and that no new page ships without someone deciding who may open it."
+
+The rules come from the app's own URL map, so a route added without a row in ``EXPECTED`` fails
+here, and so does a row left behind for a route that no longer exists.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask, url_for
+from sqlalchemy import func, select
+
+from supporters import create_app
+from supporters.auth.passwords import hash_password
+from supporters.extensions import db
+from supporters.models import AuditEvent, LanguageLevel, Municipality, Role, User
+from supporters.registry import operations
+from supporters.registry.operations import SupporterProfile
+from tests.conftest import PASSWORD, Auth, csrf_token, make_app
+
+ROLES = ("anonymous", "admin", "coordinator", "municipal_officer", "official", "supporter")
+
+OK = "ok"  # 200
+LOGIN = "login"  # 302 to /login?next=<the page asked for>
+FORBIDDEN = "forbidden"  # 403
+NOT_FOUND = "not_found"  # 404: refused without admitting that the record exists
+
+
+def redirect_to(path: str) -> str:
+    """A 302 to ``path`` that is not a sign-in demand (no ``next`` back to the page)."""
+    return f"redirect {path}"
+
+
+HOME = redirect_to("/")
+DASHBOARD = redirect_to("/dashboard/")
+MY_PAGE = redirect_to("/me/")
+SIGN_IN = redirect_to("/login")
+
+# What a GET (or, for POST-only routes, a POST with a valid CSRF token) gives each role.
+# Routes with a supporter in the URL are asked about a supporter who lives in Koga, the
+# municipal officer's area; EXPECTED_OUTSIDE_SCOPE asks again about one who lives in Mito.
+EXPECTED = {
+    # endpoint                   anonymous  admin      coordinator  officer    official   supporter
+    "main.home":                (SIGN_IN,   DASHBOARD, DASHBOARD,   DASHBOARD, DASHBOARD, MY_PAGE),
+    "main.health":              (OK,        OK,        OK,          OK,        OK,        OK),
+    "main.set_language":        (HOME,      HOME,      HOME,        HOME,      HOME,      HOME),
+    "auth.login":               (OK,        HOME,      HOME,        HOME,      HOME,      HOME),
+    "auth.logout":              (SIGN_IN,   SIGN_IN,   SIGN_IN,     SIGN_IN,   SIGN_IN,   SIGN_IN),
+    "dashboard.index":          (LOGIN,     OK,        OK,          OK,        OK,        FORBIDDEN),
+    "registry.index":           (LOGIN,     OK,        OK,          OK,        FORBIDDEN, FORBIDDEN),
+    "registry.detail":          (LOGIN,     OK,        OK,          OK,        FORBIDDEN, FORBIDDEN),
+    "registry.create":          (LOGIN,     OK,        OK,          FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "registry.edit":            (LOGIN,     OK,        OK,          FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "registry.certify":         (LOGIN,     OK,        OK,          FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "registry.change_status":   (LOGIN,     OK,        OK,          FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "reference.municipalities": (LOGIN,     OK,        OK,          OK,        OK,        FORBIDDEN),
+    "reference.languages":      (LOGIN,     OK,        OK,          OK,        OK,        FORBIDDEN),
+    "portal.me":                (LOGIN,     FORBIDDEN, FORBIDDEN,   FORBIDDEN, FORBIDDEN, OK),
+}  # fmt: skip
+
+EXPECTED_OUTSIDE_SCOPE = {
+    # endpoint                   anonymous  admin      coordinator  officer    official   supporter
+    "registry.detail":          (LOGIN,     OK,        OK,          NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "registry.edit":            (LOGIN,     OK,        OK,          FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "registry.certify":         (LOGIN,     OK,        OK,          FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "registry.change_status":   (LOGIN,     OK,        OK,          FORBIDDEN, FORBIDDEN, FORBIDDEN),
+}  # fmt: skip
+
+# The smallest form a POST-only route needs to do its job (the CSRF token is added for you).
+POST_DATA = {"main.set_language": {"language": "ja"}}
+
+# Every page, even a 404, carries the language switcher and so a CSRF token for the session.
+TOKEN_PAGE = "/no-such-page"
+
+OFFICER_AREA = "08204"  # Koga
+MITO, TSUKUBA = "08201", "08220"
+PHONE = "090-1111-2222"
+
+
+def _rules():
+    """The app's routes; building the URL map needs no database."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "collect", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
+    return sorted(
+        (rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"),
+        key=lambda rule: (rule.endpoint, rule.rule),
+    )
+
+
+RULES = _rules()
+
+
+def _choices(rule, argument: str) -> list[str]:
+    """The values an ``<any(...)>`` argument accepts, so a new action is tested automatically."""
+    return sorted(rule._converters[argument].items)
+
+
+def _url_variants(rule) -> list[dict]:
+    """One dict of URL values per case: each supporter scope × each choice of an any() argument."""
+    variants = [{}]
+    if "supporter_id" in rule.arguments:
+        variants = [{**v, "supporter_id": s} for v in variants for s in ("in_scope", "outside")]
+    if "action" in rule.arguments:
+        variants = [{**v, "action": a} for v in variants for a in _choices(rule, "action")]
+    return variants
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One square of the matrix: a route, the URL values to fill in, and who asks."""
+
+    endpoint: str
+    method: str
+    values: tuple
+    role: str
+
+    @property
+    def expected(self) -> str:
+        table = (
+            EXPECTED_OUTSIDE_SCOPE
+            if dict(self.values).get("supporter_id") == "outside"
+            else EXPECTED
+        )
+        return dict(zip(ROLES, table[self.endpoint], strict=True))[self.role]
+
+
+def _cells():
+    for rule in RULES:
+        method = "GET" if "GET" in rule.methods else "POST"
+        for values in _url_variants(rule):
+            for role in ROLES:
+                label = ",".join(values.values())
+                cell_id = f"{rule.endpoint}[{label}]-{role}" if label else f"{rule.endpoint}-{role}"
+                yield pytest.param(
+                    Cell(rule.endpoint, method, tuple(values.items()), role), id=cell_id
+                )
+
+
+@dataclass
+class World:
+    """An app with one account per role and supporters inside and outside the officer's area."""
+
+    app: Flask
+    supporters: dict[str, int]  # name in the tests → supporter id
+    accounts: dict[str, int]  # role → user id
+
+    def client(self, role: str):
+        """A fresh browser, signed in through the real form as ``role`` (unless anonymous)."""
+        client = self.app.test_client()
+        if role != "anonymous":
+            response = Auth(client).login(f"{role}@example.jp")
+            assert response.status_code == 302, f"could not sign in as {role}"
+        return client
+
+
+def _add_supporter(name: str, email: str, home: str, served=(), languages=("vi",)) -> int:
+    profile = SupporterProfile(
+        display_name=name,
+        email=email,
+        phone=PHONE,
+        home_municipality_code=home,
+        served_municipality_codes=list(served),
+        languages=[(code, LanguageLevel.NATIVE) for code in languages],
+        japanese_level="N2",
+        origins=["VN"],
+        modes=["in_person"],
+        gender=None,
+        monthly_case_cap=4,
+        training_cohort="2025-1",
+        notes="",
+    )
+    supporter = operations.register_supporter(profile, date(2025, 4, 1), by=None)
+    operations.certify(supporter, f"TEST-{supporter.id:04d}", date(2025, 5, 1), by=None)
+    return supporter.id
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """Built once for the module: these tests only read, so they can share it (and run fast).
+
+    No app context stays pushed while the tests run, so each request gets its own, as in
+    production.
+    """
+    app = make_app(tmp_path_factory.mktemp("matrix"))
+    with app.app_context():
+        supporters = {
+            "own": _add_supporter("Trần Văn Hùng", "hung@example.jp", home=OFFICER_AREA),
+            "in_scope": _add_supporter("Nguyễn Thị Lan", "lan@example.jp", home=OFFICER_AREA),
+            "serves_area": _add_supporter(
+                "Maria Santos",
+                "maria@example.jp",
+                home=MITO,
+                served=[OFFICER_AREA],
+                languages=["pt"],
+            ),
+            "outside": _add_supporter(
+                "Pedro Oliveira", "pedro@example.jp", home=MITO, languages=["pt"]
+            ),
+            "elsewhere": _add_supporter(
+                "Bishnu Gurung", "bishnu@example.jp", home=TSUKUBA, served=[MITO], languages=["ne"]
+            ),
+        }
+        password_hash = hash_password(PASSWORD)
+        accounts = {}
+        for role in ROLES[1:]:
+            user = User(
+                email=f"{role}@example.jp",
+                name=f"Test {role}",
+                role=Role(role),
+                password_hash=password_hash,
+            )
+            if role == Role.MUNICIPAL_OFFICER:
+                user.municipalities = [db.session.get(Municipality, OFFICER_AREA)]
+            if role == Role.SUPPORTER:
+                user.supporter_id = supporters["own"]
+            db.session.add(user)
+            db.session.flush()
+            accounts[role] = user.id
+        db.session.commit()
+    yield World(app=app, supporters=supporters, accounts=accounts)
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _outcome(response) -> str:
+    if response.status_code == 200:
+        return OK
+    if response.status_code == 302:
+        location = urlsplit(response.headers["Location"])
+        if location.path == "/login" and "next" in parse_qs(location.query):
+            return LOGIN
+        return redirect_to(location.path)
+    return {403: FORBIDDEN, 404: NOT_FOUND}.get(response.status_code, str(response.status_code))
+
+
+def _url(world: World, cell: Cell) -> str:
+    values = dict(cell.values)
+    if "supporter_id" in values:
+        values["supporter_id"] = world.supporters[values["supporter_id"]]
+    with world.app.test_request_context():
+        return url_for(cell.endpoint, **values)
+
+
+def test_every_route_is_in_the_expected_table():
+    """A new route cannot ship until someone decides who may open it (and old rows are removed)."""
+    endpoints = {rule.endpoint for rule in RULES}
+    assert sorted(endpoints - EXPECTED.keys()) == [], "routes missing from EXPECTED"
+    assert sorted(EXPECTED.keys() - endpoints) == [], "EXPECTED names routes that no longer exist"
+    with_supporter = {rule.endpoint for rule in RULES if "supporter_id" in rule.arguments}
+    assert set(EXPECTED_OUTSIDE_SCOPE) == with_supporter
+
+
+def test_every_url_argument_has_test_values():
+    """A route with a new kind of URL argument needs a value here before the matrix can test it."""
+    known = {"supporter_id", "action"}
+    unknown = {(rule.endpoint, arg) for rule in RULES for arg in rule.arguments if arg not in known}
+    assert unknown == set()
+
+
+@pytest.mark.parametrize("cell", list(_cells()))
+def test_route_by_role(world, cell):
+    """Each role gets exactly what the table says; JSON callers get the same refusals as JSON."""
+    client = world.client(cell.role)
+    url = _url(world, cell)
+    if cell.method == "GET":
+        response = client.get(url)
+    else:
+        data = {"csrf_token": csrf_token(client, TOKEN_PAGE), **POST_DATA.get(cell.endpoint, {})}
+        response = client.post(url, data=data)
+
+    assert _outcome(response) == cell.expected, f"{cell.method} {url} as {cell.role}"
+    if cell.expected == LOGIN:
+        assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == [url]
+
+    refusals = {LOGIN: (401, "unauthorized"), FORBIDDEN: (403, "forbidden"), NOT_FOUND: (404, None)}
+    if cell.expected in refusals and cell.method == "GET":
+        status, code = refusals[cell.expected]
+        response = client.get(url, headers={"Accept": "application/json"})
+        assert response.status_code == status
+        assert response.is_json
+        error = response.get_json()["error"]
+        assert set(error) == {"code", "message", "fields"}
+        assert error["message"]
+        if code:
+            assert error["code"] == code
+
+
+def test_officer_lists_only_supporters_of_their_area(world):
+    """A municipal officer sees the supporters who live in or serve their area, and no others."""
+    client = world.client("municipal_officer")
+    page = client.get("/supporters/").get_data(as_text=True)
+    for name in ("Trần Văn Hùng", "Nguyễn Thị Lan", "Maria Santos"):
+        assert name in page
+    for name in ("Pedro Oliveira", "Bishnu Gurung"):
+        assert name not in page
+
+    # Filtering by another municipality does not widen the scope.
+    page = client.get(f"/supporters/?municipality={MITO}").get_data(as_text=True)
+    assert "Maria Santos" in page
+    assert "Pedro Oliveira" not in page
+    assert "Bishnu Gurung" not in page
+
+
+def test_coordinator_lists_every_supporter(world):
+    """The coordinators' list is the whole registry."""
+    page = world.client("coordinator").get("/supporters/").get_data(as_text=True)
+    for name in (
+        "Trần Văn Hùng",
+        "Nguyễn Thị Lan",
+        "Maria Santos",
+        "Pedro Oliveira",
+        "Bishnu Gurung",
+    ):
+        assert name in page
+
+
+def _view_contact_events(world: World, role: str, supporter_id: int) -> int:
+    with world.app.app_context():
+        return db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == "view_contact",
+                AuditEvent.user_id == world.accounts[role],
+                AuditEvent.object_type == "Supporter",
+                AuditEvent.object_id == str(supporter_id),
+            )
+        )
+
+
+def test_officer_never_sees_contact_details(world):
+    """Officers may see a supporter's record in their area, but not their e-mail or phone."""
+    supporter_id = world.supporters["in_scope"]
+    response = world.client("municipal_officer").get(f"/supporters/{supporter_id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Nguyễn Thị Lan" in page
+    assert "lan@example.jp" not in page
+    assert PHONE not in page
+    assert _view_contact_events(world, "municipal_officer", supporter_id) == 0
+
+
+def test_coordinator_sees_contact_details_and_it_is_audited(world):
+    """Coordinators see e-mail and phone to arrange help, and each look is in the audit trail."""
+    supporter_id = world.supporters["in_scope"]
+    before = _view_contact_events(world, "coordinator", supporter_id)
+    page = world.client("coordinator").get(f"/supporters/{supporter_id}").get_data(as_text=True)
+    assert "lan@example.jp" in page
+    assert PHONE in page
+    assert _view_contact_events(world, "coordinator", supporter_id) == before + 1
