@@ -65,8 +65,9 @@ def main() -> None:
             started = time.perf_counter()
             load(SUPPORTERS)
             load_s = time.perf_counter() - started
-            coordinator = User(email="b@example.jp", name="b", role=Role.COORDINATOR,
-                               password_hash="x")
+            coordinator = User(
+                email="b@example.jp", name="b", role=Role.COORDINATOR, password_hash="x"
+            )
             db.session.add(coordinator)
             db.session.commit()
             count = db.session.scalar(select(func.count()).select_from(Supporter))
@@ -80,12 +81,12 @@ def main() -> None:
                     SupporterFilters(language="vi", municipality="08220", status="certified"),
                     coordinator,
                 )
-                db.paginate(stmt, page=1, per_page=25, error_out=False).items
+                list(db.paginate(stmt, page=1, per_page=25, error_out=False).items)
                 db.session.expire_all()
 
             def name_search():
                 stmt = supporter_list_statement(SupporterFilters(q="an"), coordinator)
-                db.paginate(stmt, page=1, per_page=25, error_out=False).items
+                list(db.paginate(stmt, page=1, per_page=25, error_out=False).items)
                 db.session.expire_all()
 
             results = {

@@ -111,9 +111,7 @@ class Auth:
         self.client = client
 
     def login(self, email: str, password: str = PASSWORD, **kwargs):
-        return post_form(
-            self.client, "/login", {"email": email, "password": password}, **kwargs
-        )
+        return post_form(self.client, "/login", {"email": email, "password": password}, **kwargs)
 
     def logout(self):
         return post_form(self.client, "/logout", {}, token_from="/")
@@ -182,7 +180,9 @@ def make_user(db):
         )
         if municipalities:
             user.municipalities = list(
-                _db.session.scalars(select(Municipality).where(Municipality.code.in_(municipalities)))
+                _db.session.scalars(
+                    select(Municipality).where(Municipality.code.in_(municipalities))
+                )
             )
         if supporter is not None:
             user.supporter_id = supporter.id

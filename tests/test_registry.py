@@ -102,9 +102,12 @@ def test_duplicate_email_is_refused_on_the_field(client, db, coordinator, make_s
     make_supporter(email="hoa@example.jp")
     response = post_form(client, "/supporters/new", {**VALID, "email": "HOA@example.jp"})
     assert response.status_code == 200
-    assert db.session.scalar(
-        select(func.count()).where(func.lower(Supporter.email) == "hoa@example.jp")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).where(func.lower(Supporter.email) == "hoa@example.jp")
+        )
+        == 1
+    )
 
 
 def test_full_width_digits_in_phone_are_normalised(client, db, coordinator):
