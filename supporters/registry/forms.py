@@ -49,9 +49,10 @@ def municipality_choices() -> list[tuple[str, str]]:
 
 
 def language_choices() -> list[tuple[str, str]]:
-    """All languages as (code, "localised name (endonym)")."""
-    rows = db.session.scalars(select(Language).order_by(Language.name_en))
-    return [(lang.code, f"{localized_name(lang)} ({lang.name_native})") for lang in rows]
+    """All languages as (code, "localised name (endonym)"), in the order of the UI language."""
+    rows = db.session.scalars(select(Language))
+    pairs = [(lang.code, f"{localized_name(lang)} ({lang.name_native})") for lang in rows]
+    return sorted(pairs, key=lambda pair: pair[1])
 
 
 def normalise_text(value: str | None) -> str:
