@@ -35,7 +35,7 @@ translations: install  ## compile translations/*.po into .mo (not committed)
 
 translations-extract: install  ## collect messages from code and templates into messages.pot
 	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext \
-	  -o translations/messages.pot supporters templates
+	  -o translations/messages.pot .
 
 translations-update: translations-extract  ## merge new messages into every catalogue
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations

@@ -97,7 +97,7 @@ def _register_error_handlers(app: Flask) -> None:
         messages = {
             400: _("The request could not be understood."),
             403: _("You do not have permission to see this page."),
-            404: _("This page does not exist, or you may not see it."),
+            404: _("This page does not exist, or you are not allowed to see it."),
             405: _("This action is not allowed here."),
             413: _("The upload is too large."),
             429: _("Too many attempts. Please wait a few minutes and try again."),

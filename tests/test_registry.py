@@ -72,7 +72,7 @@ def test_names_in_any_script_are_accepted(client, db, coordinator, name):
     [
         ("display_name", "", "Enter the supporter"),
         ("email", "not-an-address", "valid e-mail"),
-        ("phone", "call me", "phone number of digits"),
+        ("phone", "call me", "phone number in digits"),
         ("home_municipality", "99999", "Not a valid choice"),
         ("monthly_case_cap", "0", "between 1 and 60"),
         ("monthly_case_cap", "many", "Enter a number"),
@@ -95,7 +95,7 @@ def test_bad_input_gets_a_clear_error_per_field(client, db, coordinator, field, 
 def test_a_language_at_two_levels_is_refused(client, db, coordinator):
     data = {**VALID, "fluent_languages": ["vi"]}
     page = post_form(client, "/supporters/new", data).get_data(as_text=True)
-    assert "one level only" in page or "1つのレベル" in page or "レベル" in page
+    assert "only one level" in page or "レベル" in page
 
 
 def test_duplicate_email_is_refused_on_the_field(client, db, coordinator, make_supporter):
@@ -205,7 +205,7 @@ def test_impossible_transition_is_refused_with_a_message(client, db, coordinator
         headers={"Accept-Language": "en"},
     )
     assert response.status_code == 200
-    assert "cannot become" in response.get_data(as_text=True)
+    assert "cannot be moved to" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Supporter, retired.id).status is SupporterStatus.RETIRED
 

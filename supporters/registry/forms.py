@@ -86,7 +86,7 @@ class SupporterForm(FlaskForm):
         filters=[lambda v: normalise_text(v).lower()],
     )
     phone = StringField(
-        _l("Phone"),
+        _l("Phone number"),
         validators=[DataRequired(_l("Enter a phone number.")), Length(max=30)],
         filters=[normalise_phone],
     )
@@ -147,7 +147,7 @@ class SupporterForm(FlaskForm):
 
     def validate_phone(self, field):
         if not _PHONE.match(field.data or ""):
-            raise ValidationError(_l("Enter a phone number of digits, like 090-1234-5678."))
+            raise ValidationError(_l("Enter a phone number in digits, like 090-1234-5678."))
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the languages across the three level fields."""
@@ -157,7 +157,7 @@ class SupporterForm(FlaskForm):
         if not chosen:
             message = _l("Choose at least one language the supporter speaks.")
         elif len(chosen) != len(set(chosen)):
-            message = _l("Give each language at one level only.")
+            message = _l("Choose only one level for each language.")
         if message:
             self.native_languages.errors = [*self.native_languages.errors, message]
             return False

@@ -159,7 +159,7 @@ def _transition(
     if to not in TRANSITIONS[supporter.status]:
         raise RegistryError(
             _l(
-                "A supporter who is %(current)s cannot become %(target)s.",
+                "A supporter with the status %(current)s cannot be moved to %(target)s.",
                 current=STATUS_LABELS[supporter.status],
                 target=STATUS_LABELS[to],
             )
