@@ -127,6 +127,7 @@ def _register_template_helpers(app: Flask) -> None:
         country_name=i18n.country_name,
         current_locale=i18n.current_locale,
         locale_names=i18n.LOCALE_NAMES,
+        list_sep=i18n.list_sep,
     )
 
     @app.context_processor

@@ -49,3 +49,8 @@ def country_choices() -> list[tuple[str, str]]:
         (code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()
     ]
     return sorted(pairs, key=lambda pair: pair[1])
+
+
+def list_sep() -> str:
+    """The separator between items of an inline list: 、 in Japanese, a comma elsewhere."""
+    return "、" if current_locale() == "ja" else ", "
