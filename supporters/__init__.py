@@ -19,6 +19,13 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
+    if app.config.get("TRUST_PROXY_HOPS"):
+        # Behind a reverse proxy, take the client address (for rate limits) from X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUST_PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     _init_extensions(app)
     _register_blueprints(app)
     _register_error_handlers(app)
@@ -104,7 +111,8 @@ def _register_error_handlers(app: Flask) -> None:
         }
         message = messages.get(error.code, error.description or "")
         if wants_json():
-            return _json_error(error.code or 500, (error.name or "error").lower(), message)
+            code = (error.name or "error").lower().replace(" ", "_")
+            return _json_error(error.code or 500, code, message)
         page = "auth/login.html" if error.code == 429 and _is_login_post() else None
         if page:
             from supporters.auth.forms import LoginForm

@@ -46,6 +46,7 @@ def from_environment() -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
         "BABEL_DEFAULT_LOCALE": "ja",
@@ -54,6 +55,9 @@ def from_environment() -> dict:
         "SUPPORTED_LOCALES": ["ja", "en"],
         "PROGRAMME_NAME": os.environ.get(
             "PROGRAMME_NAME", "IBARAKI Native Communication Supporters"
+        ),
+        "PROGRAMME_NAME_JA": os.environ.get(
+            "PROGRAMME_NAME_JA", "いばらき母国語コミュニケーションサポーター"
         ),
         "PREFECTURE_CODE": os.environ.get("PREFECTURE_CODE", "08"),
         "TARGET_SUPPORTERS": int(os.environ.get("TARGET_SUPPORTERS", "150")),

@@ -106,7 +106,9 @@ def _url_variants(rule) -> list[dict]:
     """One dict of URL values per case: each supporter scope × each choice of an any() argument."""
     variants = [{}]
     if "supporter_id" in rule.arguments:
-        variants = [{**v, "supporter_id": s} for v in variants for s in ("in_scope", "outside_scope")]
+        variants = [
+            {**v, "supporter_id": s} for v in variants for s in ("in_scope", "outside_scope")
+        ]
     if "action" in rule.arguments:
         variants = [{**v, "action": a} for v in variants for a in _choices(rule, "action")]
     return variants

@@ -1,6 +1,6 @@
 """Home, language switch and health check."""
 
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -34,7 +34,12 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = language
         response.set_cookie(
-            LOCALE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+            LOCALE_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
 

@@ -52,15 +52,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def _tolerated(message) -> bool:
-    """Console errors we accept: only Chromium's automatic /favicon.ico request failing.
-
-    The app has no favicon yet (reported); browsers ask for one on their own, the page never does.
-    """
-    url = (message.location or {}).get("url", "")
-    return message.text.startswith("Failed to load resource") and url.endswith("/favicon.ico")
-
-
 def _unavailable(reason: str):
     """Skip on a developer's machine; fail on CI, where the browser tests must run."""
     if os.environ.get("CI"):
@@ -203,7 +194,7 @@ def new_page(browser):
         page.csp_violations = []
 
         def on_console(message):
-            if message.type != "error" or _tolerated(message):
+            if message.type != "error":
                 return
             text = f"{message.text} ({page.url})"
             page.console_errors.append(text)

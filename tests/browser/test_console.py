@@ -197,14 +197,6 @@ OVERFLOWING = """
     .map((el) => `${path(el)} (right edge ${Math.round(el.getBoundingClientRect().right)}px)`);
 }
 """
-# The dashboard's two-column grid (.columns: minmax(22rem, 1fr)) needs 352px + main's padding,
-# wider than a 360px phone. Fixing it needs a CSS change (see the reason); until then exactly this
-# overflow is an expected failure, and any other overflow still fails the test.
-KNOWN_OVERFLOW = re.compile(r"^main#main > div\.columns > section \(right edge \d+px\)$")
-KNOWN_OVERFLOW_REASON = (
-    "static/css/app.css: .columns uses minmax(22rem, 1fr), 352px + 2rem padding > 360px; "
-    "use grid-template-columns: repeat(auto-fit, minmax(min(22rem, 100%), 1fr))"
-)
 
 
 def horizontal_overflow(page) -> tuple[int, list[str]]:
@@ -249,6 +241,4 @@ def test_phone_dashboard_has_no_horizontal_scroll(new_page, base_url, locale):
     screenshot(page, f"phone-dashboard-{locale}")
     assert_no_browser_errors(page)
     width, offenders = horizontal_overflow(page)
-    if offenders and all(KNOWN_OVERFLOW.match(line) for line in offenders):
-        pytest.xfail(f"{width}px wide: {KNOWN_OVERFLOW_REASON}")
     assert width <= PHONE["width"] + 1, f"{width}px wide; overflowing:\n" + "\n".join(offenders)
