@@ -58,6 +58,7 @@ format: install
 
 bench: install translations  ## benchmarks; figures go to docs/benchmarks.md
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/matching.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo
