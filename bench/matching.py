@@ -5,15 +5,15 @@ demo generator over Ibaraki's 44 municipalities, all available all week, so the 
 realistic share; the median of repeated ``rank`` calls is printed. Figures: docs/benchmarks.md.
 """
 
-import statistics
 import sys
-import time
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from timing import median_ms  # noqa: E402  (bench/timing.py, beside this script)
 
 from supporters.demo.people import load_municipalities, sample_supporters  # noqa: E402
 from supporters.matching import Candidate, Need, rank  # noqa: E402
@@ -42,15 +42,6 @@ def roster(n: int) -> list[Candidate]:
         )
         for i, p in enumerate(people)
     ]
-
-
-def median_ms(fn, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ docs/benchmarks.md with the machine they ran on.
 """
 
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select  # noqa: E402
+from timing import median_ms  # noqa: E402  (bench/timing.py, beside this script)
 
 from supporters import create_app  # noqa: E402
 from supporters.demo.people import sample_supporters  # noqa: E402
@@ -29,16 +29,6 @@ from supporters.roster import roster_summary  # noqa: E402
 
 SUPPORTERS = int(os.environ.get("BENCH_SUPPORTERS", "2000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
-
-
-def timed(fn, repeat: int = REPEAT) -> float:
-    """Median wall time of ``fn`` in milliseconds."""
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def load(n: int) -> None:
@@ -90,9 +80,11 @@ def main() -> None:
                 db.session.expire_all()
 
             results = {
-                "dashboard summary (roster_summary)": timed(dashboard),
-                "supporter list, language+municipality+status filter, page 1": timed(filtered_list),
-                "supporter list, name search, page 1": timed(name_search),
+                "dashboard summary (roster_summary)": median_ms(dashboard, REPEAT),
+                "supporter list, language+municipality+status filter, page 1": median_ms(
+                    filtered_list, REPEAT
+                ),
+                "supporter list, name search, page 1": median_ms(name_search, REPEAT),
             }
             print(f"backend: {db.engine.dialect.name}; supporters: {count}; load: {load_s:.1f} s")
             for name, ms in results.items():

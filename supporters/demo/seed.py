@@ -42,19 +42,20 @@ DEMO_ACCOUNTS = (
 
 def seed_reference_data(prefecture_code: str = "08") -> tuple[int, int]:
     """Insert or update the 44 municipalities and the programme's languages."""
-    for row in load_municipalities():
+    municipalities, languages = load_municipalities(), load_languages()
+    for row in municipalities:
         municipality = db.session.get(Municipality, row["code"]) or Municipality(code=row["code"])
         municipality.prefecture_code = prefecture_code
         for key in ("name_ja", "name_en", "kana", "kind", "latitude", "longitude"):
             setattr(municipality, key, row[key])
         db.session.add(municipality)
-    for row in load_languages():
+    for row in languages:
         language = db.session.get(Language, row["code"]) or Language(code=row["code"])
         for key in ("name_en", "name_ja", "name_native"):
             setattr(language, key, row[key])
         db.session.add(language)
     db.session.flush()
-    return len(load_municipalities()), len(load_languages())
+    return len(municipalities), len(languages)
 
 
 def _profile(person: dict) -> SupporterProfile:
