@@ -64,4 +64,26 @@ def from_environment() -> dict:
         "TARGET_FISCAL_YEAR": int(os.environ.get("TARGET_FISCAL_YEAR", "2029")),
         "CERTIFICATE_PREFIX": os.environ.get("CERTIFICATE_PREFIX", "INCS"),
         "PAGE_SIZE": 25,
+        # Where links in e-mails point (no trailing slash).
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Outgoing mail (SMTP). Messages wait in the outbox until `flask outbox deliver` sends them.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Yorisoi <no-reply@yorisoi.example.jp>"),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8")),
+        # Offers: how long a supporter has to answer; then the request may become unfilled.
+        "OFFER_TTL_HOURS": int(os.environ.get("OFFER_TTL_HOURS", "24")),
+        "TRAVEL_RADIUS_KM": float(os.environ.get("TRAVEL_RADIUS_KM", "30")),
+        "PUBLIC_REQUEST_RATE_LIMIT": os.environ.get(
+            "PUBLIC_REQUEST_RATE_LIMIT", "5 per hour;20 per day"
+        ),
+        "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-04"),
+        # Outside service proposed when nobody qualifies (e.g. a remote interpretation line).
+        "REFERRAL_SERVICE": os.environ.get(
+            "REFERRAL_SERVICE", "Ibaraki International Association remote interpretation"
+        ),
     }

@@ -1,7 +1,7 @@
 """Explainable supporter matching: hard filters, a scored ranking with reasons, and fallbacks.
 
 Pure Python on frozen dataclasses (no Flask, no database) so it can be tested and benchmarked
-alone. Reasons are plain English strings for now; translation comes when this is wired into the UI.
+alone.
 """
 
 from __future__ import annotations
@@ -65,11 +65,61 @@ class Candidate:
     gender: str | None
     monthly_case_cap: int
     cases_this_month: int
-    weekly_slots: tuple[tuple[int, time, time], ...] = ()
+    # None: the supporter has not stated weekly availability (not excluded; the reasons say so).
+    weekly_slots: tuple[tuple[int, time, time], ...] | None = None
     unavailable_dates: frozenset[date] = frozenset()
     busy: tuple[tuple[datetime, datetime], ...] = ()
     helped_residents: Mapping[str, date] = field(default_factory=dict)
     category_experience: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason a candidate ranks where they do: a code and its values, rendered per language.
+
+    ``str()`` gives English; the web layer translates from ``code`` and ``values`` instead.
+    """
+
+    code: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    def get(self, key: str):
+        return dict(self.values).get(key)
+
+    def __str__(self) -> str:
+        v = dict(self.values)
+        match self.code:
+            case "language":
+                return f"{v['level']} {_language_name(v['language'])}"
+            case "japanese":
+                return "native Japanese" if v["level"] == "native" else f"Japanese {v['level']}"
+            case "distance":
+                return f"{v['km']:.0f} km"
+            case "serves":
+                return "serves this municipality"
+            case "remote":
+                return f"by {v['mode']}"
+            case "availability_unstated":
+                return "availability not stated"
+            case "load":
+                return f"{_plural(v['count'], 'case')} this month"
+            case "continuity":
+                return f"helped this resident on {v['on'].isoformat()}"
+            case "experience":
+                return _plural(v["count"], v["category"].replace("_", " ") + " case")
+        return self.code
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            return str(self) == other
+        return isinstance(other, Reason) and (self.code, self.values) == (other.code, other.values)
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.values))
+
+
+def _reason(code: str, **values) -> Reason:
+    return Reason(code, tuple(sorted(values.items())))
 
 
 @dataclass(frozen=True)
@@ -79,7 +129,7 @@ class Ranked:
     candidate: Candidate
     score: float
     parts: dict[str, float]
-    reasons: list[str]
+    reasons: list[Reason]
     km: float | None = None
 
 
@@ -163,7 +213,7 @@ def _passes_availability(need, cand, dist):
     start, end = need.starts_at.astimezone(JST), need.ends_at.astimezone(JST)
     if start.date() != end.date() or start.date() in cand.unavailable_dates:
         return False
-    in_slot = any(
+    in_slot = cand.weekly_slots is None or any(
         day == start.weekday() and lo <= start.time() and end.time() <= hi
         for day, lo, hi in cand.weekly_slots
     )
@@ -210,16 +260,16 @@ def _plural(n: int, word: str) -> str:
 def _score(need: Need, cand: Candidate, dist: _Distances) -> Ranked:
     """Score one qualifying candidate; every part is independent of the other candidates."""
     parts: dict[str, float] = {}
-    reasons: list[str] = []
+    reasons: list[Reason] = []
 
     if need.language is None:
         parts["language"] = JAPANESE_BONUS.get(cand.japanese_level, 0.0)
         jp = cand.japanese_level
-        reasons.append("native Japanese" if jp == "native" else f"Japanese {jp}")
+        reasons.append(_reason("japanese", level=jp))
     else:
         level = _language_level(need, cand) or "conversational"
         parts["language"] = LANGUAGE_BONUS.get(level, 0.0)
-        reasons.append(f"{level} {_language_name(need.language)}")
+        reasons.append(_reason("language", level=level, language=need.language))
 
     km = None
     if need.mode == "in_person":
@@ -227,26 +277,29 @@ def _score(need: Need, cand: Candidate, dist: _Distances) -> Ranked:
         closeness = 0.0 if km is None else max(0.0, 1.0 - km / DISTANCE_SCALE_KM)
         parts["distance"] = DISTANCE_WEIGHT * closeness
         if km is not None:
-            reasons.append(f"{km:.0f} km")
+            reasons.append(_reason("distance", km=round(km, 1)))
         if need.municipality in cand.served_municipalities:
-            reasons.append("serves this municipality")
+            reasons.append(_reason("serves"))
     else:
         parts["distance"] = 0.0  # location does not matter for phone or video
-        reasons.append(f"by {need.mode}")
+        reasons.append(_reason("remote", mode=need.mode))
+
+    if cand.weekly_slots is None:
+        reasons.append(_reason("availability_unstated"))
 
     cap = max(cand.monthly_case_cap, 1)
     parts["load"] = LOAD_WEIGHT * (1.0 - min(cand.cases_this_month, cap) / cap)
-    reasons.append(f"{_plural(cand.cases_this_month, 'case')} this month")
+    reasons.append(_reason("load", count=cand.cases_this_month))
 
     helped_on = need.resident_key and cand.helped_residents.get(need.resident_key)
     parts["continuity"] = CONTINUITY_BONUS if helped_on else 0.0
     if helped_on:
-        reasons.append(f"helped this resident on {helped_on.isoformat()}")
+        reasons.append(_reason("continuity", on=helped_on))
 
     done = max(cand.category_experience.get(need.category, 0), 0)
     parts["experience"] = min(done * EXPERIENCE_PER_CASE, EXPERIENCE_CAP)
     if done:
-        reasons.append(f"{_plural(done, need.category.replace('_', ' ') + ' case')}")
+        reasons.append(_reason("experience", count=done, category=need.category))
 
     parts = {name: round(value, 6) for name, value in parts.items()}
     return Ranked(cand, round(sum(parts.values()), 6), parts, reasons, km)

@@ -1,7 +1,22 @@
 """All models, importable from one place; split by area of the product."""
 
 from supporters.models.audit import AuditEvent
+from supporters.models.availability import UnavailableDate, WeeklySlot
+from supporters.models.notification import Notification, OutboxMessage, OutboxStatus
+from supporters.models.offer import Offer, OfferStatus
 from supporters.models.reference import Language, Municipality
+from supporters.models.request import (
+    OPEN_STATUSES,
+    SENSITIVE_CATEGORIES,
+    Consent,
+    ConsentChannel,
+    HelpRequest,
+    RequestCategory,
+    RequestEvent,
+    RequestSource,
+    RequestStatus,
+    Urgency,
+)
 from supporters.models.supporter import (
     GENDERS,
     JAPANESE_LEVELS,
@@ -16,6 +31,23 @@ from supporters.models.supporter import (
 from supporters.models.user import Role, User
 
 __all__ = [
+    "OPEN_STATUSES",
+    "SENSITIVE_CATEGORIES",
+    "Consent",
+    "ConsentChannel",
+    "HelpRequest",
+    "Notification",
+    "Offer",
+    "OfferStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "RequestCategory",
+    "RequestEvent",
+    "RequestSource",
+    "RequestStatus",
+    "UnavailableDate",
+    "Urgency",
+    "WeeklySlot",
     "GENDERS",
     "JAPANESE_LEVELS",
     "AuditEvent",

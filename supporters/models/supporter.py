@@ -16,7 +16,7 @@ def str_enum(enum_cls: type[enum.Enum]) -> Enum:
     return Enum(
         enum_cls,
         native_enum=False,
-        length=20,
+        length=max(20, *(len(m.value) for m in enum_cls)),
         values_callable=lambda members: [m.value for m in members],
     )
 

@@ -1,0 +1,162 @@
+"""Help requests from residents, the consent that lets us store them, and their history."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from supporters.clock import utcnow
+from supporters.extensions import db
+from supporters.models.reference import Language, Municipality
+from supporters.models.supporter import Mode, Supporter, str_enum
+from supporters.schema import UTCDateTime
+
+
+class RequestCategory(enum.StrEnum):
+    """What the resident needs help with (the programme's own categories)."""
+
+    GOVERNMENT_OFFICE = "government_office"  # city office, immigration, driver's licence
+    HOSPITAL = "hospital"
+    CHILDCARE = "childcare"
+    LABOR = "labor"
+    DAILY_LIFE = "daily_life"
+
+
+# Categories whose requests carry health data ("special care-required" under the APPI).
+SENSITIVE_CATEGORIES = frozenset({RequestCategory.HOSPITAL})
+
+
+class RequestStatus(enum.StrEnum):
+    """Where a request is: new → offered → assigned → completed → closed, or a side exit."""
+
+    NEW = "new"
+    OFFERED = "offered"
+    ASSIGNED = "assigned"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    UNFILLED = "unfilled"
+    REFERRED = "referred"
+
+
+OPEN_STATUSES = frozenset({RequestStatus.NEW, RequestStatus.OFFERED, RequestStatus.UNFILLED})
+
+
+class Urgency(enum.StrEnum):
+    """How soon help is needed."""
+
+    NORMAL = "normal"
+    SOON = "soon"
+    URGENT = "urgent"
+
+
+class RequestSource(enum.StrEnum):
+    """Who brought the request to the programme."""
+
+    RESIDENT = "resident"
+    MUNICIPALITY = "municipality"
+    HOSPITAL = "hospital"
+    EMPLOYER = "employer"
+    INTERNATIONAL_ASSOCIATION = "international_association"
+    OTHER = "other"
+
+
+class ConsentChannel(enum.StrEnum):
+    """How the resident was shown the privacy notice and agreed."""
+
+    WEB_FORM = "web_form"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    PAPER = "paper"
+
+
+class Consent(db.Model):
+    """The resident's agreement to the privacy notice, recorded before their data is stored."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_version: Mapped[str] = mapped_column(String(20))
+    language_shown: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[ConsentChannel] = mapped_column(str_enum(ConsentChannel))
+    # None when the resident agreed themself on the public form.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HelpRequest(db.Model):
+    """A resident's need for a supporter: what, where, when, in which language."""
+
+    __tablename__ = "help_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What the resident quotes; random, so it reveals nothing about volume or order.
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    category: Mapped[RequestCategory] = mapped_column(str_enum(RequestCategory), index=True)
+    mode: Mapped[Mode] = mapped_column(str_enum(Mode))
+    # None means "not specified / Easy Japanese".
+    language_code: Mapped[str | None] = mapped_column(ForeignKey("language.code"), index=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
+    place_name: Mapped[str] = mapped_column(String(200), default="")
+    place_address: Mapped[str] = mapped_column(String(300), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int]
+    urgency: Mapped[Urgency] = mapped_column(str_enum(Urgency), default=Urgency.NORMAL)
+    preferred_gender: Mapped[str | None] = mapped_column(String(10))
+    requester_name: Mapped[str] = mapped_column(String(100))
+    requester_contact: Mapped[str] = mapped_column(String(254))
+    requester_nationality: Mapped[str | None] = mapped_column(String(2))
+    residence_status: Mapped[str] = mapped_column(String(60), default="")
+    need: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[RequestSource] = mapped_column(str_enum(RequestSource))
+    # Health data: stricter visibility and never any detail in a message.
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    # A keyed hash of the resident's contact, for continuity without copying personal data.
+    resident_key: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[RequestStatus] = mapped_column(
+        str_enum(RequestStatus), default=RequestStatus.NEW, index=True
+    )
+    assigned_supporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supporter.id"), index=True
+    )
+    # When open offers lapse without an acceptance, the request becomes unfilled.
+    answer_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    referred_to: Mapped[str] = mapped_column(String(200), default="")
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consent.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    municipality: Mapped[Municipality] = relationship()
+    language: Mapped[Language | None] = relationship()
+    assigned_supporter: Mapped[Supporter | None] = relationship()
+    consent: Mapped[Consent] = relationship()
+    events: Mapped[list["RequestEvent"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestEvent.id"
+    )
+    offers: Mapped[list["Offer"]] = relationship(  # noqa: F821
+        back_populates="request", cascade="all, delete-orphan", order_by="Offer.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<HelpRequest {self.reference} {self.status}>"
+
+
+class RequestEvent(db.Model):
+    """One lifecycle transition of a request: from, to, who, when and a note."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("help_request.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[RequestStatus | None] = mapped_column(str_enum(RequestStatus))
+    to_status: Mapped[RequestStatus] = mapped_column(str_enum(RequestStatus))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[HelpRequest] = relationship(back_populates="events")
