@@ -35,6 +35,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     safety.init_app(app)
     cli.init_app(app)
+    from supporters.help_requests import cli as requests_cli
+    from supporters.notify import cli as notify_cli
+
+    requests_cli.init_app(app)
+    notify_cli.init_app(app)
     app.after_request(_commit_on_success)
     return app
 
@@ -72,12 +77,23 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from supporters.auth.routes import bp as auth_bp
     from supporters.dashboard.routes import bp as dashboard_bp
+    from supporters.help_requests.routes import bp as help_requests_bp
     from supporters.main.routes import bp as main_bp
     from supporters.portal.routes import bp as portal_bp
+    from supporters.public.routes import bp as public_bp
     from supporters.reference.routes import bp as reference_bp
     from supporters.registry.routes import bp as registry_bp
 
-    for blueprint in (main_bp, auth_bp, dashboard_bp, registry_bp, reference_bp, portal_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        dashboard_bp,
+        registry_bp,
+        reference_bp,
+        portal_bp,
+        help_requests_bp,
+        public_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

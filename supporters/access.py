@@ -96,3 +96,70 @@ def supporter_or_404(supporter_id: int) -> Supporter:
     if supporter is None or not can_view_supporter(current_user, supporter):
         abort(404)
     return supporter
+
+
+# --- Help requests --------------------------------------------------------------------------------
+# Hospital requests carry health data: officers never see them one by one (only in aggregates),
+# supporters only once offered, and the resident's name and contact only after acceptance.
+
+
+def can_view_request(user: User, request_obj) -> bool:
+    """See a help request's page (what, when, where; personal details are a separate check)."""
+    if user.role in STAFF:
+        return True
+    if user.role == Role.MUNICIPAL_OFFICER:
+        return (
+            request_obj.municipality_code in user.municipality_codes and not request_obj.sensitive
+        )
+    return False
+
+
+def can_see_requester(user: User, request_obj) -> bool:
+    """See the resident's name, contact, nationality and residence status."""
+    if user.role in STAFF:
+        return True
+    if user.role == Role.SUPPORTER and user.supporter_id is not None:
+        from supporters.models import RequestStatus
+
+        return request_obj.assigned_supporter_id == user.supporter_id and request_obj.status in (
+            RequestStatus.ASSIGNED,
+            RequestStatus.COMPLETED,
+            RequestStatus.CLOSED,
+        )
+    return False
+
+
+def scope_requests(stmt: Select, user: User) -> Select:
+    """Restrict a request query to what ``user`` may list."""
+    from supporters.models import HelpRequest
+
+    if user.role in STAFF:
+        return stmt
+    if user.role == Role.MUNICIPAL_OFFICER:
+        return stmt.where(
+            HelpRequest.municipality_code.in_(sorted(user.municipality_codes)),
+            HelpRequest.sensitive.is_(False),
+        )
+    return stmt.where(False)
+
+
+def request_or_404(request_id: int):
+    """Load a help request the current user may see; others are "not found"."""
+    from supporters.models import HelpRequest
+
+    request_obj = db.session.get(HelpRequest, request_id)
+    if request_obj is None or not can_view_request(current_user, request_obj):
+        abort(404)
+    return request_obj
+
+
+def own_offer_or_404(offer_id: int):
+    """Load an offer made to the signed-in supporter; anyone else's offer is "not found"."""
+    from supporters.models import Offer
+
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or current_user.supporter_id is None:
+        abort(404)
+    if offer.supporter_id != current_user.supporter_id:
+        abort(404)
+    return offer

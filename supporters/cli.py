@@ -20,7 +20,8 @@ def seed_demo_command():
     db.session.commit()
     click.echo(
         f"Demo data ready: {counts['municipalities']} municipalities, "
-        f"{counts['languages']} languages, {counts['new_supporters']} new sample supporters."
+        f"{counts['languages']} languages, {counts['new_supporters']} new sample supporters, "
+        f"{counts['new_requests']} new requests."
     )
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for account in DEMO_ACCOUNTS:

@@ -81,6 +81,9 @@ def from_environment() -> dict:
         "PUBLIC_REQUEST_RATE_LIMIT": os.environ.get(
             "PUBLIC_REQUEST_RATE_LIMIT", "5 per hour;20 per day"
         ),
+        # Shown to residents after they send the public form (phone only when set).
+        "PROGRAMME_CONTACT_PHONE": os.environ.get("PROGRAMME_CONTACT_PHONE", ""),
+        "PUBLIC_REPLY_WORKING_DAYS": int(os.environ.get("PUBLIC_REPLY_WORKING_DAYS", "2")),
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-04"),
         # Outside service proposed when nobody qualifies (e.g. a remote interpretation line).
         "REFERRAL_SERVICE": os.environ.get(

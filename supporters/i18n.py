@@ -1,7 +1,13 @@
-"""Choosing the UI language, and locale-aware names for reference data and countries."""
+"""Choosing the UI language, and locale-aware names for reference data and countries.
+
+The console (coordinators, officers, supporters) speaks Japanese and English. The public pages
+for residents speak nine languages; see ``PUBLIC_LOCALES`` and docs/decisions.md.
+"""
+
+from dataclasses import dataclass
 
 from babel import Locale
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -10,13 +16,63 @@ LOCALE_COOKIE = "yorisoi_lang"
 # What each UI language calls itself, for the switcher (shown in its own language on purpose).
 LOCALE_NAMES = {"ja": "日本語", "en": "English"}
 
+PUBLIC_BLUEPRINT = "public"
+
+
+@dataclass(frozen=True)
+class PublicLocale:
+    """A language of the residents' pages.
+
+    ``code`` is what ``?lang=``, the cookie and the consent record use (a BCP 47 tag);
+    ``babel`` names the Babel locale and its catalogue folder under ``translations/``.
+    """
+
+    code: str
+    babel: str
+    name: str  # what the language calls itself, for the switcher
+
+    @property
+    def html_lang(self) -> str:
+        """The ``<html lang>`` value: Easy Japanese is Japanese to browsers and screen readers."""
+        return "ja" if self.code == EASY_JAPANESE else self.code
+
+
+# Easy Japanese has no BCP 47 subtag and no CLDR locale: a private-use tag outside, and the
+# gettext-style modifier ``ja@easy`` inside (as in sr@latin), so that plain ``ja`` never
+# falls back to its catalogue (``ja`` expands to ``ja_JP`` in gettext, never to ``ja@easy``).
+EASY_JAPANESE = "ja-x-easy"
+
+PUBLIC_LOCALES = (
+    PublicLocale("ja", "ja", "日本語"),
+    PublicLocale(EASY_JAPANESE, "ja@easy", "やさしいにほんご"),
+    PublicLocale("en", "en", "English"),
+    PublicLocale("vi", "vi", "Tiếng Việt"),
+    PublicLocale("zh-Hans", "zh_Hans", "简体中文"),
+    PublicLocale("fil", "fil", "Tagalog"),
+    PublicLocale("pt-BR", "pt", "Português"),
+    PublicLocale("id", "id", "Bahasa Indonesia"),
+    PublicLocale("ne", "ne", "नेपाली"),
+)
+_PUBLIC_BY_CODE = {locale.code.lower(): locale for locale in PUBLIC_LOCALES}
+# Tags people's browsers send that mean one of ours (Tagalog is ``tl`` or ``fil``).
+_PUBLIC_ALIASES = {"tl": "fil", "zh": "zh-Hans", "pt": "pt-BR", "easy": EASY_JAPANESE}
+
 
 def supported_locales() -> list[str]:
-    """UI languages with a complete catalogue."""
+    """UI languages of the console, each with a complete catalogue."""
     return current_app.config["SUPPORTED_LOCALES"]
 
 
 def select_locale() -> str:
+    """The Babel locale of this request: the public pages choose theirs from nine languages."""
+    if not has_request_context():  # CLI and cron jobs: messages in the default language
+        return "ja"
+    if request.blueprint == PUBLIC_BLUEPRINT:
+        return public_locale().babel
+    return console_locale()
+
+
+def console_locale() -> str:
     """User's saved language → cookie → browser's Accept-Language → Japanese."""
     supported = supported_locales()
     if current_user and current_user.is_authenticated and current_user.locale in supported:
@@ -27,8 +83,31 @@ def select_locale() -> str:
     return request.accept_languages.best_match(supported) or "ja"
 
 
+def match_public_locale(tag: str | None) -> PublicLocale | None:
+    """The public language a tag asks for (``vi-VN`` → vi, ``tl`` → Tagalog), else None."""
+    if not tag:
+        return None
+    tag = tag.strip().replace("_", "-").lower()
+    for candidate in (tag, tag.split("-", 1)[0]):
+        candidate = _PUBLIC_ALIASES.get(candidate, candidate).lower()
+        if candidate in _PUBLIC_BY_CODE:
+            return _PUBLIC_BY_CODE[candidate]
+    return None
+
+
+def public_locale() -> PublicLocale:
+    """``?lang=`` → cookie → Accept-Language → Japanese (Easy Japanese only when chosen)."""
+    for tag in (request.args.get("lang"), request.cookies.get(LOCALE_COOKIE)):
+        if found := match_public_locale(tag):
+            return found
+    for tag, _quality in request.accept_languages:
+        if found := match_public_locale(tag):
+            return found
+    return PUBLIC_LOCALES[0]
+
+
 def current_locale() -> str:
-    """The language code of the current request, e.g. ``ja``."""
+    """The Babel locale of the current request, e.g. ``ja`` (``ja@easy`` for Easy Japanese)."""
     return str(get_locale() or "ja")
 
 
@@ -53,4 +132,4 @@ def country_choices() -> list[tuple[str, str]]:
 
 def list_sep() -> str:
     """The separator between items of an inline list: 、 in Japanese, a comma elsewhere."""
-    return "、" if current_locale() == "ja" else ", "
+    return "、" if current_locale().startswith("ja") else ", "

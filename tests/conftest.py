@@ -204,3 +204,57 @@ def users(make_user, make_supporter):
         "official": make_user("official"),
         "supporter": make_user("supporter", supporter=own),
     }
+
+
+# --- Help requests --------------------------------------------------------------------------------
+
+
+
+def jst_at(days_ahead: int, hour: int, minute: int = 0):
+    """A timezone-aware datetime ``days_ahead`` days from today (JST) at ``hour:minute`` JST."""
+    from datetime import datetime, timedelta
+
+    from supporters.clock import JST, today_jst
+
+    return datetime.combine(
+        today_jst() + timedelta(days=days_ahead), datetime.min.time(), JST
+    ).replace(hour=hour, minute=minute)
+
+
+@pytest.fixture
+def make_request(db):
+    """Factory: take a help request through the real intake service (consent first) and commit."""
+    from supporters.help_requests.intake import ConsentGiven, RequestDraft, take_request
+    from supporters.models import ConsentChannel, Mode, RequestCategory, RequestSource
+
+    def factory(
+        category: str = "daily_life",
+        language: str | None = "vi",
+        municipality: str = "08204",
+        mode: str = "in_person",
+        days_ahead: int = 3,
+        hours: tuple[int, int] = (10, 12),
+        contact: str = "080-1111-2222",
+        name: str = "Phạm Thị Mai",
+        by=None,
+        **extra,
+    ):
+        draft = RequestDraft(
+            category=RequestCategory(category),
+            mode=Mode(mode),
+            language_code=language,
+            municipality_code=municipality,
+            starts_at=jst_at(days_ahead, hours[0]),
+            ends_at=jst_at(days_ahead, hours[1]),
+            duration_minutes=extra.pop("duration_minutes", 60),
+            requester_name=name,
+            requester_contact=contact,
+            source=RequestSource(extra.pop("source", "resident")),
+            **extra,
+        )
+        consent = ConsentGiven("2026-04", "vi", ConsentChannel.PHONE)
+        request = take_request(draft, consent, by)
+        _db.session.commit()
+        return request
+
+    return factory

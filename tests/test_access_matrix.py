@@ -8,6 +8,7 @@ The rules come from the app's own URL map, so a route added without a row in ``E
 here, and so does a row left behind for a route that no longer exists.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
@@ -41,6 +42,9 @@ HOME = redirect_to("/")
 DASHBOARD = redirect_to("/dashboard/")
 MY_PAGE = redirect_to("/me/")
 SIGN_IN = redirect_to("/login")
+REQUEST = redirect_to("/requests/<id>")  # back to the request page (ids are normalised)
+OWN_OFFER = redirect_to("/me/offers/<id>")
+INVALID = "422"  # the form was checked and refused: nothing happened
 
 # What a GET (or, for POST-only routes, a POST with a valid CSRF token) gives each role.
 # Routes with a supporter in the URL are asked about a supporter who lives in Koga, the
@@ -62,6 +66,39 @@ EXPECTED = {
     "reference.municipalities": (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "reference.languages":      (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "portal.me":                (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "portal.offers":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "portal.accept":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OWN_OFFER),
+    "portal.decline":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID),
+    "help_requests.index":      (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "help_requests.create":     (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "help_requests.detail":     (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "help_requests.send_offers": (LOGIN,   REQUEST,   REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "help_requests.withdraw_offer": (LOGIN, REQUEST,  REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "help_requests.change_status": (LOGIN, OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "help_requests.refer":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Residents' pages are public; /help/sent without a request just sent goes back to the form.
+    "public.request_form":      (OK,       OK,        OK,        OK,        OK,        OK),
+    "public.sent":              (redirect_to("/help/"),) * 6,
+}  # fmt: skip
+
+# A request in Mito (outside the officer's area), and a hospital request in Koga (health data:
+# never shown to officers one by one).
+EXPECTED_REQUEST_ELSEWHERE = {
+    # endpoint                  anonymous  admin      coordinator officer    official   supporter
+    "help_requests.detail":     (LOGIN,    OK,        OK,        NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "help_requests.send_offers": (LOGIN,   REQUEST,   REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "help_requests.change_status": (LOGIN, OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "help_requests.refer":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+}  # fmt: skip
+
+# An offer made to another supporter: the signed-in supporter cannot tell it exists.
+EXPECTED_OTHERS_OFFER = {
+    # endpoint                  anonymous  admin      coordinator officer    official   supporter
+    "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.accept":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.decline":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "help_requests.withdraw_offer": (LOGIN, REQUEST,  REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }  # fmt: skip
 
 EXPECTED_OUTSIDE_SCOPE = {
@@ -109,9 +146,22 @@ def _url_variants(rule) -> list[dict]:
         variants = [
             {**v, "supporter_id": s} for v in variants for s in ("in_scope", "outside_scope")
         ]
+    if "request_id" in rule.arguments:
+        variants = [{**v, "request_id": r} for v in variants for r in ("koga", "mito", "hospital")]
+    if "offer_id" in rule.arguments:
+        variants = [{**v, "offer_id": o} for v in variants for o in ("own_offer", "others_offer")]
     if "action" in rule.arguments:
         variants = [{**v, "action": a} for v in variants for a in _choices(rule, "action")]
     return variants
+
+
+# Which table answers for a URL value other than the default one.
+VARIANT_TABLES = {
+    "outside_scope": "EXPECTED_OUTSIDE_SCOPE",
+    "mito": "EXPECTED_REQUEST_ELSEWHERE",
+    "hospital": "EXPECTED_REQUEST_ELSEWHERE",
+    "others_offer": "EXPECTED_OTHERS_OFFER",
+}
 
 
 @dataclass(frozen=True)
@@ -125,11 +175,10 @@ class Cell:
 
     @property
     def expected(self) -> str:
-        table = (
-            EXPECTED_OUTSIDE_SCOPE
-            if dict(self.values).get("supporter_id") == "outside_scope"
-            else EXPECTED
-        )
+        table = EXPECTED
+        for value in dict(self.values).values():
+            if value in VARIANT_TABLES:
+                table = globals()[VARIANT_TABLES[value]]
         return dict(zip(ROLES, table[self.endpoint], strict=True))[self.role]
 
 
@@ -152,6 +201,8 @@ class World:
     app: Flask
     supporters: dict[str, int]  # name in the tests → supporter id
     accounts: dict[str, int]  # role → user id
+    requests: dict[str, int] = field(default_factory=dict)  # koga / mito / hospital → id
+    offers: dict[str, int] = field(default_factory=dict)  # own_offer / others_offer → id
     sessions: dict[str, str] = field(default_factory=dict)  # role → signed-in session cookie
 
     def client(self, role: str):
@@ -236,21 +287,57 @@ def world(tmp_path_factory):
             db.session.flush()
             accounts[role] = user.id
         db.session.commit()
-    yield World(app=app, supporters=supporters, accounts=accounts)
+        requests, offers = _add_requests(supporters, db.session.get(User, accounts["coordinator"]))
+    yield World(app=app, supporters=supporters, accounts=accounts, requests=requests, offers=offers)
     with app.app_context():
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
 
 
+def _add_requests(supporters: dict[str, int], coordinator: User):
+    """Requests in and outside the officer's area, and offers to the signed-in supporter and
+    to somebody else."""
+    from supporters.help_requests import offers as offer_service
+    from supporters.help_requests.intake import ConsentGiven, RequestDraft, take_request
+    from supporters.models import ConsentChannel, Mode, RequestCategory, RequestSource
+    from tests.conftest import jst_at
+
+    def take(category: str, municipality: str):
+        draft = RequestDraft(
+            category=RequestCategory(category),
+            mode=Mode.IN_PERSON,
+            language_code="vi",
+            municipality_code=municipality,
+            starts_at=jst_at(5, 10),
+            ends_at=jst_at(5, 12),
+            duration_minutes=60,
+            requester_name="Phạm Thị Mai",
+            requester_contact="080-1111-2222",
+            source=RequestSource.RESIDENT,
+        )
+        return take_request(draft, ConsentGiven("2026-04", "vi", ConsentChannel.PHONE), None)
+
+    requests = {
+        "koga": take("daily_life", OFFICER_AREA),
+        "mito": take("daily_life", MITO),
+        "hospital": take("hospital", OFFICER_AREA),
+    }
+    own, other = offer_service.send_offers(
+        requests["koga"], [supporters["own"], supporters["in_scope"]], coordinator
+    )
+    db.session.commit()
+    return {k: r.id for k, r in requests.items()}, {"own_offer": own.id, "others_offer": other.id}
+
+
 def _outcome(response) -> str:
     if response.status_code == 200:
         return OK
-    if response.status_code == 302:
+    if response.status_code in (302, 303):
         location = urlsplit(response.headers["Location"])
         if location.path == "/login" and "next" in parse_qs(location.query):
             return LOGIN
-        return redirect_to(location.path)
+        return redirect_to(re.sub(r"/\d+", "/<id>", location.path))
     return {403: FORBIDDEN, 404: NOT_FOUND}.get(response.status_code, str(response.status_code))
 
 
@@ -258,6 +345,10 @@ def _url(world: World, cell: Cell) -> str:
     values = dict(cell.values)
     if "supporter_id" in values:
         values["supporter_id"] = world.supporters[values["supporter_id"]]
+    if "request_id" in values:
+        values["request_id"] = world.requests[values["request_id"]]
+    if "offer_id" in values:
+        values["offer_id"] = world.offers[values["offer_id"]]
     with world.app.test_request_context():
         return url_for(cell.endpoint, **values)
 
@@ -269,11 +360,15 @@ def test_every_route_is_in_the_expected_table():
     assert sorted(EXPECTED.keys() - endpoints) == [], "EXPECTED names routes that no longer exist"
     with_supporter = {rule.endpoint for rule in RULES if "supporter_id" in rule.arguments}
     assert set(EXPECTED_OUTSIDE_SCOPE) == with_supporter
+    with_request = {rule.endpoint for rule in RULES if "request_id" in rule.arguments}
+    assert set(EXPECTED_REQUEST_ELSEWHERE) == with_request
+    with_offer = {rule.endpoint for rule in RULES if "offer_id" in rule.arguments}
+    assert set(EXPECTED_OTHERS_OFFER) == with_offer
 
 
 def test_every_url_argument_has_test_values():
     """A route with a new kind of URL argument needs a value here before the matrix can test it."""
-    known = {"supporter_id", "action"}
+    known = {"supporter_id", "request_id", "offer_id", "action"}
     unknown = {(rule.endpoint, arg) for rule in RULES for arg in rule.arguments if arg not in known}
     assert unknown == set()
 

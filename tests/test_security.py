@@ -82,9 +82,9 @@ def _route_params(method: str):
     ]
 
 
-def _url(app, endpoint: str, values: dict, supporter_id: int) -> str:
-    if "supporter_id" in ARGUMENTS[endpoint]:
-        values = {**values, "supporter_id": supporter_id}
+def _url(app, endpoint: str, values: dict, targets: dict) -> str:
+    """The URL of ``endpoint`` with the ids of the test's records filled in."""
+    values = {**values, **{k: v for k, v in targets.items() if k in ARGUMENTS[endpoint]}}
     with app.test_request_context():
         return url_for(endpoint, **values)
 
@@ -107,6 +107,18 @@ def _signed_in(client) -> bool:
 def applicant(make_supporter):
     """An applicant in Koga, so every supporter page (certify included) has something to do."""
     return make_supporter(name="Nguyễn Thị Lan", status="applicant", email="lan@example.jp")
+
+
+@pytest.fixture
+def targets(applicant, make_request, make_supporter, users):
+    """Ids for every kind of URL argument: a supporter, a request and an open offer on it."""
+    from supporters.help_requests import offers
+
+    request = make_request(category="daily_life")
+    helper = make_supporter(name="Lê Văn Nam", email="nam@example.jp")
+    offer = offers.send_offers(request, [helper.id], users["coordinator"])[0]
+    _db.session.commit()
+    return {"supporter_id": applicant.id, "request_id": request.id, "offer_id": offer.id}
 
 
 # --- CSRF ----------------------------------------------------------------------------------------
@@ -135,11 +147,11 @@ VALID_POSTS = {
 
 @pytest.mark.parametrize(("endpoint", "values"), _route_params("POST"))
 def test_post_without_csrf_token_is_refused_and_changes_nothing(
-    app, client, auth, users, applicant, endpoint, values
+    app, client, auth, users, applicant, targets, endpoint, values
 ):
     """Another site cannot make a signed-in coordinator's browser change anything."""
     auth.login("admin@example.jp")
-    url = _url(app, endpoint, values, applicant.id)
+    url = _url(app, endpoint, values, targets)
     data = VALID_POSTS.get(endpoint, {})
     before = _snapshot()
 
@@ -174,13 +186,13 @@ def test_certify_without_token_leaves_the_applicant_uncertified(client, auth, us
 
 
 @pytest.mark.parametrize("role", ("anonymous", *SIGNED_IN_ROLES))
-def test_get_never_changes_data(app, client, auth, users, applicant, role):
+def test_get_never_changes_data(app, client, auth, users, applicant, targets, role):
     """Opening any page — a prefetch, a crawler, a link in a mail — never changes a record."""
     if role != "anonymous":
         auth.login(f"{role}@example.jp")
     before = _snapshot()
     for endpoint, values in _routes("GET"):
-        url = _url(app, endpoint, values, applicant.id)
+        url = _url(app, endpoint, values, targets)
         assert client.get(url).status_code < 500, url
         assert _snapshot() == before, f"GET {url} as {role} changed data"
 
@@ -495,11 +507,11 @@ def _session_cookie(response) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ("anonymous", "admin", "supporter"))
-def test_every_page_carries_the_security_headers(app, client, auth, users, applicant, role):
+def test_every_page_carries_the_security_headers(app, client, auth, users, targets, role):
     """No page can be framed elsewhere or run injected script; personal pages stay uncached."""
     if role != "anonymous":
         auth.login(f"{role}@example.jp")
-    urls = [_url(app, endpoint, values, applicant.id) for endpoint, values in _routes("GET")]
+    urls = [_url(app, endpoint, values, targets) for endpoint, values in _routes("GET")]
     for url in [*urls, "/no-such-page", "/logout"]:
         response = client.get(url)
         assert response.headers["X-Content-Type-Options"] == "nosniff", url

@@ -44,6 +44,7 @@ def test_seed_demo_loads_ibaraki_once(tmp_path):
     assert "coordinator@example.jp" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "0 new sample supporters" in second.output
+    assert "0 new requests" in second.output
 
     with app.app_context():
         municipalities = db.session.scalars(select(Municipality)).all()
@@ -63,6 +64,19 @@ def test_seed_demo_loads_ibaraki_once(tmp_path):
         assert roles == set(Role)
         supporter_account = db.session.scalar(select(User).where(User.role == Role.SUPPORTER))
         assert supporter_account.supporter is not None
+        assert supporter_account.supporter.home_municipality_code == "08204"  # Koga, the demo story
+
+        # Requests at different stages; the demo story's request has a ranked list with reasons,
+        # the Khmer one explains why nobody qualifies.
+        from supporters.help_requests.candidates import match_request
+        from supporters.models import HelpRequest
+
+        requests = db.session.scalars(select(HelpRequest).order_by(HelpRequest.id)).all()
+        assert len(requests) == 4
+        assert match_request(requests[0]).ranked
+        impossible = match_request(requests[1])
+        assert impossible.ranked == [] and impossible.emptied_by == "language"
+        assert requests[2].status.value == "offered"
         db.session.remove()
         db.engine.dispose()
 

@@ -4,4 +4,11 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select.js-autosubmit")) {
     select.addEventListener("change", () => select.form.submit());
   }
+  // A double tap sends a form once (the server is idempotent too).
+  for (const form of document.querySelectorAll("form.js-once")) {
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.sent) event.preventDefault();
+      form.dataset.sent = "1";
+    });
+  }
 });

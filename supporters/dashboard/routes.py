@@ -4,6 +4,9 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from supporters.access import console_required
+from supporters.clock import utcnow
+from supporters.extensions import db
+from supporters.help_requests.queries import queue_statement
 from supporters.models import Role
 from supporters.roster import roster_summary
 
@@ -13,7 +16,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 @bp.get("/")
 @console_required
 def index():
-    """Certified supporters against target, languages covered, municipalities reached."""
+    """The requests waiting for a coordinator, then the roster against its targets."""
     scope = (
         frozenset(current_user.municipality_codes)
         if current_user.role == Role.MUNICIPAL_OFFICER
@@ -24,4 +27,23 @@ def index():
         target_fiscal_year=current_app.config["TARGET_FISCAL_YEAR"],
         scope=scope,
     )
-    return render_template("dashboard/index.html", summary=summary)
+    queue = []
+    if current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER):
+        queue = db.session.scalars(queue_statement(current_user, utcnow()).limit(20)).all()
+    return render_template(
+        "dashboard/index.html", summary=summary, queue=queue, now=utcnow(), **_request_labels()
+    )
+
+
+def _request_labels() -> dict:
+    from supporters.help_requests.labels import (
+        CATEGORY_LABELS,
+        REQUEST_STATUS_LABELS,
+        language_label,
+    )
+
+    return {
+        "CATEGORY_LABELS": CATEGORY_LABELS,
+        "REQUEST_STATUS_LABELS": REQUEST_STATUS_LABELS,
+        "language_label": language_label,
+    }

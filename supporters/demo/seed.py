@@ -137,7 +137,8 @@ def _first_unlinked_vietnamese_supporter() -> Supporter | None:
         .where(Supporter.is_sample.is_(True), Supporter.status == "certified")
         .where(Supporter.id.not_in(linked))
         .where(Supporter.languages.any(language_code="vi"))
-        .order_by(Supporter.id)
+        # Prefer someone in Koga, where the demo's Vietnamese hospital request is.
+        .order_by(Supporter.home_municipality_code != "08204", Supporter.id)
     )
 
 
@@ -146,4 +147,14 @@ def seed_demo() -> dict[str, int]:
     municipalities, languages = seed_reference_data()
     added = seed_sample_supporters()
     seed_accounts()
-    return {"municipalities": municipalities, "languages": languages, "new_supporters": added}
+    from supporters.demo.activity import seed_availability, seed_requests
+
+    slots = seed_availability()
+    requests = seed_requests()
+    return {
+        "municipalities": municipalities,
+        "languages": languages,
+        "new_supporters": added,
+        "supporters_given_slots": slots,
+        "new_requests": requests,
+    }

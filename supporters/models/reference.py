@@ -21,8 +21,8 @@ class Municipality(db.Model):
     longitude: Mapped[float]
 
     def name(self, locale: str) -> str:
-        """The name to show in the given UI locale."""
-        return self.name_ja if locale == "ja" else self.name_en
+        """The name to show in the given UI locale (Japanese for ``ja`` and Easy Japanese)."""
+        return self.name_ja if locale.startswith("ja") else self.name_en
 
     def __repr__(self) -> str:
         return f"<Municipality {self.code} {self.name_en}>"
@@ -39,8 +39,8 @@ class Language(db.Model):
     name_native: Mapped[str] = mapped_column(String(60))
 
     def name(self, locale: str) -> str:
-        """The name to show in the given UI locale."""
-        return self.name_ja if locale == "ja" else self.name_en
+        """The name to show in the given UI locale (Japanese for ``ja`` and Easy Japanese)."""
+        return self.name_ja if locale.startswith("ja") else self.name_en
 
     def __repr__(self) -> str:
         return f"<Language {self.code}>"

@@ -1,9 +1,17 @@
-"""A supporter's view of their own record."""
+"""The supporter's own pages: their record and the offers made to them."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
-from supporters.access import supporter_required
+from supporters.access import can_see_requester, own_offer_or_404, supporter_required
+from supporters.clock import utcnow
+from supporters.extensions import db
+from supporters.help_requests import offers as help_offers
+from supporters.help_requests.errors import RequestError
+from supporters.help_requests.forms import DeclineForm
+from supporters.models import Offer, OfferStatus
 from supporters.registry.labels import LEVEL_LABELS, MODE_LABELS, STATUS_LABELS
 
 bp = Blueprint("portal", __name__, url_prefix="/me")
@@ -23,3 +31,103 @@ def me():
         LEVEL_LABELS=LEVEL_LABELS,
         MODE_LABELS=MODE_LABELS,
     )
+
+
+# --- Offers --------------------------------------------------------------------------------------
+# Before acceptance a supporter sees what, when, where, which language and how long — never the
+# resident's name or contact, and for hospital requests not the free-text need either.
+
+
+def _own_supporter():
+    supporter = current_user.supporter
+    if supporter is None:
+        abort(404)
+    return supporter
+
+
+@bp.get("/offers/")
+@supporter_required
+def offers():
+    """The supporter's offers: open ones first, then the last answered ones."""
+    supporter = _own_supporter()
+    rows = list(
+        db.session.scalars(
+            select(Offer)
+            .where(Offer.supporter_id == supporter.id)
+            .order_by(Offer.status != OfferStatus.OPEN, Offer.sent_at.desc())
+            .limit(50)
+        )
+    )
+    return render_template("portal/offers.html", offers=rows, now=utcnow(), **_offer_labels())
+
+
+@bp.get("/offers/<int:offer_id>")
+@supporter_required
+def offer(offer_id: int):
+    """One offer, with accept and decline; the resident's details appear once accepted."""
+    item = own_offer_or_404(offer_id)
+    return render_template(
+        "portal/offer.html",
+        offer=item,
+        r=item.request,
+        show_requester=can_see_requester(current_user, item.request),
+        decline_form=DeclineForm(formdata=None),
+        now=utcnow(),
+        **_offer_labels(),
+    )
+
+
+@bp.post("/offers/<int:offer_id>/accept")
+@supporter_required
+def accept(offer_id: int):
+    """Accept: the first supporter to accept gets the request (exactly once)."""
+    item = own_offer_or_404(offer_id)
+    try:
+        help_offers.accept(item.id, item.supporter_id, current_user)
+    except RequestError as error:
+        flash(error.message, "error")
+        # The refusal is an answer, not a failure of the page: show the offer again.
+        return redirect(url_for("portal.offer", offer_id=offer_id), 303)
+    flash(_("Thank you! The request is yours. The details are below."), "ok")
+    return redirect(url_for("portal.offer", offer_id=offer_id))
+
+
+@bp.post("/offers/<int:offer_id>/decline")
+@supporter_required
+def decline(offer_id: int):
+    """Decline with a reason, so the coordinator knows what to try next."""
+    item = own_offer_or_404(offer_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "portal/offer.html",
+            offer=item,
+            r=item.request,
+            show_requester=False,
+            decline_form=form,
+            now=utcnow(),
+            **_offer_labels(),
+        ), 422
+    try:
+        help_offers.decline(
+            item.id, item.supporter_id, form.reason.data, form.note.data or "", current_user
+        )
+    except RequestError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("portal.offer", offer_id=offer_id), 303)
+    flash(_("Thank you for answering. The coordinator will ask someone else."), "ok")
+    return redirect(url_for("portal.offers"))
+
+
+def _offer_labels() -> dict:
+    from supporters.help_requests import labels
+
+    return {
+        "CATEGORY_LABELS": labels.CATEGORY_LABELS,
+        "OFFER_STATUS_LABELS": labels.OFFER_STATUS_LABELS,
+        "DECLINE_REASON_LABELS": labels.DECLINE_REASON_LABELS,
+        "URGENCY_LABELS": labels.URGENCY_LABELS,
+        "MODE_LABELS": MODE_LABELS,
+        "language_label": labels.language_label,
+    }

@@ -1,0 +1,227 @@
+"""Console forms for help requests: intake (fast, for a phone call), offers and transitions."""
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from supporters.clock import JST, today_jst
+from supporters.formkit import MultiCheckboxField, options
+from supporters.help_requests.intake import RequestDraft
+from supporters.help_requests.labels import (
+    CATEGORY_LABELS,
+    CONSENT_CHANNEL_LABELS,
+    DECLINE_REASON_LABELS,
+    REQUEST_STATUS_LABELS,
+    SOURCE_LABELS,
+    URGENCY_LABELS,
+)
+from supporters.i18n import country_choices
+from supporters.models import (
+    GENDERS,
+    ConsentChannel,
+    Mode,
+    RequestCategory,
+    RequestSource,
+    Urgency,
+)
+from supporters.registry.forms import (
+    language_choices,
+    municipality_choices,
+    normalise_phone,
+    normalise_text,
+)
+from supporters.registry.labels import GENDER_LABELS, MODE_LABELS
+
+DURATIONS = (30, 60, 90, 120, 180, 240, 360, 480)
+
+
+def _duration_label(minutes: int) -> str:
+    from flask_babel import gettext as _
+
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(m)d min", m=rest)
+    return _("%(h)d h", h=hours) if not rest else _("%(h)d h %(m)d min", h=hours, m=rest)
+
+
+class IntakeForm(FlaskForm):
+    """Everything a coordinator asks on the phone, in the order the conversation goes."""
+
+    consent = BooleanField(
+        _l("The resident was told the privacy notice and agreed"),
+        validators=[DataRequired(_l("Consent is required before any personal data is stored."))],
+    )
+    consent_channel = SelectField(_l("How consent was given"))
+    consent_language = SelectField(_l("Language the notice was given in"))
+    requester_name = StringField(
+        _l("Name of the person who needs help"),
+        validators=[
+            DataRequired(_l("Enter the name of the person who needs help.")),
+            Length(max=100),
+        ],
+        filters=[normalise_text],
+    )
+    requester_contact = StringField(
+        _l("Phone or e-mail"),
+        validators=[DataRequired(_l("Enter a phone number or e-mail address.")), Length(max=254)],
+        filters=[normalise_phone],
+    )
+    category = SelectField(_l("Help needed"))
+    mode = SelectField(_l("How"))
+    language_code = SelectField(_l("Language"), validate_choice=True)
+    municipality_code = SelectField(_l("Municipality"))
+    place_name = StringField(
+        _l("Place (facility name)"), validators=[Length(max=200)], filters=[normalise_text]
+    )
+    place_address = StringField(
+        _l("Address"), validators=[Length(max=300)], filters=[normalise_text]
+    )
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
+    starts = TimeField(_l("From"), validators=[InputRequired(_l("Enter the start time."))])
+    ends = TimeField(_l("Until"), validators=[InputRequired(_l("Enter the end time."))])
+    duration_minutes = SelectField(_l("Expected duration"), coerce=int)
+    urgency = SelectField(_l("Urgency"))
+    preferred_gender = SelectField(_l("Preferred supporter gender"))
+    requester_nationality = SelectField(_l("Nationality"))
+    residence_status = StringField(
+        _l("Residence status"), validators=[Length(max=60)], filters=[normalise_text]
+    )
+    source = SelectField(_l("Request came from"))
+    need = TextAreaField(
+        _l("What is needed"), validators=[Length(max=4000)], filters=[normalise_text]
+    )
+    submit = SubmitField(_l("Save request"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consent_channel.choices = options(
+            (c.value, CONSENT_CHANNEL_LABELS[c])
+            for c in (ConsentChannel.PHONE, ConsentChannel.IN_PERSON, ConsentChannel.PAPER)
+        )
+        languages = language_choices()
+        self.consent_language.choices = options([("ja", "日本語 (Japanese)"), *languages])
+        self.category.choices = options((c.value, CATEGORY_LABELS[c]) for c in RequestCategory)
+        self.mode.choices = options((m.value, MODE_LABELS[m]) for m in Mode)
+        from supporters.help_requests.labels import language_label
+
+        self.language_code.choices = options([("", language_label(None)), *languages])
+        self.municipality_code.choices = options(municipality_choices())
+        self.duration_minutes.choices = options((m, _duration_label(m)) for m in DURATIONS)
+        self.urgency.choices = options((u.value, URGENCY_LABELS[u]) for u in Urgency)
+        self.preferred_gender.choices = options(
+            [("", _l("No preference")), *((g, GENDER_LABELS[g]) for g in GENDERS[:2])]
+        )
+        self.requester_nationality.choices = options([("", "—"), *country_choices()])
+        self.source.choices = options((s.value, SOURCE_LABELS[s]) for s in RequestSource)
+        if self.day.data is None and not self.is_submitted():
+            self.day.data = today_jst() + timedelta(days=1)
+            self.duration_minutes.data = 120
+
+    def validate_day(self, field):
+        from wtforms.validators import ValidationError
+
+        if field.data and field.data < today_jst():
+            raise ValidationError(_l("The date is in the past."))
+
+    def draft(self) -> RequestDraft:
+        """The validated form as a :class:`RequestDraft` (times read as JST)."""
+        return RequestDraft(
+            category=RequestCategory(self.category.data),
+            mode=Mode(self.mode.data),
+            language_code=self.language_code.data or None,
+            municipality_code=self.municipality_code.data,
+            starts_at=datetime.combine(self.day.data, self.starts.data, JST),
+            ends_at=datetime.combine(self.day.data, self.ends.data, JST),
+            duration_minutes=self.duration_minutes.data,
+            requester_name=self.requester_name.data,
+            requester_contact=self.requester_contact.data,
+            source=RequestSource(self.source.data),
+            place_name=self.place_name.data or "",
+            place_address=self.place_address.data or "",
+            urgency=Urgency(self.urgency.data),
+            preferred_gender=self.preferred_gender.data or None,
+            requester_nationality=self.requester_nationality.data or None,
+            residence_status=self.residence_status.data or "",
+            need=self.need.data or "",
+        )
+
+
+class OfferForm(FlaskForm):
+    """Send the request to one or several ranked candidates."""
+
+    supporter_ids = MultiCheckboxField(_l("Send an offer to"), coerce=int)
+    submit = SubmitField(_l("Send offers"))
+
+    def __init__(self, candidate_choices=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.supporter_ids.choices = options(candidate_choices)
+
+
+class ReasonForm(FlaskForm):
+    """A transition that needs a reason (cancel, release) or takes an optional note."""
+
+    reason = TextAreaField(
+        _l("Reason or note"), validators=[Length(max=1000)], filters=[normalise_text]
+    )
+    submit = SubmitField(_l("Confirm"))
+
+
+class ReferForm(FlaskForm):
+    """Refer the request to an outside service."""
+
+    referred_to = StringField(
+        _l("Referred to"),
+        validators=[
+            DataRequired(_l("Name the service the request is referred to.")),
+            Length(max=200),
+        ],
+        filters=[normalise_text],
+    )
+    reason = TextAreaField(_l("Note"), validators=[Length(max=1000)], filters=[normalise_text])
+    submit = SubmitField(_l("Refer out"))
+
+
+class DeclineForm(FlaskForm):
+    """A supporter declines an offer, with a reason."""
+
+    reason = SelectField(_l("Why not?"), validators=[InputRequired(_l("Choose a reason."))])
+    note = TextAreaField(
+        _l("Anything to add (optional)"), validators=[Length(max=1000)], filters=[normalise_text]
+    )
+    submit = SubmitField(_l("Decline"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.choices = options(DECLINE_REASON_LABELS.items())
+
+
+class RequestFilterForm(FlaskForm):
+    """Filter the request list (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validators=[Optional()])
+    municipality = SelectField(_l("Municipality"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = options(
+            [
+                ("open", _l("Open (new, offered, unfilled)")),
+                ("", _l("All")),
+                *((s.value, label) for s, label in REQUEST_STATUS_LABELS.items()),
+            ]
+        )
+        self.municipality.choices = options([("", _l("All")), *municipality_choices()])

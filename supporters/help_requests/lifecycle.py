@@ -1,0 +1,114 @@
+"""The request lifecycle: which transitions exist, and one service function per transition.
+
+``new → offered → assigned → completed → closed``, with the side exits ``cancelled``,
+``unfilled`` (nobody accepted in time; escalated to the coordinators) and ``referred`` (sent to
+an outside service). Every transition is checked here and recorded as a :class:`RequestEvent`.
+"""
+
+from flask_babel import gettext as _
+
+from supporters import audit
+from supporters.clock import utcnow
+from supporters.extensions import db
+from supporters.help_requests.errors import RequestError
+from supporters.models import HelpRequest, RequestEvent, RequestStatus, User
+
+S = RequestStatus
+
+ALLOWED: dict[RequestStatus, frozenset[RequestStatus]] = {
+    S.NEW: frozenset({S.OFFERED, S.CANCELLED, S.REFERRED, S.UNFILLED}),
+    S.OFFERED: frozenset({S.ASSIGNED, S.UNFILLED, S.CANCELLED, S.REFERRED}),
+    # A supporter who drops out puts the request back to new, to be matched again.
+    S.ASSIGNED: frozenset({S.COMPLETED, S.CANCELLED, S.NEW}),
+    S.COMPLETED: frozenset({S.CLOSED}),
+    S.UNFILLED: frozenset({S.OFFERED, S.REFERRED, S.CANCELLED}),
+    S.REFERRED: frozenset({S.CLOSED}),
+    S.CANCELLED: frozenset(),
+    S.CLOSED: frozenset(),
+}
+
+
+def can_transition(request: HelpRequest, to: RequestStatus) -> bool:
+    """Whether ``request`` may move to ``to`` from where it is now."""
+    return to in ALLOWED[request.status]
+
+
+def record(
+    request: HelpRequest, from_status: RequestStatus | None, to: RequestStatus, by, note: str = ""
+) -> RequestEvent:
+    """Add the history line for a transition that has already been applied."""
+    event = RequestEvent(
+        request=request,
+        from_status=from_status,
+        to_status=to,
+        by_id=by.id if by is not None else None,
+        at=utcnow(),
+        note=note,
+    )
+    db.session.add(event)
+    return event
+
+
+def transition(request: HelpRequest, to: RequestStatus, by: User | None, note: str = ""):
+    """Move ``request`` to ``to`` if the lifecycle allows it, and record who did it and when."""
+    if not can_transition(request, to):
+        raise RequestError(
+            "invalid_transition",
+            _("This request is %(status)s and cannot change to that state.", status=request.status),
+        )
+    before = request.status
+    request.status = to
+    record(request, before, to, by, note)
+    audit.record(f"request_{to.value}", request, note, user=by)
+    return request
+
+
+def cancel(request: HelpRequest, by: User, reason: str) -> HelpRequest:
+    """The resident no longer needs help (or the request was a mistake). A reason is required."""
+    _require(reason, "reason", _("Say why the request is cancelled."))
+    _withdraw_open_offers(request)
+    return transition(request, S.CANCELLED, by, reason.strip())
+
+
+def refer(request: HelpRequest, by: User, service: str, note: str = "") -> HelpRequest:
+    """Send the request to an outside service (e.g. a remote interpretation line)."""
+    _require(service, "referred_to", _("Name the service the request is referred to."))
+    _withdraw_open_offers(request)
+    request.referred_to = service.strip()[:200]
+    return transition(request, S.REFERRED, by, note.strip() or service.strip())
+
+
+def complete(request: HelpRequest, by: User, note: str = "") -> HelpRequest:
+    """The supporter has helped; only an assigned request can be completed."""
+    return transition(request, S.COMPLETED, by, note.strip())
+
+
+def close(request: HelpRequest, by: User, note: str = "") -> HelpRequest:
+    """Nothing more to do: completed and logged, or referred and confirmed."""
+    return transition(request, S.CLOSED, by, note.strip())
+
+
+def release(request: HelpRequest, by: User, reason: str) -> HelpRequest:
+    """The assigned supporter cannot go after all: back to ``new`` to be matched again."""
+    _require(reason, "reason", _("Say why the supporter is released."))
+    if request.status != S.ASSIGNED:
+        raise RequestError("invalid_transition", _("Only an assigned request can be released."))
+    request.assigned_supporter_id = None
+    return transition(request, S.NEW, by, reason.strip())
+
+
+def mark_unfilled(request: HelpRequest, by: User | None, note: str = "") -> HelpRequest:
+    """Nobody accepted in time: escalate to the coordinators' queue."""
+    _withdraw_open_offers(request)
+    return transition(request, S.UNFILLED, by, note)
+
+
+def _withdraw_open_offers(request: HelpRequest) -> None:
+    from supporters.help_requests import offers
+
+    offers.withdraw_open(request, reason="request_closed")
+
+
+def _require(value: str, field: str, message: str) -> None:
+    if not (value or "").strip():
+        raise RequestError("invalid", message, {field: message})

@@ -1,0 +1,305 @@
+"""Offers: the coordinator proposes a request to ranked supporters; the first to accept gets it.
+
+"First accept wins, exactly once" is enforced by the database, not by reading and then writing:
+accepting is two conditional UPDATEs (the offer ``WHERE status='open' AND expires_at > now``, the
+request ``WHERE status='offered'``), and only the transaction whose UPDATE changed a row wins.
+On PostgreSQL the loser's UPDATE waits for the winner's commit and then matches nothing; on
+SQLite writers are serialised by the database lock. See ``tests/test_offer_race.py``.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from supporters import audit
+from supporters.clock import utcnow
+from supporters.extensions import db
+from supporters.help_requests import lifecycle
+from supporters.help_requests.errors import RequestError
+from supporters.models import (
+    HelpRequest,
+    Offer,
+    OfferStatus,
+    RequestStatus,
+    Role,
+    Supporter,
+    SupporterStatus,
+    User,
+)
+
+DECLINE_REASONS = ("not_available", "too_far", "language", "too_many_cases", "personal", "other")
+OFFERABLE = frozenset({RequestStatus.NEW, RequestStatus.OFFERED, RequestStatus.UNFILLED})
+
+
+def offer_ttl() -> timedelta:
+    """How long a supporter has to answer an offer (``OFFER_TTL_HOURS``)."""
+    return timedelta(hours=current_app.config["OFFER_TTL_HOURS"])
+
+
+def send_offers(
+    request: HelpRequest,
+    supporter_ids: Iterable[int],
+    by: User,
+    now: datetime | None = None,
+    reasons: dict[int, str] | None = None,
+) -> list[Offer]:
+    """Offer ``request`` to each supporter (skipping ones with an open offer already)."""
+    now = now or utcnow()
+    ids = list(dict.fromkeys(int(i) for i in supporter_ids))
+    if not ids:
+        raise RequestError("invalid", _("Choose at least one supporter."), {"supporter_ids": ""})
+    if request.status not in OFFERABLE:
+        raise RequestError("invalid_transition", _("This request can no longer be offered."))
+    if request.starts_at <= now:
+        raise RequestError("too_late", _("This request's time has already started."))
+
+    supporters = {
+        s.id: s for s in db.session.scalars(select(Supporter).where(Supporter.id.in_(ids)))
+    }
+    unknown = [i for i in ids if i not in supporters]
+    if unknown:
+        raise RequestError("not_found", _("Unknown supporter."), {"supporter_ids": str(unknown)})
+    not_certified = [s.display_name for s in supporters.values() if not _offerable(s)]
+    if not_certified:
+        message = _(
+            "Only certified supporters can be offered a request: %(names)s",
+            names=", ".join(not_certified),
+        )
+        raise RequestError("not_certified", message, {"supporter_ids": message})
+
+    already_open = set(
+        db.session.scalars(
+            select(Offer.supporter_id).where(
+                Offer.request_id == request.id, Offer.status == OfferStatus.OPEN
+            )
+        )
+    )
+    expires_at = min(now + offer_ttl(), request.starts_at)
+    created = []
+    for rank, supporter_id in enumerate(ids, start=1):
+        if supporter_id in already_open:
+            continue
+        offer = Offer(
+            request=request,
+            supporter_id=supporter_id,
+            status=OfferStatus.OPEN,
+            rank=rank,
+            reasons=(reasons or {}).get(supporter_id, ""),
+            sent_by_id=by.id,
+            sent_at=now,
+            expires_at=expires_at,
+        )
+        db.session.add(offer)
+        created.append(offer)
+    if not created:
+        raise RequestError("duplicate", _("These supporters already have an open offer."))
+
+    request.answer_by = max(request.answer_by or expires_at, expires_at)
+    if request.status != RequestStatus.OFFERED:
+        lifecycle.transition(request, RequestStatus.OFFERED, by, _count_note(len(created)))
+    db.session.flush()
+    from supporters.notify import notify_supporter
+
+    for offer in created:
+        notify_supporter(supporters[offer.supporter_id], "offer_new", f"/me/offers/{offer.id}")
+        audit.record("offer_sent", offer, f"request {request.reference}", user=by)
+    return created
+
+
+def _offerable(supporter: Supporter) -> bool:
+    return supporter.status == SupporterStatus.CERTIFIED
+
+
+def _count_note(n: int) -> str:
+    return f"{n} offer(s)"
+
+
+def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | None = None) -> Offer:
+    """The supporter takes the request. Exactly one acceptance per request ever succeeds.
+
+    Raises :class:`RequestError` (``expired``, ``answered``, ``taken``) for the losers; the
+    caller must then roll back, which the request's unit of work does on any error status.
+    """
+    now = now or utcnow()
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.supporter_id != supporter_id:
+        raise RequestError("not_found", _("This offer does not exist."))
+    request_id = offer.request_id
+
+    won_offer = db.session.execute(
+        update(Offer)
+        .where(
+            Offer.id == offer_id,
+            Offer.supporter_id == supporter_id,
+            Offer.status == OfferStatus.OPEN,
+            Offer.expires_at > now,
+        )
+        .values(status=OfferStatus.ACCEPTED, answered_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won_offer != 1:
+        db.session.rollback()
+        raise _why_not_open(db.session.get(Offer, offer_id), now)
+
+    won_request = db.session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.id == request_id, HelpRequest.status == RequestStatus.OFFERED)
+        .values(status=RequestStatus.ASSIGNED, assigned_supporter_id=supporter_id, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won_request != 1:
+        db.session.rollback()
+        raise RequestError("taken", _("Someone else has already accepted this request. Thank you!"))
+
+    db.session.expire_all()
+    offer = db.session.get(Offer, offer_id)
+    request = offer.request
+    lifecycle.record(request, RequestStatus.OFFERED, RequestStatus.ASSIGNED, by, "accepted")
+    audit.record("offer_accepted", offer, f"request {request.reference}", user=by)
+    withdraw_open(request, reason="taken", now=now)
+    from supporters.notify import notify_users
+
+    notify_users(_staff_to_tell(request), "request_assigned", f"/requests/{request.id}")
+    return offer
+
+
+def _why_not_open(offer: Offer, now: datetime) -> RequestError:
+    if offer.status == OfferStatus.OPEN and offer.expires_at <= now:
+        return RequestError("expired", _("This offer has expired."))
+    if offer.status == OfferStatus.WITHDRAWN:
+        return RequestError(
+            "taken", _("Someone else has already accepted this request. Thank you!")
+        )
+    if offer.status == OfferStatus.EXPIRED:
+        return RequestError("expired", _("This offer has expired."))
+    return RequestError("answered", _("You have already answered this offer."))
+
+
+def decline(
+    offer_id: int,
+    supporter_id: int,
+    reason: str,
+    note: str,
+    by: User | None,
+    now: datetime | None = None,
+) -> Offer:
+    """The supporter says no, with a reason; when nobody is left, the request is unfilled."""
+    now = now or utcnow()
+    if reason not in DECLINE_REASONS:
+        message = _("Choose a reason.")
+        raise RequestError("invalid", message, {"reason": message})
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.supporter_id != supporter_id:
+        raise RequestError("not_found", _("This offer does not exist."))
+    changed = db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer_id, Offer.status == OfferStatus.OPEN, Offer.expires_at > now)
+        .values(
+            status=OfferStatus.DECLINED,
+            answered_at=now,
+            decline_reason=reason,
+            decline_note=note.strip()[:1000],
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise _why_not_open(offer, now)
+    db.session.expire(offer)
+    audit.record("offer_declined", offer, reason, user=by)
+    _unfilled_if_nobody_left(offer.request, now)
+    return offer
+
+
+def withdraw(offer: Offer, by: User, now: datetime | None = None) -> Offer:
+    """The coordinator takes back one open offer (e.g. sent to the wrong person)."""
+    now = now or utcnow()
+    if offer.status != OfferStatus.OPEN:
+        raise RequestError("answered", _("Only an open offer can be withdrawn."))
+    offer.status = OfferStatus.WITHDRAWN
+    offer.answered_at = now
+    audit.record("offer_withdrawn", offer, "", user=by)
+    from supporters.notify import notify_supporter
+
+    notify_supporter(offer.supporter, "offer_withdrawn", f"/me/offers/{offer.id}")
+    _unfilled_if_nobody_left(offer.request, now)
+    return offer
+
+
+def withdraw_open(request: HelpRequest, reason: str, now: datetime | None = None) -> list[Offer]:
+    """Withdraw every open offer of ``request`` and tell their holders (no details in a message)."""
+    now = now or utcnow()
+    open_offers = list(
+        db.session.scalars(
+            select(Offer).where(Offer.request_id == request.id, Offer.status == OfferStatus.OPEN)
+        )
+    )
+    from supporters.notify import notify_supporter
+
+    for offer in open_offers:
+        offer.status = OfferStatus.WITHDRAWN
+        offer.answered_at = now
+        offer.decline_note = reason
+        notify_supporter(offer.supporter, "offer_withdrawn", f"/me/offers/{offer.id}")
+    return open_offers
+
+
+def _unfilled_if_nobody_left(request: HelpRequest, now: datetime) -> None:
+    if request.status != RequestStatus.OFFERED:
+        return
+    still_open = db.session.scalar(
+        select(Offer.id)
+        .where(
+            Offer.request_id == request.id,
+            Offer.status == OfferStatus.OPEN,
+            Offer.expires_at > now,
+        )
+        .limit(1)
+    )
+    if still_open is None:
+        lifecycle.mark_unfilled(request, None, "no acceptance")
+        from supporters.notify import notify_users
+
+        notify_users(_staff_to_tell(request), "request_unfilled", f"/requests/{request.id}")
+
+
+def sweep(now: datetime | None = None) -> tuple[int, int]:
+    """Expire lapsed offers and mark requests nobody accepted as unfilled (run from cron).
+
+    Returns (offers expired, requests made unfilled). Idempotent.
+    """
+    now = now or utcnow()
+    lapsed = list(
+        db.session.scalars(
+            select(Offer).where(Offer.status == OfferStatus.OPEN, Offer.expires_at <= now)
+        )
+    )
+    for offer in lapsed:
+        offer.status = OfferStatus.EXPIRED
+    db.session.flush()
+    requests = db.session.scalars(
+        select(HelpRequest).where(HelpRequest.status == RequestStatus.OFFERED)
+    )
+    unfilled = 0
+    for request in requests:
+        before = request.status
+        _unfilled_if_nobody_left(request, now)
+        unfilled += request.status != before
+    return len(lapsed), unfilled
+
+
+def _staff_to_tell(request: HelpRequest) -> list[User]:
+    """Who hears about assignments and unfilled requests: the one who sent offers, or all staff."""
+    senders = {o.sent_by_id for o in request.offers if o.sent_by_id}
+    users = list(
+        db.session.scalars(
+            select(User).where(
+                User.active.is_(True),
+                User.role.in_([Role.COORDINATOR, Role.ADMIN]),
+            )
+        )
+    )
+    chosen = [u for u in users if u.id in senders]
+    return chosen or [u for u in users if u.role == Role.COORDINATOR]

@@ -1,0 +1,252 @@
+"""Console views of help requests: list, intake, the match with reasons, offers, transitions."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from supporters.access import (
+    can_see_requester,
+    coordinator_required,
+    request_or_404,
+    roles_required,
+)
+from supporters.audit import record
+from supporters.clock import utcnow
+from supporters.extensions import db
+from supporters.help_requests import labels, lifecycle, offers
+from supporters.help_requests.candidates import match_request
+from supporters.help_requests.errors import RequestError
+from supporters.help_requests.forms import (
+    IntakeForm,
+    OfferForm,
+    ReasonForm,
+    ReferForm,
+    RequestFilterForm,
+)
+from supporters.help_requests.intake import ConsentGiven, take_request
+from supporters.help_requests.queries import request_list_statement
+from supporters.models import ConsentChannel, Offer, OfferStatus, Role, Supporter
+from supporters.registry.labels import GENDER_LABELS, MODE_LABELS
+
+bp = Blueprint("help_requests", __name__, url_prefix="/requests")
+
+request_viewers = roles_required(Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER)
+
+# action → (service, needs a reason, title)
+TRANSITIONS = {
+    "cancel": (lifecycle.cancel, True, _l("Cancel request")),
+    "complete": (lifecycle.complete, False, _l("Mark as completed")),
+    "close": (lifecycle.close, False, _l("Close request")),
+    "release": (lifecycle.release, True, _l("Release the supporter")),
+}
+
+
+@bp.context_processor
+def request_labels():
+    return {
+        "CATEGORY_LABELS": labels.CATEGORY_LABELS,
+        "REQUEST_STATUS_LABELS": labels.REQUEST_STATUS_LABELS,
+        "OFFER_STATUS_LABELS": labels.OFFER_STATUS_LABELS,
+        "URGENCY_LABELS": labels.URGENCY_LABELS,
+        "SOURCE_LABELS": labels.SOURCE_LABELS,
+        "CONSENT_CHANNEL_LABELS": labels.CONSENT_CHANNEL_LABELS,
+        "DECLINE_REASON_LABELS": labels.DECLINE_REASON_LABELS,
+        "language_label": labels.language_label,
+        "municipality_label": labels.municipality_label,
+        "can_manage": current_user.is_authenticated
+        and current_user.role in (Role.ADMIN, Role.COORDINATOR),
+    }
+
+
+def _error(form, error: RequestError) -> None:
+    db.session.rollback()
+    shown = False
+    for name, message in error.fields.items():
+        field = getattr(form, name, None) if form is not None else None
+        if field is not None and message:
+            field.errors = [*field.errors, message]
+            shown = True
+    if not shown or not error.fields:
+        flash(error.message, "error")
+
+
+@bp.get("/")
+@request_viewers
+def index():
+    """Requests, open ones first by default; officers see their area without hospital cases."""
+    form = RequestFilterForm(request.args)
+    if "status" not in request.args:
+        form.status.data = "open"
+    form.validate()
+    stmt = request_list_statement(
+        form.status.data or "", form.municipality.data or "", current_user
+    )
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("requests/index.html", form=form, page=page, args=args, now=utcnow())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@coordinator_required
+def create():
+    """Take a request on the phone: consent first, then the request; then straight to the match."""
+    form = IntakeForm()
+    if form.validate_on_submit():
+        consent = ConsentGiven(
+            notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+            language_shown=form.consent_language.data,
+            channel=ConsentChannel(form.consent_channel.data),
+        )
+        try:
+            help_request = take_request(form.draft(), consent, current_user)
+        except RequestError as error:
+            _error(form, error)
+        else:
+            flash(_("Request %(ref)s was saved.", ref=help_request.reference), "ok")
+            return redirect(url_for("help_requests.detail", request_id=help_request.id))
+    return render_template("requests/new.html", form=form)
+
+
+@bp.get("/<int:request_id>")
+@request_viewers
+def detail(request_id: int):
+    """One request: details, history, offers and — while it is open — the ranked candidates."""
+    help_request = request_or_404(request_id)
+    show_requester = can_see_requester(current_user, help_request)
+    if show_requester and help_request.sensitive:
+        record("view_sensitive_request", help_request)
+    result, names = None, {}
+    offered_ids = {o.supporter_id for o in help_request.offers if o.status == OfferStatus.OPEN}
+    if current_user.role in (Role.ADMIN, Role.COORDINATOR) and help_request.status in (
+        offers.OFFERABLE
+    ):
+        result = match_request(help_request)
+        fallback_ids = {i for fb in result.fallbacks for i in fb.supporter_ids}
+        if fallback_ids:
+            names = dict(
+                db.session.execute(
+                    select(Supporter.id, Supporter.display_name).where(
+                        Supporter.id.in_(fallback_ids)
+                    )
+                ).all()
+            )
+    return render_template(
+        "requests/detail.html",
+        r=help_request,
+        show_requester=show_requester,
+        result=result,
+        offered_ids=offered_ids,
+        names=names,
+        MODE_LABELS=MODE_LABELS,
+        GENDER_LABELS=GENDER_LABELS,
+        reason_text=labels.reason_text,
+        fallback_text=labels.fallback_text,
+        FILTER_LABELS=labels.FILTER_LABELS,
+        PART_LABELS=labels.PART_LABELS,
+        referral_service=current_app.config["REFERRAL_SERVICE"],
+        now=utcnow(),
+    )
+
+
+@bp.post("/<int:request_id>/offers")
+@coordinator_required
+def send_offers(request_id: int):
+    """Offer the request to the candidates ticked on the match list."""
+    help_request = request_or_404(request_id)
+    result = match_request(help_request) if help_request.status in offers.OFFERABLE else None
+    ranked = {r.candidate.supporter_id: r for r in result.ranked} if result else {}
+    fallback_ids = {i for fb in (result.fallbacks if result else []) for i in fb.supporter_ids}
+    form = OfferForm([(i, str(i)) for i in sorted(ranked.keys() | fallback_ids)])
+    if not form.validate_on_submit() or not form.supporter_ids.data:
+        flash(_("Choose at least one supporter."), "error")
+        return redirect(url_for("help_requests.detail", request_id=request_id)), 303
+    reasons = {sid: " · ".join(str(reason) for reason in r.reasons) for sid, r in ranked.items()}
+    try:
+        created = offers.send_offers(
+            help_request, form.supporter_ids.data, current_user, reasons=reasons
+        )
+    except RequestError as error:
+        _error(None, error)
+        return redirect(url_for("help_requests.detail", request_id=request_id)), 303
+    flash(_("%(n)d offer(s) sent.", n=len(created)), "ok")
+    return redirect(url_for("help_requests.detail", request_id=request_id))
+
+
+@bp.post("/offers/<int:offer_id>/withdraw")
+@coordinator_required
+def withdraw_offer(offer_id: int):
+    """Take back one open offer."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        abort(404)
+    try:
+        offers.withdraw(offer, current_user)
+    except RequestError as error:
+        _error(None, error)
+    else:
+        flash(_("The offer was withdrawn."), "ok")
+    return redirect(url_for("help_requests.detail", request_id=offer.request_id))
+
+
+@bp.route(
+    "/<int:request_id>/<any(cancel, complete, close, release):action>", methods=["GET", "POST"]
+)
+@coordinator_required
+def change_status(request_id: int, action: str):
+    """Cancel, complete, close or release a request, with a reason where one is needed."""
+    help_request = request_or_404(request_id)
+    service, needs_reason, title = TRANSITIONS[action]
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            service(help_request, current_user, form.reason.data or "")
+        except RequestError as error:
+            _error(form, error)
+        else:
+            flash(
+                _(
+                    "The request is now: %(status)s.",
+                    status=labels.REQUEST_STATUS_LABELS[help_request.status],
+                ),
+                "ok",
+            )
+            return redirect(url_for("help_requests.detail", request_id=request_id))
+    return render_template(
+        "requests/transition.html",
+        form=form,
+        r=help_request,
+        title=title,
+        needs_reason=needs_reason,
+        action=action,
+    )
+
+
+@bp.route("/<int:request_id>/refer", methods=["GET", "POST"])
+@coordinator_required
+def refer(request_id: int):
+    """Send the request to an outside service."""
+    help_request = request_or_404(request_id)
+    form = ReferForm()
+    if request.method == "GET":
+        form.referred_to.data = current_app.config["REFERRAL_SERVICE"]
+    if form.validate_on_submit():
+        try:
+            lifecycle.refer(help_request, current_user, form.referred_to.data, form.reason.data)
+        except RequestError as error:
+            _error(form, error)
+        else:
+            flash(
+                _("The request was referred to %(service)s.", service=help_request.referred_to),
+                "ok",
+            )
+            return redirect(url_for("help_requests.detail", request_id=request_id))
+    return render_template(
+        "requests/transition.html",
+        form=form,
+        r=help_request,
+        title=_l("Refer to an outside service"),
+        needs_reason=False,
+        action="refer",
+    )

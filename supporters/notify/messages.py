@@ -1,0 +1,103 @@
+"""What each kind of notification says, rendered in the recipient's language.
+
+The words live here as gettext messages (``babel.cfg`` extracts Python and ``.html`` templates,
+not ``.txt``); the plain-text templates under ``templates/mail/`` lay them out. Every message
+says what happened and where to look, and nothing else: no names, health or residence details.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from supporters.models import User
+
+DEFAULT_LOCALE = "ja"
+
+
+@dataclass(frozen=True)
+class KindText:
+    """The title (subject line) and the one sentence that tell a recipient what happened."""
+
+    title: object
+    lead: object
+
+
+_TEXTS = {
+    "offer_new": KindText(
+        _l("New offer"),
+        _l("You have a new offer. Please open it in Yorisoi and answer."),
+    ),
+    "offer_withdrawn": KindText(
+        _l("Offer withdrawn"),
+        _l(
+            "An offer sent to you has been withdrawn, for example because someone else took it. "
+            "You do not need to answer it."
+        ),
+    ),
+    "offer_expired": KindText(
+        _l("Offer expired"),
+        _l("The time to answer an offer sent to you has passed."),
+    ),
+    "request_assigned": KindText(
+        _l("Request assigned"),
+        _l("A supporter has been assigned to a request."),
+    ),
+    "request_unfilled": KindText(
+        _l("Request unfilled"),
+        _l("No supporter accepted a request. It needs your attention."),
+    ),
+}
+
+KINDS = frozenset(_TEXTS)
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """A message ready for the outbox: one-line subject and plain-text body."""
+
+    subject: str
+    body: str
+
+
+def kind_title(kind: str) -> str:
+    """The short title of a notification kind in the current language (for the in-app list)."""
+    return str(_TEXTS[kind].title) if kind in _TEXTS else kind
+
+
+def check_kind_and_link(kind: str, link: str) -> None:
+    """Refuse an unknown kind, or a link that is not a path inside the app (``/me/offers/12``)."""
+    if kind not in _TEXTS:
+        raise ValueError(f"unknown notification kind {kind!r}; known: {sorted(KINDS)}")
+    if not link.startswith("/") or link.startswith("//") or any(c in link for c in "\\\r\n\t "):
+        raise ValueError(f"notification link must be an app path like /me/offers/12: {link!r}")
+
+
+def recipient_locale(user: User | None) -> str:
+    """The language to write to someone in: their account's language if supported, else ``ja``."""
+    supported = current_app.config.get("SUPPORTED_LOCALES", [DEFAULT_LOCALE])
+    if user is not None and user.locale in supported:
+        return user.locale
+    return DEFAULT_LOCALE
+
+
+def render_message(kind: str, link: str, locale: str) -> RenderedMessage:
+    """Subject and body of a ``kind`` notification pointing at ``link``, written in ``locale``."""
+    check_kind_and_link(kind, link)
+    text = _TEXTS[kind]
+    env = current_app.jinja_env
+    with force_locale(locale):
+        context = {
+            "title": str(text.title),
+            "lead": str(text.lead),
+            "url": current_app.config["BASE_URL"].rstrip("/") + link,
+            "open_label": _("Open Yorisoi:"),
+            "footer": _("This message was sent automatically by Yorisoi. Replies are not read."),
+        }
+        context["subject_line"] = _("Yorisoi: %(title)s", title=context["title"])
+        subject = env.get_template("mail/subject.txt").render(context)
+        body = env.get_template("mail/body.txt").render(context)
+    # A header is one line; a template's stray newline must not become a header break.
+    return RenderedMessage(subject=" ".join(subject.split()), body=body.strip() + "\n")
