@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.dashboard.routes import bp as dashboard_bp
     from supporters.help_requests.routes import bp as help_requests_bp
     from supporters.main.routes import bp as main_bp
+    from supporters.notify.routes import bp as notifications_bp
     from supporters.portal.routes import bp as portal_bp
     from supporters.public.routes import bp as public_bp
     from supporters.reference.routes import bp as reference_bp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         portal_bp,
         help_requests_bp,
         public_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -165,7 +167,20 @@ def _register_template_helpers(app: Flask) -> None:
         switcher = LanguageForm(
             formdata=None, language=i18n.current_locale(), next=request.full_path.rstrip("?")
         )
-        return {"language_form": switcher, "logout_form": PostForm(formdata=None)}
+        return {
+            "language_form": switcher,
+            "logout_form": PostForm(formdata=None),
+            "unread_notifications": _unread_notifications,
+        }
+
+
+def _unread_notifications() -> int:
+    """How many unread notifications the signed-in user has (for the link in the header)."""
+    from flask_login import current_user
+
+    from supporters.notify.inbox import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
 
 
 def _commit_on_success(response):

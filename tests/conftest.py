@@ -209,7 +209,6 @@ def users(make_user, make_supporter):
 # --- Help requests --------------------------------------------------------------------------------
 
 
-
 def jst_at(days_ahead: int, hour: int, minute: int = 0):
     """A timezone-aware datetime ``days_ahead`` days from today (JST) at ``hour:minute`` JST."""
     from datetime import datetime, timedelta

@@ -44,6 +44,7 @@ MY_PAGE = redirect_to("/me/")
 SIGN_IN = redirect_to("/login")
 REQUEST = redirect_to("/requests/<id>")  # back to the request page (ids are normalised)
 OWN_OFFER = redirect_to("/me/offers/<id>")
+NOTES = redirect_to("/notifications/")
 INVALID = "422"  # the form was checked and refused: nothing happened
 
 # What a GET (or, for POST-only routes, a POST with a valid CSRF token) gives each role.
@@ -70,6 +71,8 @@ EXPECTED = {
     "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.accept":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OWN_OFFER),
     "portal.decline":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID),
+    "notifications.index":      (LOGIN,    OK,        OK,        OK,        OK,        OK),
+    "notifications.read":       (LOGIN,    NOTES,     NOTES,     NOTES,     NOTES,     NOTES),
     "help_requests.index":      (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "help_requests.create":     (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.detail":     (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),

@@ -474,3 +474,19 @@ def test_unfilled_requests_wait_on_the_dashboard_queue(app, db, team, make_reque
     queue = page.split('data-testid="queue"')[1].split("</table>")[0]
     assert waiting.reference in queue and overdue.reference in queue
     assert handled.reference not in queue
+
+
+def test_in_app_notifications_list_and_mark_read(app, db, team, make_request):
+    """A supporter sees "new offer" in their notification list, links to it, and can clear it."""
+    request = make_request()
+    offer = offers.send_offers(request, [team["lan"].id], team["coordinator"])[0]
+    db.session.commit()
+    lan = _client_as(app, "lan-account@example.jp")
+    lan.set_cookie("yorisoi_lang", "en")
+    page = lan.get("/me/offers/").get_data(as_text=True)
+    assert 'class="count">1<' in page
+    listing = lan.get("/notifications/").get_data(as_text=True)
+    assert f'href="/me/offers/{offer.id}"' in listing
+    response = post_form(lan, "/notifications/read", {}, token_from="/notifications/")
+    assert response.status_code == 302
+    assert 'class="count"' not in lan.get("/notifications/").get_data(as_text=True)

@@ -6,6 +6,8 @@ an outside service). Every transition is checked here and recorded as a :class:`
 """
 
 from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from supporters import audit
 from supporters.clock import utcnow
@@ -57,7 +59,19 @@ def transition(request: HelpRequest, to: RequestStatus, by: User | None, note: s
             _("This request is %(status)s and cannot change to that state.", status=request.status),
         )
     before = request.status
-    request.status = to
+    # Conditional on the status we checked: if another transaction (an acceptance, the sweep)
+    # moved the request meanwhile, this one changes nothing and says so.
+    db.session.flush()
+    changed = db.session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.id == request.id, HelpRequest.status == before)
+        .values(status=to, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise RequestError("conflict", _("This request was changed meanwhile. Please reload."))
+    set_committed_value(request, "status", to)
     record(request, before, to, by, note)
     audit.record(f"request_{to.value}", request, note, user=by)
     return request

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from supporters import audit
 from supporters.clock import utcnow
@@ -129,30 +130,57 @@ def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | No
         raise RequestError("not_found", _("This offer does not exist."))
     request_id = offer.request_id
 
-    won_offer = db.session.execute(
-        update(Offer)
+    # 1. Claim the request row first, and only while this offer is still open: every racer
+    #    queues on this one row (PostgreSQL row lock, SQLite write lock), so the losers never hold
+    #    a lock the winner needs next (no deadlock), and then match nothing.
+    offer_still_open = (
+        select(Offer.id)
         .where(
             Offer.id == offer_id,
             Offer.supporter_id == supporter_id,
             Offer.status == OfferStatus.OPEN,
             Offer.expires_at > now,
         )
-        .values(status=OfferStatus.ACCEPTED, answered_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if won_offer != 1:
+        .exists()
+    )
+    try:
+        won_request = db.session.execute(
+            update(HelpRequest)
+            .where(
+                HelpRequest.id == request_id,
+                HelpRequest.status == RequestStatus.OFFERED,
+                offer_still_open,
+            )
+            .values(
+                status=RequestStatus.ASSIGNED, assigned_supporter_id=supporter_id, updated_at=now
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        # 2. Then the offer itself, still conditionally (a decline of the same offer may have
+        #    committed in between).
+        won_offer = (
+            won_request == 1
+            and db.session.execute(
+                update(Offer)
+                .where(Offer.id == offer_id, Offer.status == OfferStatus.OPEN)
+                .values(status=OfferStatus.ACCEPTED, answered_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
+    except OperationalError as error:  # a deadlock or lock timeout with some other writer
         db.session.rollback()
-        raise _why_not_open(db.session.get(Offer, offer_id), now)
-
-    won_request = db.session.execute(
-        update(HelpRequest)
-        .where(HelpRequest.id == request_id, HelpRequest.status == RequestStatus.OFFERED)
-        .values(status=RequestStatus.ASSIGNED, assigned_supporter_id=supporter_id, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if won_request != 1:
+        raise RequestError("busy", _("Yorisoi is busy. Please try again.")) from error
+    if not won_offer:
         db.session.rollback()
-        raise RequestError("taken", _("Someone else has already accepted this request. Thank you!"))
+        offer = db.session.get(Offer, offer_id)
+        if offer.status == OfferStatus.OPEN and offer.expires_at > now:
+            return_error = RequestError(
+                "taken", _("Someone else has already accepted this request. Thank you!")
+            )
+        else:
+            return_error = _why_not_open(offer, now)
+        raise return_error
 
     db.session.expire_all()
     offer = db.session.get(Offer, offer_id)
@@ -228,22 +256,34 @@ def withdraw(offer: Offer, by: User, now: datetime | None = None) -> Offer:
     return offer
 
 
-def withdraw_open(request: HelpRequest, reason: str, now: datetime | None = None) -> list[Offer]:
-    """Withdraw every open offer of ``request`` and tell their holders (no details in a message)."""
+def withdraw_open(request: HelpRequest, reason: str, now: datetime | None = None) -> list[int]:
+    """Withdraw every still-open offer of ``request`` and tell their holders (no details).
+
+    One conditional UPDATE: an offer declined a moment ago by its holder stays declined.
+    Returns the ids of the offers withdrawn.
+    """
     now = now or utcnow()
-    open_offers = list(
-        db.session.scalars(
-            select(Offer).where(Offer.request_id == request.id, Offer.status == OfferStatus.OPEN)
-        )
-    )
+    rows = db.session.execute(
+        update(Offer)
+        .where(Offer.request_id == request.id, Offer.status == OfferStatus.OPEN)
+        .values(status=OfferStatus.WITHDRAWN, answered_at=now, decline_note=reason)
+        .returning(Offer.id, Offer.supporter_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not rows:
+        return []
     from supporters.notify import notify_supporter
 
-    for offer in open_offers:
-        offer.status = OfferStatus.WITHDRAWN
-        offer.answered_at = now
-        offer.decline_note = reason
-        notify_supporter(offer.supporter, "offer_withdrawn", f"/me/offers/{offer.id}")
-    return open_offers
+    supporters = {
+        s.id: s
+        for s in db.session.scalars(
+            select(Supporter).where(Supporter.id.in_([sid for _, sid in rows]))
+        )
+    }
+    for offer_id, supporter_id in rows:
+        notify_supporter(supporters[supporter_id], "offer_withdrawn", f"/me/offers/{offer_id}")
+    db.session.expire_all()
+    return [offer_id for offer_id, _ in rows]
 
 
 def _unfilled_if_nobody_left(request: HelpRequest, now: datetime) -> None:
