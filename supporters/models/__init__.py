@@ -1,5 +1,6 @@
 """All models, importable from one place; split by area of the product."""
 
+from supporters.models.activity import Activity, ActivityCategory, ActivityOutcome
 from supporters.models.audit import AuditEvent
 from supporters.models.availability import UnavailableDate, WeeklySlot
 from supporters.models.notification import Notification, OutboxMessage, OutboxStatus
@@ -31,6 +32,9 @@ from supporters.models.supporter import (
 from supporters.models.user import Role, User
 
 __all__ = [
+    "Activity",
+    "ActivityCategory",
+    "ActivityOutcome",
     "OPEN_STATUSES",
     "SENSITIVE_CATEGORIES",
     "Consent",

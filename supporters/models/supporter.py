@@ -75,6 +75,8 @@ class Supporter(db.Model):
     # Only used when a resident asks for a supporter of a given gender; may stay unstated.
     gender: Mapped[str | None] = mapped_column(String(10))
     monthly_case_cap: Mapped[int] = mapped_column(default=4)
+    # The pause switch: "not available until …" (JST date, inclusive). None = not paused.
+    paused_until: Mapped[date | None]
     notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[SupporterStatus] = mapped_column(
         str_enum(SupporterStatus), default=SupporterStatus.APPLICANT, index=True
