@@ -131,3 +131,7 @@ def _offer_labels() -> dict:
         "MODE_LABELS": MODE_LABELS,
         "language_label": labels.language_label,
     }
+
+
+# Routes of the same blueprint, kept in modules of their own.
+from supporters.portal import cases, settings  # noqa: E402, F401

@@ -1,0 +1,3 @@
+"""The supporter's work: assignments, the case log, stipends."""
+
+from supporters.portal.routes import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Supporter settings: profile and language, availability and the pause switch."""
+
+from supporters.portal.routes import bp  # noqa: F401
