@@ -75,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from supporters.activities.routes import bp as activities_bp
     from supporters.auth.routes import bp as auth_bp
     from supporters.dashboard.routes import bp as dashboard_bp
     from supporters.help_requests.routes import bp as help_requests_bp
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
         help_requests_bp,
         public_bp,
         notifications_bp,
+        activities_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -152,6 +154,7 @@ def _register_template_helpers(app: Flask) -> None:
         localized_name=i18n.localized_name,
         country_name=i18n.country_name,
         current_locale=i18n.current_locale,
+        html_lang=i18n.html_lang,
         locale_names=i18n.LOCALE_NAMES,
         list_sep=i18n.list_sep,
     )

@@ -1,7 +1,8 @@
 """Choosing the UI language, and locale-aware names for reference data and countries.
 
-The console (coordinators, officers, supporters) speaks Japanese and English. The public pages
-for residents speak nine languages; see ``PUBLIC_LOCALES`` and docs/decisions.md.
+The console (coordinators, officers, officials) speaks Japanese and English. The public pages
+for residents speak nine languages (``PUBLIC_LOCALES``); a signed-in supporter's pages speak
+twelve (``SUPPORTER_LOCALES``). See docs/decisions.md.
 """
 
 from dataclasses import dataclass
@@ -53,7 +54,16 @@ PUBLIC_LOCALES = (
     PublicLocale("id", "id", "Bahasa Indonesia"),
     PublicLocale("ne", "ne", "नेपाली"),
 )
+# The supporters' own pages add the languages of volunteers the residents' form does not ask for.
+SUPPORTER_LOCALES = (
+    *PUBLIC_LOCALES,
+    PublicLocale("th", "th", "ไทย"),
+    PublicLocale("ko", "ko", "한국어"),
+    PublicLocale("es", "es", "Español"),
+)
 _PUBLIC_BY_CODE = {locale.code.lower(): locale for locale in PUBLIC_LOCALES}
+_SUPPORTER_BY_CODE = {locale.code.lower(): locale for locale in SUPPORTER_LOCALES}
+_SUPPORTER_BY_BABEL = {locale.babel: locale for locale in SUPPORTER_LOCALES}
 # Tags people's browsers send that mean one of ours (Tagalog is ``tl`` or ``fil``).
 _PUBLIC_ALIASES = {"tl": "fil", "zh": "zh-Hans", "pt": "pt-BR", "easy": EASY_JAPANESE}
 
@@ -64,12 +74,22 @@ def supported_locales() -> list[str]:
 
 
 def select_locale() -> str:
-    """The Babel locale of this request: the public pages choose theirs from nine languages."""
+    """The Babel locale of this request: residents' pages choose from nine languages, a
+    signed-in supporter from twelve, everyone else from the console's two."""
     if not has_request_context():  # CLI and cron jobs: messages in the default language
         return "ja"
     if request.blueprint == PUBLIC_BLUEPRINT:
         return public_locale().babel
+    if is_supporter(current_user):
+        return supporter_locale(current_user).babel
     return console_locale()
+
+
+def is_supporter(user) -> bool:
+    """Whether ``user`` is a signed-in supporter (whose pages speak the twelve languages)."""
+    from supporters.models import Role
+
+    return bool(user and user.is_authenticated and user.role == Role.SUPPORTER)
 
 
 def console_locale() -> str:
@@ -85,14 +105,47 @@ def console_locale() -> str:
 
 def match_public_locale(tag: str | None) -> PublicLocale | None:
     """The public language a tag asks for (``vi-VN`` → vi, ``tl`` → Tagalog), else None."""
+    return _match(tag, _PUBLIC_BY_CODE)
+
+
+def match_supporter_locale(tag: str | None) -> PublicLocale | None:
+    """The supporters' language a tag asks for (``ko-KR`` → ko, ``es-419`` → es), else None."""
+    return _match(tag, _SUPPORTER_BY_CODE)
+
+
+def _match(tag: str | None, table: dict[str, PublicLocale]) -> PublicLocale | None:
     if not tag:
         return None
     tag = tag.strip().replace("_", "-").lower()
     for candidate in (tag, tag.split("-", 1)[0]):
         candidate = _PUBLIC_ALIASES.get(candidate, candidate).lower()
-        if candidate in _PUBLIC_BY_CODE:
-            return _PUBLIC_BY_CODE[candidate]
+        if candidate in table:
+            return table[candidate]
     return None
+
+
+def supporter_locale_by_babel(babel: str | None) -> PublicLocale | None:
+    """The supporters' language whose Babel locale is ``babel`` (as saved in ``User.locale``)."""
+    return _SUPPORTER_BY_BABEL.get(babel or "")
+
+
+def supporter_locale(user) -> PublicLocale:
+    """Saved ``User.locale`` → cookie → Accept-Language → Japanese (Easy Japanese if chosen)."""
+    if saved := supporter_locale_by_babel(user.locale):
+        return saved
+    if found := match_supporter_locale(request.cookies.get(LOCALE_COOKIE)):
+        return found
+    for tag, _quality in request.accept_languages:
+        if found := match_supporter_locale(tag):
+            return found
+    return SUPPORTER_LOCALES[0]
+
+
+def html_lang() -> str:
+    """The ``<html lang>`` of the current page: ``ja`` for Easy Japanese, ``zh-Hans``, ``fil`` …"""
+    locale = current_locale()
+    found = _SUPPORTER_BY_BABEL.get(locale)
+    return found.html_lang if found else locale.replace("_", "-")
 
 
 def public_locale() -> PublicLocale:

@@ -10,7 +10,7 @@ here, and so does a row left behind for a route that no longer exists.
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from supporters import create_app
 from supporters.auth.passwords import hash_password
+from supporters.clock import today_jst
 from supporters.extensions import db
 from supporters.models import AuditEvent, LanguageLevel, Municipality, Role, User
 from supporters.registry import operations
@@ -45,6 +46,7 @@ SIGN_IN = redirect_to("/login")
 REQUEST = redirect_to("/requests/<id>")  # back to the request page (ids are normalised)
 OWN_OFFER = redirect_to("/me/offers/<id>")
 NOTES = redirect_to("/notifications/")
+MY_TIMES = redirect_to("/me/availability")
 INVALID = "422"  # the form was checked and refused: nothing happened
 
 # What a GET (or, for POST-only routes, a POST with a valid CSRF token) gives each role.
@@ -71,6 +73,20 @@ EXPECTED = {
     "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.accept":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OWN_OFFER),
     "portal.decline":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID),
+    # The case log ([3/6]): a request in the URL is only "found" once assigned to the supporter.
+    "portal.assignment":        (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.assignment_ics":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.log":               (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "portal.log_new":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "portal.log_edit":          (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "portal.stipends":          (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "activities.index":         (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "portal.profile":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "portal.availability":      (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "portal.add_day_away":      (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MY_TIMES),
+    "portal.remove_day_away":   (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MY_TIMES),
+    "portal.pause":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID),
+    "portal.resume":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MY_TIMES),
     "notifications.index":      (LOGIN,    OK,        OK,        OK,        OK,        OK),
     "notifications.read":       (LOGIN,    NOTES,     NOTES,     NOTES,     NOTES,     NOTES),
     "help_requests.index":      (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -93,6 +109,21 @@ EXPECTED_REQUEST_ELSEWHERE = {
     "help_requests.send_offers": (LOGIN,   REQUEST,   REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.change_status": (LOGIN, OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.refer":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "portal.assignment":        (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.assignment_ics":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+}  # fmt: skip
+
+# A request assigned to the signed-in supporter (asked only of the supporter's pages).
+EXPECTED_OWN_ASSIGNMENT = {
+    # endpoint                  anonymous  admin      coordinator officer    official   supporter
+    "portal.assignment":        (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "portal.assignment_ics":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+}  # fmt: skip
+
+# An activity somebody else logged: the signed-in supporter cannot tell it exists.
+EXPECTED_OTHERS_ACTIVITY = {
+    # endpoint                  anonymous  admin      coordinator officer    official   supporter
+    "portal.log_edit":          (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
 }  # fmt: skip
 
 # An offer made to another supporter: the signed-in supporter cannot tell it exists.
@@ -113,7 +144,13 @@ EXPECTED_OUTSIDE_SCOPE = {
 }  # fmt: skip
 
 # The smallest form a POST-only route needs to do its job (the CSRF token is added for you).
-POST_DATA = {"main.set_language": {"language": "ja"}}
+# (portal.pause is sent without a date: refused, so the shared supporter is never paused.)
+DAY_AWAY = {"day": (today_jst() + timedelta(days=200)).isoformat()}
+POST_DATA = {
+    "main.set_language": {"language": "ja"},
+    "portal.add_day_away": DAY_AWAY,
+    "portal.remove_day_away": DAY_AWAY,
+}
 
 # Every page, even a 404, carries the language switcher and so a CSRF token for the session.
 TOKEN_PAGE = "/no-such-page"
@@ -150,9 +187,16 @@ def _url_variants(rule) -> list[dict]:
             {**v, "supporter_id": s} for v in variants for s in ("in_scope", "outside_scope")
         ]
     if "request_id" in rule.arguments:
-        variants = [{**v, "request_id": r} for v in variants for r in ("koga", "mito", "hospital")]
+        choices = ("koga", "mito", "hospital")
+        if rule.endpoint in EXPECTED_OWN_ASSIGNMENT:
+            choices = (*choices, "assigned")
+        variants = [{**v, "request_id": r} for v in variants for r in choices]
     if "offer_id" in rule.arguments:
         variants = [{**v, "offer_id": o} for v in variants for o in ("own_offer", "others_offer")]
+    if "activity_id" in rule.arguments:
+        variants = [
+            {**v, "activity_id": a} for v in variants for a in ("own_activity", "others_activity")
+        ]
     if "action" in rule.arguments:
         variants = [{**v, "action": a} for v in variants for a in _choices(rule, "action")]
     return variants
@@ -164,6 +208,8 @@ VARIANT_TABLES = {
     "mito": "EXPECTED_REQUEST_ELSEWHERE",
     "hospital": "EXPECTED_REQUEST_ELSEWHERE",
     "others_offer": "EXPECTED_OTHERS_OFFER",
+    "assigned": "EXPECTED_OWN_ASSIGNMENT",
+    "others_activity": "EXPECTED_OTHERS_ACTIVITY",
 }
 
 
@@ -206,6 +252,7 @@ class World:
     accounts: dict[str, int]  # role → user id
     requests: dict[str, int] = field(default_factory=dict)  # koga / mito / hospital → id
     offers: dict[str, int] = field(default_factory=dict)  # own_offer / others_offer → id
+    activities: dict[str, int] = field(default_factory=dict)  # own / others_activity → id
     sessions: dict[str, str] = field(default_factory=dict)  # role → signed-in session cookie
 
     def client(self, role: str):
@@ -291,7 +338,15 @@ def world(tmp_path_factory):
             accounts[role] = user.id
         db.session.commit()
         requests, offers = _add_requests(supporters, db.session.get(User, accounts["coordinator"]))
-    yield World(app=app, supporters=supporters, accounts=accounts, requests=requests, offers=offers)
+        activities = _add_activities(supporters)
+    yield World(
+        app=app,
+        supporters=supporters,
+        accounts=accounts,
+        requests=requests,
+        offers=offers,
+        activities=activities,
+    )
     with app.app_context():
         db.session.remove()
         db.drop_all()
@@ -329,8 +384,34 @@ def _add_requests(supporters: dict[str, int], coordinator: User):
     own, other = offer_service.send_offers(
         requests["koga"], [supporters["own"], supporters["in_scope"]], coordinator
     )
+    requests["assigned"] = take("daily_life", OFFICER_AREA)
+    (mine,) = offer_service.send_offers(requests["assigned"], [supporters["own"]], coordinator)
+    db.session.commit()
+    offer_service.accept(mine.id, supporters["own"], None)
     db.session.commit()
     return {k: r.id for k, r in requests.items()}, {"own_offer": own.id, "others_offer": other.id}
+
+
+def _add_activities(supporters: dict[str, int]) -> dict[str, int]:
+    """A case logged today by the signed-in supporter, and one by somebody else."""
+    from supporters.models import Activity
+
+    ids = {}
+    for name, supporter in (("own_activity", "own"), ("others_activity", "in_scope")):
+        activity = Activity(
+            supporter_id=supporters[supporter],
+            happened_on=today_jst(),
+            duration_minutes=60,
+            category="daily_life",
+            mode="in_person",
+            municipality_code=OFFICER_AREA,
+            client_token=name,
+        )
+        db.session.add(activity)
+        db.session.flush()
+        ids[name] = activity.id
+    db.session.commit()
+    return ids
 
 
 def _outcome(response) -> str:
@@ -352,6 +433,8 @@ def _url(world: World, cell: Cell) -> str:
         values["request_id"] = world.requests[values["request_id"]]
     if "offer_id" in values:
         values["offer_id"] = world.offers[values["offer_id"]]
+    if "activity_id" in values:
+        values["activity_id"] = world.activities[values["activity_id"]]
     with world.app.test_request_context():
         return url_for(cell.endpoint, **values)
 
@@ -365,13 +448,15 @@ def test_every_route_is_in_the_expected_table():
     assert set(EXPECTED_OUTSIDE_SCOPE) == with_supporter
     with_request = {rule.endpoint for rule in RULES if "request_id" in rule.arguments}
     assert set(EXPECTED_REQUEST_ELSEWHERE) == with_request
+    with_activity = {rule.endpoint for rule in RULES if "activity_id" in rule.arguments}
+    assert set(EXPECTED_OTHERS_ACTIVITY) == with_activity
     with_offer = {rule.endpoint for rule in RULES if "offer_id" in rule.arguments}
     assert set(EXPECTED_OTHERS_OFFER) == with_offer
 
 
 def test_every_url_argument_has_test_values():
     """A route with a new kind of URL argument needs a value here before the matrix can test it."""
-    known = {"supporter_id", "request_id", "offer_id", "action"}
+    known = {"supporter_id", "request_id", "offer_id", "activity_id", "action"}
     unknown = {(rule.endpoint, arg) for rule in RULES for arg in rule.arguments if arg not in known}
     assert unknown == set()
 

@@ -112,13 +112,30 @@ def applicant(make_supporter):
 @pytest.fixture
 def targets(applicant, make_request, make_supporter, users):
     """Ids for every kind of URL argument: a supporter, a request and an open offer on it."""
+    from supporters.clock import today_jst
     from supporters.help_requests import offers
+    from supporters.models import Activity
 
     request = make_request(category="daily_life")
     helper = make_supporter(name="Lê Văn Nam", email="nam@example.jp")
     offer = offers.send_offers(request, [helper.id], users["coordinator"])[0]
+    activity = Activity(
+        supporter_id=users["supporter"].supporter_id,
+        happened_on=today_jst(),
+        duration_minutes=60,
+        category="daily_life",
+        mode="in_person",
+        municipality_code="08204",
+        client_token="targets",
+    )
+    _db.session.add(activity)
     _db.session.commit()
-    return {"supporter_id": applicant.id, "request_id": request.id, "offer_id": offer.id}
+    return {
+        "supporter_id": applicant.id,
+        "request_id": request.id,
+        "offer_id": offer.id,
+        "activity_id": activity.id,
+    }
 
 
 # --- CSRF ----------------------------------------------------------------------------------------

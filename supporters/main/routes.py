@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from supporters.extensions import db
-from supporters.i18n import LOCALE_COOKIE
+from supporters.i18n import LOCALE_COOKIE, supporter_locale_by_babel
 from supporters.main.forms import LanguageForm
 from supporters.models import Role
 from supporters.safety import safe_next
@@ -30,18 +30,27 @@ def set_language():
     target = safe_next(form.next.data) or url_for("main.home")
     response = redirect(target)
     if form.validate_on_submit():
-        language = form.language.data
-        if current_user.is_authenticated:
-            current_user.locale = language
-        response.set_cookie(
-            LOCALE_COOKIE,
-            language,
-            max_age=365 * 24 * 3600,
-            samesite="Lax",
-            httponly=True,
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
-        )
+        remember_language(response, form.language.data)
     return response
+
+
+def remember_language(response, language: str) -> None:
+    """Save ``language`` (a Babel locale already validated) on the account and in the cookie.
+
+    The cookie holds the outside (BCP 47) code, e.g. ``ja-x-easy`` or ``pt-BR``, so the
+    residents' pages on the same phone open in the same language.
+    """
+    if current_user.is_authenticated:
+        current_user.locale = language
+    known = supporter_locale_by_babel(language)
+    response.set_cookie(
+        LOCALE_COOKIE,
+        known.code if known else language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
 
 
 @bp.get("/healthz")

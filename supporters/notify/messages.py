@@ -77,7 +77,12 @@ def check_kind_and_link(kind: str, link: str) -> None:
 
 def recipient_locale(user: User | None) -> str:
     """The language to write to someone in: their account's language if supported, else ``ja``."""
-    supported = current_app.config.get("SUPPORTED_LOCALES", [DEFAULT_LOCALE])
+    supported = set(current_app.config.get("SUPPORTED_LOCALES", [DEFAULT_LOCALE]))
+    if user is not None and user.supporter_id is not None:
+        # Supporters read Yorisoi in any of the twelve supporter languages, mail included.
+        from supporters.i18n import SUPPORTER_LOCALES
+
+        supported |= {locale.babel for locale in SUPPORTER_LOCALES}
     if user is not None and user.locale in supported:
         return user.locale
     return DEFAULT_LOCALE

@@ -1,6 +1,7 @@
-"""The supporter's own pages: their record and the offers made to them."""
+"""The supporter's own pages: home and the offers made to them (more in cases, settings)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +13,6 @@ from supporters.help_requests import offers as help_offers
 from supporters.help_requests.errors import RequestError
 from supporters.help_requests.forms import DeclineForm
 from supporters.models import Offer, OfferStatus
-from supporters.registry.labels import LEVEL_LABELS, MODE_LABELS, STATUS_LABELS
 
 bp = Blueprint("portal", __name__, url_prefix="/me")
 
@@ -20,16 +20,24 @@ bp = Blueprint("portal", __name__, url_prefix="/me")
 @bp.get("/")
 @supporter_required
 def me():
-    """The signed-in supporter's profile and status."""
+    """Home: open offers with time left, coming assignments, this month, and "Log an activity"."""
+    from supporters.activities import drafts, queries
+    from supporters.portal.cases import this_month_status
+
     supporter = current_user.supporter
     if supporter is None:  # an account not (yet) linked to a supporter record
         abort(404)
+    now = utcnow()
     return render_template(
         "portal/me.html",
         supporter=supporter,
-        STATUS_LABELS=STATUS_LABELS,
-        LEVEL_LABELS=LEVEL_LABELS,
-        MODE_LABELS=MODE_LABELS,
+        open_offers=queries.open_offers(supporter.id, now),
+        assignments=queries.upcoming_assignments(supporter.id, now),
+        draft=drafts.waiting(current_user.id),
+        format_timedelta=format_timedelta,
+        now=now,
+        **this_month_status(supporter),
+        **_offer_labels(),
     )
 
 
@@ -121,16 +129,10 @@ def decline(offer_id: int):
 
 
 def _offer_labels() -> dict:
-    from supporters.help_requests import labels
+    from supporters.help_requests.labels import language_label
+    from supporters.portal.labels import labels
 
-    return {
-        "CATEGORY_LABELS": labels.CATEGORY_LABELS,
-        "OFFER_STATUS_LABELS": labels.OFFER_STATUS_LABELS,
-        "DECLINE_REASON_LABELS": labels.DECLINE_REASON_LABELS,
-        "URGENCY_LABELS": labels.URGENCY_LABELS,
-        "MODE_LABELS": MODE_LABELS,
-        "language_label": labels.language_label,
-    }
+    return {**labels(), "language_label": language_label}
 
 
 # Routes of the same blueprint, kept in modules of their own.

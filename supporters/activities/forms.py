@@ -1,0 +1,190 @@
+"""The case-log form: everything defaulted, so a typical case is a handful of taps."""
+
+import secrets
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from supporters.activities.log import MAX_DURATION, ActivityEntry
+from supporters.clock import today_jst
+from supporters.formkit import options
+from supporters.models import Activity, ActivityCategory, ActivityOutcome, HelpRequest, Mode
+from supporters.portal.labels import CATEGORY_LABELS, MODE_LABELS, OUTCOME_LABELS
+from supporters.registry.forms import language_choices, municipality_choices, normalise_text
+
+QUICK_DURATIONS = (30, 60, 90, 120, 180)
+OTHER = "other"
+
+
+def duration_label(minutes: int) -> str:
+    """``90`` → "1 h 30 min", in the UI language."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(m)d min", m=rest)
+    return _("%(h)d h", h=hours) if not rest else _("%(h)d h %(m)d min", h=hours, m=rest)
+
+
+def new_client_token() -> str:
+    """A random token for one rendering of the form: the same case sent twice is saved once."""
+    return secrets.token_urlsafe(24)
+
+
+class ActivityForm(FlaskForm):
+    """One case or activity; information dissemination also asks how many people it reached."""
+
+    client_token = HiddenField()
+    request_id = HiddenField()
+    happened_on = DateField(
+        _l("Date"),
+        validators=[InputRequired(_l("Enter the date."))],
+        invalid_value_message=_l("Enter the date."),
+    )
+    duration = RadioField(_l("How long"), validators=[InputRequired(_l("Choose how long."))])
+    duration_other = IntegerField(
+        _l("Minutes"),
+        validators=[Optional(), NumberRange(1, MAX_DURATION, _l("Enter minutes from 1 to 1440."))],
+        invalid_value_message=_l("Enter minutes as a number."),
+    )
+    category = RadioField(_l("What kind of help"), validators=[InputRequired(_l("Choose one."))])
+    mode = RadioField(_l("How"), validators=[InputRequired(_l("Choose one."))])
+    municipality_code = SelectField(_l("Municipality"))
+    language_code = SelectField(_l("Language"))
+    outcome = RadioField(_l("Outcome"), validators=[Optional()])
+    people_reached = IntegerField(
+        _l("People reached"),
+        validators=[Optional()],
+        invalid_value_message=_l("Enter the number of people as a number."),
+    )
+    follow_up_needed = BooleanField(_l("Follow-up needed"))
+    notes = TextAreaField(
+        _l("Notes for the coordinator"),
+        validators=[Length(max=1000, message=_l("At most 1,000 characters, please."))],
+        filters=[normalise_text],
+    )
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duration.choices = options(
+            [*((str(m), duration_label(m)) for m in QUICK_DURATIONS), (OTHER, _l("Other"))]
+        )
+        self.category.choices = options((c.value, CATEGORY_LABELS[c]) for c in ActivityCategory)
+        self.mode.choices = options((m.value, MODE_LABELS[m]) for m in Mode)
+        self.municipality_code.choices = options(municipality_choices())
+        self.language_code.choices = options(
+            [("", _l("Japanese only / none")), *language_choices()]
+        )
+        self.outcome.choices = options((o.value, OUTCOME_LABELS[o]) for o in ActivityOutcome)
+
+    # --- defaults ----------------------------------------------------------------------------
+
+    def prefill(self, supporter, request: HelpRequest | None = None) -> None:
+        """Defaults for a new entry: today, the supporter's home and first language, or the
+        assignment's date, duration, category, mode, municipality and language."""
+        from supporters.clock import JST
+
+        self.client_token.data = new_client_token()
+        self.happened_on.data = today_jst()
+        self.set_duration(60)
+        self.category.data = ActivityCategory.DAILY_LIFE.value
+        self.mode.data = (supporter.modes or [Mode.IN_PERSON])[0].value
+        self.municipality_code.data = supporter.home_municipality_code
+        self.language_code.data = (
+            supporter.languages[0].language_code if supporter.languages else ""
+        )
+        if request is not None:
+            self.request_id.data = str(request.id)
+            self.happened_on.data = min(request.starts_at.astimezone(JST).date(), today_jst())
+            self.set_duration(request.duration_minutes)
+            self.category.data = request.category.value
+            self.mode.data = request.mode.value
+            self.municipality_code.data = request.municipality_code
+            self.language_code.data = request.language_code or ""
+
+    def load(self, activity: Activity) -> None:
+        """Show a logged activity for correction."""
+        self.client_token.data = activity.client_token
+        self.happened_on.data = activity.happened_on
+        self.set_duration(activity.duration_minutes)
+        self.category.data = activity.category.value
+        self.mode.data = activity.mode.value
+        self.municipality_code.data = activity.municipality_code
+        self.language_code.data = activity.language_code or ""
+        self.outcome.data = activity.outcome.value if activity.outcome else None
+        self.people_reached.data = activity.people_reached
+        self.follow_up_needed.data = activity.follow_up_needed
+        self.notes.data = activity.notes
+
+    def set_duration(self, minutes: int) -> None:
+        if minutes in QUICK_DURATIONS:
+            self.duration.data, self.duration_other.data = str(minutes), None
+        else:
+            self.duration.data, self.duration_other.data = OTHER, minutes
+
+    # --- checks and result -------------------------------------------------------------------
+
+    def validate_duration_other(self, field):
+        if self.duration.data == OTHER and field.data is None and not field.errors:
+            raise ValidationError(_l("Enter how many minutes."))
+
+    def validate_outcome(self, field):
+        if self.category.data != ActivityCategory.INFORMATION.value and not field.data:
+            raise ValidationError(_l("Choose how it went."))
+
+    def validate_people_reached(self, field):
+        if self.category.data == ActivityCategory.INFORMATION.value and field.data is None:
+            if not field.errors:
+                raise ValidationError(_l("Enter how many people the information reached."))
+
+    @property
+    def minutes(self) -> int:
+        if self.duration.data == OTHER:
+            return self.duration_other.data or 0
+        return int(self.duration.data)
+
+    def entry(self) -> ActivityEntry:
+        """The validated form as an :class:`ActivityEntry`."""
+        request_id = (self.request_id.data or "").strip()
+        return ActivityEntry(
+            happened_on=self.happened_on.data or date.min,
+            duration_minutes=self.minutes,
+            category=ActivityCategory(self.category.data),
+            mode=Mode(self.mode.data),
+            municipality_code=self.municipality_code.data,
+            language_code=self.language_code.data or None,
+            outcome=ActivityOutcome(self.outcome.data) if self.outcome.data else None,
+            people_reached=self.people_reached.data,
+            follow_up_needed=bool(self.follow_up_needed.data),
+            notes=self.notes.data or "",
+            client_token=(self.client_token.data or "").strip()[:64],
+            request_id=int(request_id) if request_id.isdigit() else None,
+        )
+
+    # Which field shows a service error about each entry attribute.
+    SERVICE_FIELDS = {
+        "happened_on": "happened_on",
+        "duration_minutes": "duration_other",
+        "people_reached": "people_reached",
+        "client_token": "notes",
+        "request_id": "category",
+    }
+
+    def add_errors(self, errors: dict[str, str]) -> None:
+        """Show the service's {attribute: message} errors next to their fields."""
+        for name, message in errors.items():
+            field = getattr(self, self.SERVICE_FIELDS.get(name, name), None)
+            if field is not None:
+                field.errors = [*field.errors, message]

@@ -1,0 +1,144 @@
+"""Reads of the case log and of a supporter's assignments, scoped to who is asking."""
+
+from datetime import date, datetime
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from supporters.access import STAFF
+from supporters.extensions import db
+from supporters.models import (
+    Activity,
+    ActivityCategory,
+    HelpRequest,
+    Offer,
+    OfferStatus,
+    RequestStatus,
+    Role,
+    User,
+)
+
+# Requests whose details the assigned supporter keeps seeing (to log the case, to call back).
+ASSIGNMENT_STATUSES = (RequestStatus.ASSIGNED, RequestStatus.COMPLETED, RequestStatus.CLOSED)
+
+
+def scope_activities(stmt: Select, user: User) -> Select:
+    """Coordinators and admins: every activity. Municipal officers: their municipalities, except
+    hospital visits (health data, seen by officers only in aggregates). Others: nothing."""
+    if user.role in STAFF:
+        return stmt
+    if user.role == Role.MUNICIPAL_OFFICER:
+        return stmt.where(
+            Activity.municipality_code.in_(sorted(user.municipality_codes)),
+            Activity.category != ActivityCategory.HOSPITAL,
+        )
+    return stmt.where(False)
+
+
+def recent_activities(user: User, follow_up_only: bool = False, limit: int = 100) -> Select:
+    """The latest activities ``user`` may see, newest first; optionally only those needing
+    follow-up."""
+    stmt = select(Activity).options(
+        selectinload(Activity.supporter), selectinload(Activity.municipality)
+    )
+    if follow_up_only:
+        stmt = stmt.where(Activity.follow_up_needed.is_(True))
+    stmt = stmt.order_by(Activity.happened_on.desc(), Activity.id.desc()).limit(limit)
+    return scope_activities(stmt, user)
+
+
+def for_request(request_id: int) -> list[Activity]:
+    """The activities logged for a help request (normally one)."""
+    return list(
+        db.session.scalars(
+            select(Activity).where(Activity.request_id == request_id).order_by(Activity.id)
+        )
+    )
+
+
+def own_activity_or_404(activity_id: int) -> Activity:
+    """An activity of the signed-in supporter; anyone else's is "not found"."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or current_user.supporter_id is None:
+        abort(404)
+    if activity.supporter_id != current_user.supporter_id:
+        abort(404)
+    return activity
+
+
+def own_assignment_or_404(request_id: int) -> HelpRequest:
+    """A request assigned to the signed-in supporter; anyone else's is "not found"."""
+    request = db.session.get(HelpRequest, request_id)
+    if request is None or current_user.supporter_id is None:
+        abort(404)
+    if request.assigned_supporter_id != current_user.supporter_id:
+        abort(404)
+    if request.status not in ASSIGNMENT_STATUSES:
+        abort(404)
+    return request
+
+
+def my_activities(supporter_id: int, since: date) -> list[Activity]:
+    """The supporter's activities from ``since`` on, newest first."""
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .where(Activity.supporter_id == supporter_id, Activity.happened_on >= since)
+            .order_by(Activity.happened_on.desc(), Activity.id.desc())
+        )
+    )
+
+
+def activity_count(supporter_id: int, since: date) -> int:
+    """How many activities the supporter has logged from ``since`` on."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Activity)
+        .where(Activity.supporter_id == supporter_id, Activity.happened_on >= since)
+    )
+
+
+def upcoming_assignments(supporter_id: int, now: datetime) -> list[HelpRequest]:
+    """Requests assigned to the supporter and not yet done: coming ones first (soonest first),
+    then past ones still waiting for their case log."""
+    rows = db.session.scalars(
+        select(HelpRequest)
+        .where(
+            HelpRequest.assigned_supporter_id == supporter_id,
+            HelpRequest.status == RequestStatus.ASSIGNED,
+        )
+        .order_by(HelpRequest.starts_at)
+    )
+    rows = list(rows)
+    return [r for r in rows if r.ends_at >= now] + [r for r in rows if r.ends_at < now]
+
+
+def open_offers(supporter_id: int, now: datetime) -> list[Offer]:
+    """Offers the supporter can still answer, the one expiring first on top."""
+    return list(
+        db.session.scalars(
+            select(Offer)
+            .where(
+                Offer.supporter_id == supporter_id,
+                Offer.status == OfferStatus.OPEN,
+                Offer.expires_at > now,
+            )
+            .order_by(Offer.expires_at)
+        )
+    )
+
+
+def coordinator_of(request: HelpRequest) -> User | None:
+    """The staff member who sent the offer the assigned supporter accepted."""
+    return db.session.scalar(
+        select(User)
+        .join(Offer, Offer.sent_by_id == User.id)
+        .where(
+            Offer.request_id == request.id,
+            Offer.supporter_id == request.assigned_supporter_id,
+            Offer.status == OfferStatus.ACCEPTED,
+        )
+        .limit(1)
+    )
