@@ -68,6 +68,8 @@ class Candidate:
     # None: the supporter has not stated weekly availability (not excluded; the reasons say so).
     weekly_slots: tuple[tuple[int, time, time], ...] | None = None
     unavailable_dates: frozenset[date] = frozenset()
+    # The pause switch: not available up to and including this JST date.
+    paused_until: date | None = None
     busy: tuple[tuple[datetime, datetime], ...] = ()
     helped_residents: Mapping[str, date] = field(default_factory=dict)
     category_experience: Mapping[str, int] = field(default_factory=dict)
@@ -212,6 +214,8 @@ def _passes_location(need, cand, dist):
 def _passes_availability(need, cand, dist):
     start, end = need.starts_at.astimezone(JST), need.ends_at.astimezone(JST)
     if start.date() != end.date() or start.date() in cand.unavailable_dates:
+        return False
+    if cand.paused_until is not None and start.date() <= cand.paused_until:
         return False
     in_slot = cand.weekly_slots is None or any(
         day == start.weekday() and lo <= start.time() and end.time() <= hi

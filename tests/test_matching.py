@@ -332,3 +332,11 @@ def test_adding_a_candidate_never_lowers_the_best_score(need, pool, extra):
     after = rank(need, [*pool, extra], CENTROIDS).ranked
     if before:
         assert after[0].score >= before[0].score
+
+
+def test_a_paused_supporter_is_unavailable_until_the_day_after():
+    """The pause switch ("not available until …") is inclusive, in JST."""
+    need = hospital_need()
+    day = need.starts_at.astimezone(JST).date()
+    assert ids(rank(need, [supporter(1, paused_until=day)], CENTROIDS)) == []
+    assert ids(rank(need, [supporter(1, paused_until=day - timedelta(days=1))], CENTROIDS)) == [1]

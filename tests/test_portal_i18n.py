@@ -25,6 +25,12 @@ SOURCES = [
     ("templates/notifications", "**.html", "jinja2"),
     ("supporters/portal", "**.py", "python"),
     ("supporters/notify", "messages.py", "python"),
+    # The case log's form and service messages, and the offer answers a supporter is shown.
+    ("supporters/activities", "forms.py", "python"),
+    ("supporters/activities", "log.py", "python"),
+    ("supporters/activities", "drafts.py", "python"),
+    ("supporters/stipends", "**.py", "python"),
+    ("supporters/help_requests", "offers.py", "python"),
 ]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
