@@ -246,6 +246,21 @@ def test_availability_and_assignments_are_respected(app, db, team, make_request)
     assert result.emptied_by in ("location", "availability")
 
 
+def test_a_paused_supporter_is_not_matched_until_the_day_after(app, db, team, make_request):
+    """The pause switch reaches the database-backed matcher, inclusive of its last day."""
+    request = make_request(days_ahead=3, hours=(10, 12))
+    day = request.starts_at.astimezone(jst_at(0, 0).tzinfo).date()
+    team["lan"].paused_until = day
+    db.session.commit()
+    result = match_request(_fresh(request))
+    assert team["lan"].id not in [r.candidate.supporter_id for r in result.ranked]
+
+    team["lan"].paused_until = day - timedelta(days=1)
+    db.session.commit()
+    result = match_request(_fresh(request))
+    assert team["lan"].id in [r.candidate.supporter_id for r in result.ranked]
+
+
 def test_impossible_request_explains_and_proposes_fallbacks(app, db, team, make_request):
     """Khmer in person in Kitaibaraki: nobody speaks it; the page says so and offers referral."""
     coordinator = _client_as(app, "coordinator@example.jp")

@@ -12,9 +12,11 @@ When nobody qualifies, counts per filter say which one emptied the list, and a w
 import math
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, union
+from sqlalchemy.orm import aliased
 
 from supporters.clock import JST
 from supporters.extensions import db
@@ -28,6 +30,8 @@ from supporters.matching import (
 )
 from supporters.models import (
     HelpRequest,
+    Language,
+    Mode,
     Municipality,
     RequestStatus,
     Supporter,
@@ -98,23 +102,29 @@ def codes_within(origin: str, radius_km: float) -> list[str]:
 def _speaks(language: str | None):
     if language is None:
         return None
+    # "pt" also accepts "pt-BR". The prefix test runs on the small language table, so the large
+    # supporter_language table is searched by exact codes (an index lookup, not a LIKE scan).
+    codes = select(Language.code).where(
+        or_(Language.code == language, Language.code.like(language + "-%"))
+    )
     return (
         select(SupporterLanguage.supporter_id)
-        .where(
-            or_(
-                SupporterLanguage.language_code == language,
-                SupporterLanguage.language_code.like(language + "-%"),
-            )
-        )
+        .where(SupporterLanguage.language_code.in_(codes))
         .scalar_subquery()
     )
 
 
-def _serves(codes: list[str]):
-    return (
-        select(supporter_served_municipality.c.supporter_id)
-        .where(supporter_served_municipality.c.municipality_code.in_(codes))
-        .scalar_subquery()
+def _reaches(near: list[str], municipality: str):
+    """Supporters living in ``near`` or serving ``municipality``.
+
+    A union of two index lookups rather than ``home IN … OR id IN …``, which PostgreSQL can
+    only answer by scanning every supporter.
+    """
+    home = aliased(Supporter)
+    served = supporter_served_municipality.c
+    return union(
+        select(home.id).where(home.home_municipality_code.in_(near)),
+        select(served.supporter_id).where(served.municipality_code == municipality),
     )
 
 
@@ -135,28 +145,15 @@ def _sql_filters(need: Need, radius_km: float) -> list[tuple[str, object]]:
     ]
     if need.mode == "in_person":
         near = codes_within(need.municipality, radius_km)
-        filters.append(
-            (
-                "location",
-                or_(
-                    Supporter.home_municipality_code.in_(near),
-                    Supporter.id.in_(_serves([need.municipality])),
-                ),
-            )
-        )
+        filters.append(("location", Supporter.id.in_(_reaches(near, need.municipality))))
     return filters
-
-
-def _select_ids(conditions) -> Select:
-    return select(Supporter.id).where(and_(True, *conditions)).order_by(Supporter.id)
 
 
 def match_request(request: HelpRequest) -> MatchResult:
     """Ranked candidates with reasons for ``request``; when none, why and what else to try."""
     need = need_for(request)
     filters = _sql_filters(need, need.travel_radius_km)
-    ids = list(db.session.scalars(_select_ids([c for _, c in filters])))
-    pool = load_candidates(ids, need, exclude_request=request.id)
+    pool = _load_where([c for _, c in filters], need, exclude_request=request.id)
     result = rank(need, pool, centroids())
     if result.ranked:
         return result
@@ -195,8 +192,7 @@ def _fallback_pool(need: Need, exclude_request: int | None) -> list[Candidate]:
     conditions = [Supporter.status == SupporterStatus.CERTIFIED, reach]
     if speaks is not None:
         conditions.append(Supporter.id.in_(speaks))
-    ids = list(db.session.scalars(_select_ids(conditions).limit(FALLBACK_POOL_LIMIT)))
-    return load_candidates(ids, need, exclude_request=exclude_request)
+    return _load_where(conditions, need, exclude_request, limit=FALLBACK_POOL_LIMIT)
 
 
 def _month_bounds(day: date) -> tuple[datetime, datetime]:
@@ -205,25 +201,76 @@ def _month_bounds(day: date) -> tuple[datetime, datetime]:
     return start, next_month
 
 
+def _among(column, ids: list[int]):
+    """``column IN (ids)`` with the integers written into the SQL text.
+
+    A national pool holds thousands of supporters: one bound parameter each made the query three
+    times slower on PostgreSQL, and SQLite limits their number. The ids are integers read from
+    the database, so rendering them is safe.
+    """
+    return column.in_(bindparam("ids", ids, expanding=True, literal_execute=True))
+
+
+# What the engine needs from the supporter row itself: columns, not ORM objects, because a
+# national pool has thousands of rows and building entities dominated the time.
+_PROFILE = (
+    Supporter.id,
+    Supporter.display_name,
+    Supporter.status,
+    Supporter.japanese_level,
+    Supporter.offers_in_person,
+    Supporter.offers_phone,
+    Supporter.offers_video,
+    Supporter.home_municipality_code,
+    Supporter.gender,
+    Supporter.monthly_case_cap,
+    Supporter.paused_until,
+)
+
+
+@cache
+def _modes(in_person: bool, phone: bool, video: bool) -> frozenset[str]:
+    """The engine's mode names for a supporter's three flags (as ``Supporter.modes``)."""
+    flags = (in_person, phone, video)
+    return frozenset(mode.value for mode, on in zip(Mode, flags, strict=True) if on)
+
+
 def load_candidates(
     ids: list[int], need: Need, exclude_request: int | None = None
 ) -> list[Candidate]:
     """Candidates for ``ids`` with everything the engine needs, in a fixed number of queries."""
     if not ids:
         return []
+    return _load_where([_among(Supporter.id, ids)], need, exclude_request)
+
+
+def _load_where(
+    conditions, need: Need, exclude_request: int | None, limit: int | None = None
+) -> list[Candidate]:
+    """Candidates for the supporters matching ``conditions`` (ordered by id, at most ``limit``).
+
+    The profile columns come with the filtering query itself; the per-candidate facts follow in
+    a fixed number of queries, never one per supporter.
+    """
+    stmt = select(*_PROFILE).where(and_(True, *conditions)).order_by(Supporter.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    profiles = db.session.execute(stmt).all()
+    if not profiles:
+        return []
+    ids = [row.id for row in profiles]
     day = need.starts_at.astimezone(JST).date()
     month_start, month_end = _month_bounds(day)
     day_start = datetime.combine(day, time(), JST)
     day_end = day_start + timedelta(days=1)
 
-    supporters = list(db.session.scalars(select(Supporter).where(Supporter.id.in_(ids))))
     languages: dict[int, dict[str, str]] = defaultdict(dict)
     for sid, code, level in db.session.execute(
         select(
             SupporterLanguage.supporter_id,
             SupporterLanguage.language_code,
             SupporterLanguage.level,
-        ).where(SupporterLanguage.supporter_id.in_(ids))
+        ).where(_among(SupporterLanguage.supporter_id, ids))
     ):
         languages[sid][code] = level.value
     served: dict[int, set[str]] = defaultdict(set)
@@ -231,33 +278,38 @@ def load_candidates(
         select(
             supporter_served_municipality.c.supporter_id,
             supporter_served_municipality.c.municipality_code,
-        ).where(supporter_served_municipality.c.supporter_id.in_(ids))
+        ).where(_among(supporter_served_municipality.c.supporter_id, ids))
     ):
         served[sid].add(code)
     slots: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
     for sid, weekday, starts, ends in db.session.execute(
         select(WeeklySlot.supporter_id, WeeklySlot.weekday, WeeklySlot.starts, WeeklySlot.ends)
-        .where(WeeklySlot.supporter_id.in_(ids))
+        .where(_among(WeeklySlot.supporter_id, ids))
         .order_by(WeeklySlot.supporter_id, WeeklySlot.weekday, WeeklySlot.starts)
     ):
         slots[sid].append((weekday, starts, ends))
     away = set(
         db.session.scalars(
             select(UnavailableDate.supporter_id).where(
-                UnavailableDate.supporter_id.in_(ids), UnavailableDate.day == day
+                _among(UnavailableDate.supporter_id, ids), UnavailableDate.day == day
             )
         )
     )
     committed = [
-        HelpRequest.assigned_supporter_id.in_(ids),
+        _among(HelpRequest.assigned_supporter_id, ids),
         HelpRequest.status.in_(COMMITTED),
     ]
     if exclude_request is not None:
         committed.append(HelpRequest.id != exclude_request)
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    # A request's window lies within one JST day (intake.validate), so whatever overlaps this day
+    # started less than a day before it: the lower bound spares the starts_at index the history.
     for sid, starts_at, ends_at in db.session.execute(
         select(HelpRequest.assigned_supporter_id, HelpRequest.starts_at, HelpRequest.ends_at).where(
-            *committed, HelpRequest.starts_at < day_end, HelpRequest.ends_at > day_start
+            *committed,
+            HelpRequest.starts_at > day_start - timedelta(days=1),
+            HelpRequest.starts_at < day_end,
+            HelpRequest.ends_at > day_start,
         )
     ):
         busy[sid].append((starts_at, ends_at))
@@ -284,7 +336,7 @@ def load_candidates(
         db.session.execute(
             select(HelpRequest.assigned_supporter_id, func.count())
             .where(
-                HelpRequest.assigned_supporter_id.in_(ids),
+                _among(HelpRequest.assigned_supporter_id, ids),
                 HelpRequest.status.in_(DONE),
                 HelpRequest.category == need.category,
             )
@@ -294,24 +346,25 @@ def load_candidates(
 
     return [
         Candidate(
-            supporter_id=s.id,
-            name=s.display_name,
-            status=s.status.value,
-            languages=languages.get(s.id, {}),
-            japanese_level=s.japanese_level,
-            modes=frozenset(m.value for m in s.modes),
-            home_municipality=s.home_municipality_code,
-            served_municipalities=frozenset(served.get(s.id, ())),
-            gender=s.gender,
-            monthly_case_cap=s.monthly_case_cap,
-            cases_this_month=load.get(s.id, 0),
-            weekly_slots=tuple(slots[s.id]) if s.id in slots else None,
-            unavailable_dates=frozenset({day}) if s.id in away else frozenset(),
-            busy=tuple(busy.get(s.id, ())),
-            helped_residents={need.resident_key: helped[s.id]} if s.id in helped else {},
-            category_experience={need.category: experience.get(s.id, 0)},
+            supporter_id=p.id,
+            name=p.display_name,
+            status=p.status.value,
+            languages=languages.get(p.id, {}),
+            japanese_level=p.japanese_level,
+            modes=_modes(p.offers_in_person, p.offers_phone, p.offers_video),
+            home_municipality=p.home_municipality_code,
+            served_municipalities=frozenset(served.get(p.id, ())),
+            gender=p.gender,
+            monthly_case_cap=p.monthly_case_cap,
+            paused_until=p.paused_until,
+            cases_this_month=load.get(p.id, 0),
+            weekly_slots=tuple(slots[p.id]) if p.id in slots else None,
+            unavailable_dates=frozenset({day}) if p.id in away else frozenset(),
+            busy=tuple(busy.get(p.id, ())),
+            helped_residents={need.resident_key: helped[p.id]} if p.id in helped else {},
+            category_experience={need.category: experience.get(p.id, 0)},
         )
-        for s in supporters
+        for p in profiles
     ]
 
 

@@ -18,6 +18,19 @@ from supporters.models.request import (
     RequestStatus,
     Urgency,
 )
+from supporters.models.stipend import (
+    AccountType,
+    BankAccount,
+    FiscalBudget,
+    MonthEvent,
+    MonthStatus,
+    StipendLine,
+    StipendLineKind,
+    StipendMonth,
+    StipendPayment,
+    StipendRule,
+    StipendRuleKind,
+)
 from supporters.models.supporter import (
     GENDERS,
     JAPANESE_LEVELS,
@@ -29,9 +42,32 @@ from supporters.models.supporter import (
     SupporterStatus,
     SupporterStatusChange,
 )
+from supporters.models.training import (
+    ContinuationAnswer,
+    ContinuationCheck,
+    TrainingAttendance,
+    TrainingCohort,
+    TrainingSession,
+)
 from supporters.models.user import Role, User
 
 __all__ = [
+    "AccountType",
+    "BankAccount",
+    "ContinuationAnswer",
+    "ContinuationCheck",
+    "FiscalBudget",
+    "MonthEvent",
+    "MonthStatus",
+    "StipendLine",
+    "StipendLineKind",
+    "StipendMonth",
+    "StipendPayment",
+    "StipendRule",
+    "StipendRuleKind",
+    "TrainingAttendance",
+    "TrainingCohort",
+    "TrainingSession",
     "Activity",
     "ActivityCategory",
     "ActivityOutcome",

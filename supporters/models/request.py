@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supporters.clock import utcnow
@@ -89,6 +89,9 @@ class HelpRequest(db.Model):
     """A resident's need for a supporter: what, where, when, in which language."""
 
     __tablename__ = "help_request"
+    __table_args__ = (
+        Index("ix_help_request_assignee_start", "assigned_supporter_id", "starts_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # What the resident quotes; random, so it reveals nothing about volume or order.
@@ -118,9 +121,9 @@ class HelpRequest(db.Model):
     status: Mapped[RequestStatus] = mapped_column(
         str_enum(RequestStatus), default=RequestStatus.NEW, index=True
     )
-    assigned_supporter_id: Mapped[int | None] = mapped_column(
-        ForeignKey("supporter.id"), index=True
-    )
+    # Indexed together with starts_at (see __table_args__): a candidate pool's load this month
+    # and its assignments on the day are one index range per supporter.
+    assigned_supporter_id: Mapped[int | None] = mapped_column(ForeignKey("supporter.id"))
     # When open offers lapse without an acceptance, the request becomes unfilled.
     answer_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     referred_to: Mapped[str] = mapped_column(String(200), default="")

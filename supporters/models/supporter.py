@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text
+from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supporters.clock import utcnow
@@ -54,6 +54,8 @@ supporter_served_municipality = Table(
     db.Model.metadata,
     Column("supporter_id", ForeignKey("supporter.id", ondelete="CASCADE"), primary_key=True),
     Column("municipality_code", ForeignKey("municipality.code"), primary_key=True),
+    # Matching asks "who serves this municipality?"; the primary key starts with the supporter.
+    Index("ix_served_municipality_code", "municipality_code", "supporter_id"),
 )
 
 
@@ -130,6 +132,8 @@ class SupporterLanguage(db.Model):
     """One language a supporter speaks, with a level; ``rank`` keeps the order they gave."""
 
     __tablename__ = "supporter_language"
+    # Matching asks "who speaks this language?"; the primary key starts with the supporter.
+    __table_args__ = (Index("ix_supporter_language_code", "language_code", "supporter_id"),)
 
     supporter_id: Mapped[int] = mapped_column(
         ForeignKey("supporter.id", ondelete="CASCADE"), primary_key=True
