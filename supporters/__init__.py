@@ -35,11 +35,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     safety.init_app(app)
     cli.init_app(app)
+    from supporters.continuation import cli as continuation_cli
     from supporters.help_requests import cli as requests_cli
     from supporters.notify import cli as notify_cli
+    from supporters.stipends import cli as stipends_cli
 
     requests_cli.init_app(app)
     notify_cli.init_app(app)
+    continuation_cli.init_app(app)
+    stipends_cli.init_app(app)
     app.after_request(_commit_on_success)
     return app
 
@@ -77,15 +81,21 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from supporters.activities.routes import bp as activities_bp
     from supporters.auth.routes import bp as auth_bp
+    from supporters.continuation.routes import bp as continuation_bp
     from supporters.dashboard.routes import bp as dashboard_bp
     from supporters.help_requests.routes import bp as help_requests_bp
     from supporters.main.routes import bp as main_bp
     from supporters.notify.routes import bp as notifications_bp
+    from supporters.payments.routes import bp as payments_bp
     from supporters.portal.routes import bp as portal_bp
     from supporters.public.routes import bp as public_bp
     from supporters.reference.routes import bp as reference_bp
     from supporters.registry.routes import bp as registry_bp
+    from supporters.stipends.months import MonthConverter
+    from supporters.stipends.routes import bp as stipends_bp
+    from supporters.training.routes import bp as training_bp
 
+    app.url_map.converters["month"] = MonthConverter
     for blueprint in (
         main_bp,
         auth_bp,
@@ -97,6 +107,10 @@ def _register_blueprints(app: Flask) -> None:
         public_bp,
         notifications_bp,
         activities_bp,
+        training_bp,
+        continuation_bp,
+        stipends_bp,
+        payments_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -63,6 +63,11 @@ def from_environment() -> dict:
         "TARGET_SUPPORTERS": int(os.environ.get("TARGET_SUPPORTERS", "150")),
         "TARGET_FISCAL_YEAR": int(os.environ.get("TARGET_FISCAL_YEAR", "2029")),
         "CERTIFICATE_PREFIX": os.environ.get("CERTIFICATE_PREFIX", "INCS"),
+        # Who signs the printed certificate (Japanese, as printed).
+        "CERTIFICATE_ISSUER": os.environ.get("CERTIFICATE_ISSUER", "茨城県知事"),
+        # Lapse list: certified supporters without a "continue" answer and without any activity
+        # or assignment for this many months are proposed for retirement.
+        "CONTINUATION_LAPSE_MONTHS": int(os.environ.get("CONTINUATION_LAPSE_MONTHS", "12")),
         "PAGE_SIZE": 25,
         # Where links in e-mails point (no trailing slash).
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
@@ -85,6 +90,20 @@ def from_environment() -> dict:
         "PROGRAMME_CONTACT_PHONE": os.environ.get("PROGRAMME_CONTACT_PHONE", ""),
         "PUBLIC_REPLY_WORKING_DAYS": int(os.environ.get("PUBLIC_REPLY_WORKING_DAYS", "2")),
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-04"),
+        # Stipends: the programme default when no dated rule is recorded, and the yearly budget
+        # when none is set for a fiscal year (150 supporters × 2,000 yen × 12 months).
+        "STIPEND_DEFAULT_YEN": int(os.environ.get("STIPEND_DEFAULT_YEN", "2000")),
+        "STIPEND_BUDGET_DEFAULT_YEN": int(os.environ.get("STIPEND_BUDGET_DEFAULT_YEN", "3600000")),
+        # The programme as payer in the Zengin transfer file (given by its bank). The defaults are
+        # a demo that no bank accepts; the payments page warns while they are in use.
+        "ZENGIN_CONSIGNOR_CODE": os.environ.get("ZENGIN_CONSIGNOR_CODE", "9999999999"),
+        "ZENGIN_CONSIGNOR_NAME": os.environ.get("ZENGIN_CONSIGNOR_NAME", "デモ ヨリソイ"),
+        "ZENGIN_BANK_CODE": os.environ.get("ZENGIN_BANK_CODE", "9999"),
+        "ZENGIN_BANK_NAME": os.environ.get("ZENGIN_BANK_NAME", "デモギンコウ"),
+        "ZENGIN_BRANCH_CODE": os.environ.get("ZENGIN_BRANCH_CODE", "999"),
+        "ZENGIN_BRANCH_NAME": os.environ.get("ZENGIN_BRANCH_NAME", "デモシテン"),
+        "ZENGIN_ACCOUNT_TYPE": os.environ.get("ZENGIN_ACCOUNT_TYPE", "1"),
+        "ZENGIN_ACCOUNT_NUMBER": os.environ.get("ZENGIN_ACCOUNT_NUMBER", "0000000"),
         # Outside service proposed when nobody qualifies (e.g. a remote interpretation line).
         "REFERRAL_SERVICE": os.environ.get(
             "REFERRAL_SERVICE", "Ibaraki International Association remote interpretation"

@@ -47,6 +47,10 @@ REQUEST = redirect_to("/requests/<id>")  # back to the request page (ids are nor
 OWN_OFFER = redirect_to("/me/offers/<id>")
 NOTES = redirect_to("/notifications/")
 MY_TIMES = redirect_to("/me/availability")
+CHECK = redirect_to("/continuation/")
+MONTH = redirect_to("/stipends/<id>-04")  # back to the month page (the year is normalised)
+PAY_MONTH = redirect_to("/payments/<id>-04")  # back to the payments page of the month
+BANK = redirect_to("/payments/bank/<id>")
 INVALID = "422"  # the form was checked and refused: nothing happened
 
 # What a GET (or, for POST-only routes, a POST with a valid CSRF token) gives each role.
@@ -87,6 +91,38 @@ EXPECTED = {
     "portal.remove_day_away":   (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MY_TIMES),
     "portal.pause":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID),
     "portal.resume":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MY_TIMES),
+    # Certification lifecycle ([4/6]): training and the continuation check are staff pages; a
+    # supporter answers the yearly question on their own page (no id in the URL).
+    "portal.continuation":      (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "training.index":           (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "training.create":          (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "training.cohort":          (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "training.add_session":     (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "training.attendance":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "training.certificate":     (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "continuation.index":       (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "continuation.start":       (LOGIN,    CHECK,     CHECK,     FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "continuation.lapses":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Stipends ([4/6]): staff pages; re-opening a month and changing the rule are for admins.
+    # The month in the URL is 2025-04 (over, so it can be closed); an empty form is refused.
+    "stipends.index":           (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "stipends.month":           (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "stipends.close_month":     (LOGIN,    MONTH,     MONTH,     FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "stipends.reopen":          (LOGIN,    INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "stipends.add_adjustment":  (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "stipends.settings_page":   (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "stipends.set_rule":        (LOGIN,    INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "stipends.set_budget":      (LOGIN,    INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Payments ([4/6]): coordinators and admins only. 2025-04 has no transfer to make, so the
+    # downloads go back to the month page (which says why); an empty "record" form is refused.
+    "payments.index":           (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "payments.month_page":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "payments.download_zengin": (LOGIN,    PAY_MONTH, PAY_MONTH, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "payments.download_csv":    (LOGIN,    PAY_MONTH, PAY_MONTH, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "payments.download_xlsx":   (LOGIN,    PAY_MONTH, PAY_MONTH, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "payments.record_transfer": (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "payments.bank_details":    (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "payments.remove_bank_details": (LOGIN, BANK,     BANK,      FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "notifications.index":      (LOGIN,    OK,        OK,        OK,        OK,        OK),
     "notifications.read":       (LOGIN,    NOTES,     NOTES,     NOTES,     NOTES,     NOTES),
     "help_requests.index":      (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -141,6 +177,9 @@ EXPECTED_OUTSIDE_SCOPE = {
     "registry.edit":            (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "registry.certify":         (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "registry.change_status":   (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "payments.bank_details":    (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "payments.remove_bank_details": (LOGIN, BANK,     BANK,      FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "training.certificate":     (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }  # fmt: skip
 
 # The smallest form a POST-only route needs to do its job (the CSRF token is added for you).
@@ -199,8 +238,15 @@ def _url_variants(rule) -> list[dict]:
         ]
     if "action" in rule.arguments:
         variants = [{**v, "action": a} for v in variants for a in _choices(rule, "action")]
+    for argument in TRAINING_ARGUMENTS & set(rule.arguments):
+        variants = [{**v, argument: argument} for v in variants]
+    if "month" in rule.arguments:
+        variants = [{**v, "month": "2025-04"} for v in variants]
     return variants
 
+
+# A training cohort and one of its sessions (World.training, filled in by the world fixture).
+TRAINING_ARGUMENTS = {"cohort_id", "session_id"}
 
 # Which table answers for a URL value other than the default one.
 VARIANT_TABLES = {
@@ -253,6 +299,7 @@ class World:
     requests: dict[str, int] = field(default_factory=dict)  # koga / mito / hospital → id
     offers: dict[str, int] = field(default_factory=dict)  # own_offer / others_offer → id
     activities: dict[str, int] = field(default_factory=dict)  # own / others_activity → id
+    training: dict[str, int] = field(default_factory=dict)  # cohort_id / session_id → id
     sessions: dict[str, str] = field(default_factory=dict)  # role → signed-in session cookie
 
     def client(self, role: str):
@@ -339,6 +386,7 @@ def world(tmp_path_factory):
         db.session.commit()
         requests, offers = _add_requests(supporters, db.session.get(User, accounts["coordinator"]))
         activities = _add_activities(supporters)
+        training = _add_training()
     yield World(
         app=app,
         supporters=supporters,
@@ -346,6 +394,7 @@ def world(tmp_path_factory):
         requests=requests,
         offers=offers,
         activities=activities,
+        training=training,
     )
     with app.app_context():
         db.session.remove()
@@ -414,6 +463,23 @@ def _add_activities(supporters: dict[str, int]) -> dict[str, int]:
     return ids
 
 
+def _add_training() -> dict[str, int]:
+    """The supporters' cohort ("2025-1") with one session."""
+    from decimal import Decimal
+
+    from supporters.models import TrainingCohort, TrainingSession
+
+    cohort = TrainingCohort(
+        name="2025-1", starts_on=date(2025, 4, 1), ends_on=date(2025, 4, 30), required_hours=20
+    )
+    session = TrainingSession(
+        cohort=cohort, held_on=date(2025, 4, 5), title="Ethics", hours=Decimal("3")
+    )
+    db.session.add_all([cohort, session])
+    db.session.commit()
+    return {"cohort_id": cohort.id, "session_id": session.id}
+
+
 def _outcome(response) -> str:
     if response.status_code == 200:
         return OK
@@ -435,6 +501,8 @@ def _url(world: World, cell: Cell) -> str:
         values["offer_id"] = world.offers[values["offer_id"]]
     if "activity_id" in values:
         values["activity_id"] = world.activities[values["activity_id"]]
+    for argument in TRAINING_ARGUMENTS & set(values):
+        values[argument] = world.training[argument]
     with world.app.test_request_context():
         return url_for(cell.endpoint, **values)
 
@@ -456,7 +524,10 @@ def test_every_route_is_in_the_expected_table():
 
 def test_every_url_argument_has_test_values():
     """A route with a new kind of URL argument needs a value here before the matrix can test it."""
-    known = {"supporter_id", "request_id", "offer_id", "activity_id", "action"}
+    known = {
+        *("supporter_id", "request_id", "offer_id", "activity_id", "action", "month"),
+        *TRAINING_ARGUMENTS,
+    }
     unknown = {(rule.endpoint, arg) for rule in RULES for arg in rule.arguments if arg not in known}
     assert unknown == set()
 

@@ -77,6 +77,10 @@ def _world(app) -> dict:
         logged_by_id=accounts["supporter"].id,
     )
     _db.session.add(activity)
+    # The yearly question is open, so /me/continue shows its form.
+    from supporters.models import ContinuationCheck
+
+    _db.session.add(ContinuationCheck(supporter_id=own, fiscal_year=2026))
     _db.session.commit()
     return {
         "offer_id": offers["own_offer"],

@@ -29,7 +29,9 @@ SOURCES = [
     ("supporters/activities", "forms.py", "python"),
     ("supporters/activities", "log.py", "python"),
     ("supporters/activities", "drafts.py", "python"),
-    ("supporters/stipends", "**.py", "python"),
+    # The stipend rule the supporter's page applies (the rest of supporters/stipends is the
+    # coordinators' console, in Japanese and English only).
+    ("supporters/stipends", "rules.py", "python"),
     ("supporters/help_requests", "offers.py", "python"),
 ]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")

@@ -7,7 +7,8 @@ or a session I forgot to close."
 
 import re
 import time
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -114,7 +115,7 @@ def targets(applicant, make_request, make_supporter, users):
     """Ids for every kind of URL argument: a supporter, a request and an open offer on it."""
     from supporters.clock import today_jst
     from supporters.help_requests import offers
-    from supporters.models import Activity
+    from supporters.models import Activity, TrainingCohort, TrainingSession
 
     request = make_request(category="daily_life")
     helper = make_supporter(name="Lê Văn Nam", email="nam@example.jp")
@@ -129,12 +130,20 @@ def targets(applicant, make_request, make_supporter, users):
         client_token="targets",
     )
     _db.session.add(activity)
+    cohort = TrainingCohort(name="2025-1", starts_on=date(2025, 4, 1), ends_on=date(2025, 4, 30))
+    session = TrainingSession(
+        cohort=cohort, held_on=date(2025, 4, 5), title="Ethics", hours=Decimal("3")
+    )
+    _db.session.add_all([cohort, session])
     _db.session.commit()
     return {
+        "cohort_id": cohort.id,
+        "session_id": session.id,
         "supporter_id": applicant.id,
         "request_id": request.id,
         "offer_id": offer.id,
         "activity_id": activity.id,
+        "month": "2025-04",  # stipend and payment pages of a month
     }
 
 

@@ -25,6 +25,7 @@ from supporters.models import (
     Supporter,
     User,
 )
+from supporters.stipends.close import is_closed as month_closed
 
 MAX_AGE_DAYS = 90  # older cases belong on paper to the coordinator, not in a phone form
 MAX_PEOPLE_REACHED = 100_000
@@ -75,6 +76,10 @@ def check(entry: ActivityEntry, today: date | None = None) -> dict[str, str]:
     elif entry.happened_on < today - timedelta(days=MAX_AGE_DAYS):
         errors["happened_on"] = _(
             "Cases older than %(days)d days are entered by your coordinator.", days=MAX_AGE_DAYS
+        )
+    if "happened_on" not in errors and month_closed(entry.happened_on):
+        errors["happened_on"] = _(
+            "This month is closed; ask your coordinator to add or correct it."
         )
     if not 0 < entry.duration_minutes <= MAX_DURATION:
         errors["duration_minutes"] = _("Enter a duration between 1 minute and 24 hours.")
@@ -131,18 +136,13 @@ def update_activity(activity: Activity, entry: ActivityEntry, by: User | None) -
 
 
 def editable_since(today: date | None = None) -> date:
-    """The first day a supporter may still correct: the 1st of the previous month (interim rule).
-
-    Month closing arrives with [4/6]; until then the current and the previous month stay open.
-    """
-    today = today or today_jst()
-    previous = today.replace(day=1) - timedelta(days=1)
-    return previous.replace(day=1)
+    """The oldest day a supporter's own log reaches back to on the phone (``MAX_AGE_DAYS``)."""
+    return (today or today_jst()) - timedelta(days=MAX_AGE_DAYS)
 
 
-def can_edit(activity: Activity, today: date | None = None) -> bool:
-    """Whether the supporter may still correct ``activity`` (see :func:`editable_since`)."""
-    return activity.happened_on >= editable_since(today)
+def can_edit(activity: Activity) -> bool:
+    """Whether ``activity`` may still be corrected: until its month is closed ([4/6])."""
+    return not month_closed(activity.happened_on)
 
 
 def _raise_if_invalid(entry: ActivityEntry, token_needed: bool = True) -> None:

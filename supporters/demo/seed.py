@@ -148,13 +148,16 @@ def seed_demo() -> dict[str, int]:
     added = seed_sample_supporters()
     seed_accounts()
     from supporters.demo.activity import seed_availability, seed_requests
+    from supporters.demo.payments import seed_bank_details
 
     slots = seed_availability()
     requests = seed_requests()
+    accounts = seed_bank_details()
     return {
         "municipalities": municipalities,
         "languages": languages,
         "new_supporters": added,
         "supporters_given_slots": slots,
         "new_requests": requests,
+        "new_bank_accounts": accounts,
     }

@@ -49,6 +49,10 @@ _TEXTS = {
         _l("Request unfilled"),
         _l("No supporter accepted a request. It needs your attention."),
     ),
+    "continuation_check": KindText(
+        _l("Continuing as a supporter"),
+        _l("Please tell us whether you will continue as a supporter this year."),
+    ),
 }
 
 KINDS = frozenset(_TEXTS)

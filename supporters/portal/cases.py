@@ -42,7 +42,9 @@ from supporters.i18n import localized_name
 from supporters.models import Role
 from supporters.portal.labels import labels
 from supporters.portal.routes import bp
-from supporters.stipends.rules import MONTHLY_STIPEND_YEN, eligible, fiscal_months, history_of
+from supporters.stipends import queries as stipend_queries
+from supporters.stipends.rules import eligible, fiscal_months, history_of
+from supporters.stipends.settings import rule_for
 
 LOG_ENDPOINTS = frozenset({"portal.log_new", "portal.log_edit"})
 
@@ -247,14 +249,20 @@ def _idle() -> bool:
 @bp.get("/stipends")
 @supporter_required
 def stipends():
-    """One row per month of this fiscal year so far: 2,000 yen expected if I was certified."""
+    """This fiscal year, month by month: closed months with their lines (paid or pending), open
+    months with what the rule would give if I stay certified."""
     supporter = _supporter()
-    rows = eligible(reversed(fiscal_months(today_jst())), history_of(supporter))
+    today = today_jst()
+    earns = {
+        row.month: row.eligible for row in eligible(fiscal_months(today), history_of(supporter))
+    }
+    rows = stipend_queries.own_months(supporter, earns, today)
+    total = sum(row.booked_yen if row.closed else row.expected_yen for row in rows)
     return render_template(
         "portal/stipends.html",
         rows=rows,
-        amount=format_currency(MONTHLY_STIPEND_YEN, "JPY"),
-        total=format_currency(sum(row.amount_yen for row in rows), "JPY"),
+        amount=format_currency(rule_for(today.replace(day=1)).amount_yen, "JPY"),
+        total=format_currency(total, "JPY"),
         format_currency=format_currency,
     )
 
@@ -266,5 +274,5 @@ def this_month_status(supporter) -> dict:
     return {
         "activity_count": queries.activity_count(supporter.id, month),
         "stipend_expected": row.eligible,
-        "stipend_amount": format_currency(MONTHLY_STIPEND_YEN, "JPY"),
+        "stipend_amount": format_currency(rule_for(month).amount_yen, "JPY"),
     }

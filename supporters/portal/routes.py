@@ -136,4 +136,4 @@ def _offer_labels() -> dict:
 
 
 # Routes of the same blueprint, kept in modules of their own.
-from supporters.portal import cases, settings  # noqa: E402, F401
+from supporters.portal import cases, continuation, settings  # noqa: E402, F401

@@ -183,6 +183,11 @@ class CertifyForm(FlaskForm):
     effective_on = DateField(
         _l("Certification date"), validators=[InputRequired(_l("Enter a valid date."))]
     )
+    # Administrators only, when the training hours are not complete (see operations.certify).
+    override_reason = TextAreaField(
+        _l("Reason to certify without the full training hours"),
+        validators=[Optional(), Length(max=1000)],
+    )
     submit = SubmitField(_l("Certify"))
 
 

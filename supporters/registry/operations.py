@@ -16,6 +16,7 @@ from supporters.models import (
     LanguageLevel,
     Mode,
     Municipality,
+    Role,
     Supporter,
     SupporterLanguage,
     SupporterOrigin,
@@ -59,7 +60,8 @@ TRANSITIONS = {
     SupporterStatus.APPLICANT: {SupporterStatus.CERTIFIED, SupporterStatus.RETIRED},
     SupporterStatus.CERTIFIED: {SupporterStatus.SUSPENDED, SupporterStatus.RETIRED},
     SupporterStatus.SUSPENDED: {SupporterStatus.CERTIFIED, SupporterStatus.RETIRED},
-    SupporterStatus.RETIRED: set(),
+    # Re-activation (see ``reactivate``): only for someone who was certified before.
+    SupporterStatus.RETIRED: {SupporterStatus.CERTIFIED},
 }
 
 
@@ -178,10 +180,36 @@ def _transition(
     supporter.status = to
 
 
-def certify(supporter: Supporter, number: str, on: date, by: User | None) -> Supporter:
-    """Certify an applicant (or reinstate a suspended supporter) with a certificate number."""
+def certify(
+    supporter: Supporter, number: str, on: date, by: User | None, override_reason: str = ""
+) -> Supporter:
+    """Certify an applicant with a certificate number, once their cohort's hours are attended.
+
+    An administrator may certify someone short of hours with ``override_reason`` (e.g. training
+    recognised from elsewhere); the reason goes into the status history and the audit trail.
+    """
     if supporter.status != SupporterStatus.APPLICANT:
         raise RegistryError(_l("Only applicants can be certified."))
+    reason = "certified"
+    short = _training_shortfall(supporter)
+    if short is not None:
+        if not override_reason:
+            raise RegistryError(
+                _l(
+                    "%(name)s has attended %(attended)s of the %(required)s training hours "
+                    "required: %(missing)s hours are missing.",
+                    name=supporter.display_name,
+                    attended=short.attended,
+                    required=short.required,
+                    missing=short.missing,
+                )
+            )
+        if by is None or by.role != Role.ADMIN:
+            raise RegistryError(
+                _l("Only an administrator can certify with training hours missing."),
+                "override_reason",
+            )
+        reason = f"certified with {short.missing} training hours missing: {override_reason}"
     taken = db.session.scalar(
         select(Supporter.id).where(
             Supporter.certificate_number == number, Supporter.id != supporter.id
@@ -189,12 +217,23 @@ def certify(supporter: Supporter, number: str, on: date, by: User | None) -> Sup
     )
     if taken is not None:
         raise RegistryError(_l("This certificate number is already in use."), "certificate_number")
-    _transition(supporter, SupporterStatus.CERTIFIED, on, "certified", by)
+    _transition(supporter, SupporterStatus.CERTIFIED, on, reason, by)
     supporter.certificate_number = number
     supporter.certified_on = on
     db.session.flush()
-    record("certify_supporter", supporter, detail=number, user=by)
+    detail = number if reason == "certified" else f"{number}; {reason}"
+    record("certify_supporter", supporter, detail=detail, user=by)
     return supporter
+
+
+def _training_shortfall(supporter: Supporter):
+    """The supporter's training progress if their cohort requires hours they have not attended."""
+    from supporters.training.service import progress_of
+
+    progress = progress_of(supporter)
+    if progress is None or progress.complete:
+        return None
+    return progress
 
 
 def suspend(supporter: Supporter, on: date, reason: str, by: User | None) -> Supporter:
@@ -214,6 +253,20 @@ def reinstate(supporter: Supporter, on: date, reason: str, by: User | None) -> S
     supporter.suspended_on = None
     db.session.flush()
     record("reinstate_supporter", supporter, detail=reason, user=by)
+    return supporter
+
+
+def reactivate(supporter: Supporter, on: date, reason: str, by: User | None) -> Supporter:
+    """Bring a retired supporter back as certified, with the same certificate and all history."""
+    if supporter.status != SupporterStatus.RETIRED or not supporter.certificate_number:
+        raise RegistryError(_l("Only retired supporters who were certified can be re-activated."))
+    if supporter.retired_on and on < supporter.retired_on:
+        raise RegistryError(_l("The date cannot be before the retirement date."), "effective_on")
+    _transition(supporter, SupporterStatus.CERTIFIED, on, reason, by)
+    supporter.retired_on = None
+    supporter.suspended_on = None
+    db.session.flush()
+    record("reactivate_supporter", supporter, detail=reason, user=by)
     return supporter
 
 

@@ -41,6 +41,7 @@ STATUS_ACTIONS = {
     "suspend": (operations.suspend, _l("Suspend supporter")),
     "reinstate": (operations.reinstate, _l("Reinstate supporter")),
     "retire": (operations.retire, _l("Retire supporter")),
+    "reactivate": (operations.reactivate, _l("Re-activate supporter")),
 }
 
 
@@ -170,8 +171,11 @@ def _fill_form(form: SupporterForm, supporter) -> None:
 @coordinator_required
 def certify(supporter_id: int):
     """Certify an applicant, assigning a certificate number and date."""
+    from supporters.training.service import progress_of
+
     supporter = supporter_or_404(supporter_id)
     form = CertifyForm()
+    may_override = current_user.role == Role.ADMIN
     if request.method == "GET":
         today = today_jst()
         form.effective_on.data = today
@@ -181,7 +185,11 @@ def certify(supporter_id: int):
     if form.validate_on_submit():
         try:
             operations.certify(
-                supporter, form.certificate_number.data, form.effective_on.data, current_user
+                supporter,
+                form.certificate_number.data,
+                form.effective_on.data,
+                current_user,
+                override_reason=(form.override_reason.data or "").strip() if may_override else "",
             )
         except RegistryError as error:
             db.session.rollback()
@@ -196,13 +204,22 @@ def certify(supporter_id: int):
                 "ok",
             )
             return redirect(url_for("registry.detail", supporter_id=supporter.id))
-    return render_template("registry/certify.html", form=form, supporter=supporter)
+    return render_template(
+        "registry/certify.html",
+        form=form,
+        supporter=supporter,
+        progress=progress_of(supporter),
+        may_override=may_override,
+    )
 
 
-@bp.route("/<int:supporter_id>/<any(suspend, reinstate, retire):action>", methods=["GET", "POST"])
+@bp.route(
+    "/<int:supporter_id>/<any(suspend, reinstate, retire, reactivate):action>",
+    methods=["GET", "POST"],
+)
 @coordinator_required
 def change_status(supporter_id: int, action: str):
-    """Suspend, reinstate or retire a supporter, with a date and a reason."""
+    """Suspend, reinstate, retire or re-activate a supporter, with a date and a reason."""
     supporter = supporter_or_404(supporter_id)
     operation, title = STATUS_ACTIONS[action]
     form = StatusChangeForm()

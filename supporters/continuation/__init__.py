@@ -1,0 +1,1 @@
+"""The yearly continuation check and the lapse list (who is really still active)."""

@@ -1,0 +1,55 @@
+"""Demo bank details: most certified sample supporters are paid by transfer (fake accounts).
+
+Account holders are the romanised name in capitals (as foreign residents' accounts are often
+registered); names that do not romanise — Devanagari, Thai, Chinese characters — are left
+without bank details, so the payment page shows its "cannot be paid by transfer" list too.
+"""
+
+import random
+import unicodedata
+
+from sqlalchemy import select
+
+from supporters.extensions import db
+from supporters.models import BankAccount, Supporter
+from supporters.payments.bank import clean_details
+from supporters.payments.errors import BankDetailsError
+from supporters.payments.operations import save_bank_details
+
+# Fictitious bank and branch codes (the 9900 range is not a real bank).
+DEMO_BANKS = (("9901", "ﾃﾞﾓｷﾞﾝｺｳ"), ("9902", "ｲﾊﾞﾗｷﾃﾞﾓｼﾝｷﾝ"))
+
+
+def romanised(name: str) -> str:
+    """``Nguyễn Thị Lan`` → ``NGUYEN THI LAN`` (accents dropped; other scripts give "")."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join(plain.upper().split())
+
+
+def seed_bank_details(seed: int = 2025) -> int:
+    """Give sample supporters with a romanisable name a fake account; once (idempotent)."""
+    if db.session.scalar(select(BankAccount.supporter_id).limit(1)) is not None:
+        return 0
+    rng = random.Random(seed)
+    added = 0
+    for supporter in db.session.scalars(
+        select(Supporter).where(Supporter.certified_on.is_not(None)).order_by(Supporter.id)
+    ):
+        holder = romanised(supporter.display_name)
+        if len(holder) < 3 or rng.random() < 0.1:
+            continue
+        bank_code, bank_name = rng.choice(DEMO_BANKS)
+        try:
+            details = clean_details(
+                bank_code=bank_code,
+                branch_code=f"{rng.randint(1, 999):03d}",
+                account_type="1",
+                account_number=f"{rng.randint(0, 9_999_999):07d}",
+                holder=holder,
+                bank_name=bank_name,
+            )
+        except BankDetailsError:
+            continue
+        save_bank_details(supporter, details, by=None)
+        added += 1
+    return added

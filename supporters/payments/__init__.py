@@ -1,0 +1,1 @@
+"""Paying stipends: bank details, the Zengin transfer file, CSV/XLSX exports, recorded transfers."""

@@ -1,0 +1,105 @@
+"""Writes of the payments area: bank details and recorded transfers. None of them commit."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
+from supporters.audit import record
+from supporters.extensions import db
+from supporters.models import Supporter, User
+from supporters.models.stipend import BankAccount, StipendLine, StipendPayment
+from supporters.payments.bank import BankDetails
+from supporters.payments.errors import PaymentError
+from supporters.payments.exports import check_exportable, month_payables
+from supporters.stipends.months import month_text
+
+
+def save_bank_details(supporter: Supporter, details: BankDetails, by: User | None) -> BankAccount:
+    """Store (or replace) where ``supporter`` receives transfers; audited without the number."""
+    account = db.session.get(BankAccount, supporter.id)
+    if account is None:
+        account = BankAccount(supporter_id=supporter.id)
+        db.session.add(account)
+    account.bank_code = details.bank_code
+    account.bank_name_kana = details.bank_name_kana
+    account.branch_code = details.branch_code
+    account.branch_name_kana = details.branch_name_kana
+    account.account_type = details.account_type
+    account.account_number = details.account_number
+    account.holder_kana = details.holder_kana
+    account.updated_by_id = by.id if by else None
+    db.session.flush()
+    record(
+        "save_bank_details",
+        supporter,
+        detail=f"bank {details.bank_code} branch {details.branch_code}",
+        user=by,
+    )
+    return account
+
+
+def remove_bank_details(supporter: Supporter, by: User | None) -> bool:
+    """Delete the supporter's bank details (they are no longer paid by transfer)."""
+    account = db.session.get(BankAccount, supporter.id)
+    if account is None:
+        return False
+    db.session.delete(account)
+    db.session.flush()
+    record("remove_bank_details", supporter, user=by)
+    return True
+
+
+def record_transfer(
+    month: date, transfer_date: date, line_ids: list[int], by: User | None
+) -> StipendPayment:
+    """Record that the month's transfer was made: one payment, and its lines stamped once.
+
+    ``line_ids`` are the lines the coordinator saw and exported; if the month's payable lines
+    have changed since, nothing is recorded. Each line is stamped with a conditional UPDATE
+    (``payment_id IS NULL``): when two coordinators record at the same moment, the second
+    stamps fewer lines than it expects and raises, so the caller rolls it back.
+    """
+    payables = month_payables(month)
+    if payables.closed and sorted(line_ids) != payables.line_ids:
+        raise PaymentError(
+            _l(
+                "The lines to pay in %(month)s have changed since the page was shown (a transfer "
+                "was recorded, or lines or bank details changed). Check the list and download "
+                "the file again.",
+                month=month_text(month),
+            )
+        )
+    check_exportable(payables)
+    if transfer_date < month:
+        raise PaymentError(
+            _l("The transfer date cannot be before the month it pays."), "transfer_date"
+        )
+    payment = StipendPayment(
+        month=month,
+        transfer_date=transfer_date,
+        total_yen=payables.total_yen,
+        recorded_by_id=by.id if by else None,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    stamped = db.session.execute(
+        update(StipendLine)
+        .where(StipendLine.id.in_(payables.line_ids), StipendLine.payment_id.is_(None))
+        .values(payment_id=payment.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if stamped != len(payables.line_ids):
+        raise PaymentError(
+            _l("This transfer has just been recorded by someone else; nothing was changed.")
+        )
+    record(
+        "record_transfer",
+        payment,
+        detail=(
+            f"{month_text(month)}: {len(payables.transfers)} transfers, "
+            f"{stamped} lines, {payment.total_yen} yen on {transfer_date.isoformat()}"
+        ),
+        user=by,
+    )
+    return payment

@@ -1,0 +1,236 @@
+"""Views of the payments area: a month's transfer run, its files, and supporters' bank details."""
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from supporters.access import coordinator_required, supporter_or_404
+from supporters.audit import record
+from supporters.auth.forms import PostForm
+from supporters.extensions import db
+from supporters.models.stipend import BankAccount, StipendLine, StipendMonth
+from supporters.payments import bank, exports, operations, zengin
+from supporters.payments.errors import PaymentError
+from supporters.payments.forms import (
+    ACCOUNT_TYPE_LABELS,
+    BankAccountForm,
+    RecordTransferForm,
+    TransferDateForm,
+    default_transfer_date,
+)
+from supporters.stipends.months import month_text
+
+bp = Blueprint("payments", __name__, url_prefix="/payments")
+
+MONTH = "<month:month>"  # 2026-10 in the URL, date(2026, 10, 1) in the view
+
+
+def _consignor() -> zengin.Consignor | None:
+    """The payer settings, or None (with the reason flashed) when they are wrong."""
+    try:
+        return zengin.consignor_from_config(current_app.config)
+    except zengin.ZenginError as error:
+        flash(_("The bank transfer settings are wrong: %(problem)s", problem=str(error)), "error")
+        return None
+
+
+@bp.app_context_processor
+def bank_helpers():
+    """For the supporter page: "Bank details: ****123" or "not paid by transfer"."""
+    return {"bank_account_of": lambda supporter_id: db.session.get(BankAccount, supporter_id)}
+
+
+@bp.get("/")
+@coordinator_required
+def index():
+    """Closed months, what each still has to pay, and what was transferred."""
+    pending = dict(
+        db.session.execute(
+            select(StipendLine.month, func.sum(StipendLine.amount_yen))
+            .where(StipendLine.payment_id.is_(None))
+            .group_by(StipendLine.month)
+        ).all()
+    )
+    months = db.session.scalars(select(StipendMonth).order_by(StipendMonth.month.desc()))
+    return render_template(
+        "payments/index.html", months=list(months), pending=pending, month_text=month_text
+    )
+
+
+def _month_page(payables, date_form=None, record_form=None, error=None, status=200):
+    transfer_date = default_transfer_date()
+    date_form = date_form or TransferDateForm(formdata=None, transfer_date=transfer_date)
+    record_form = record_form or RecordTransferForm(formdata=None, transfer_date=transfer_date)
+    record_form.line_ids.data = ",".join(str(i) for i in payables.line_ids)
+    consignor = _consignor()
+    return render_template(
+        "payments/month.html",
+        payables=payables,
+        month_label=month_text(payables.month),
+        date_form=date_form,
+        record_form=record_form,
+        consignor=consignor,
+        error=str(error) if error else None,  # never a lazy string: it would skip escaping
+        ACCOUNT_TYPE_LABELS=ACCOUNT_TYPE_LABELS,
+    ), status
+
+
+@bp.get(f"/{MONTH}")
+@coordinator_required
+def month_page(month: date):
+    """A month's run: who is transferred to (accounts masked), who cannot be and why, totals."""
+    payables = exports.month_payables(month)
+    error = payables.invalid_names[0][1] if payables.invalid_names else None
+    return _month_page(payables, error=error)
+
+
+def _download(month: date, build, suffix: str, mimetype: str, action: str):
+    """Build an export of the month, audit it, and send it; refusals go back to the month page."""
+    payables = exports.month_payables(month)
+    try:
+        data = build(payables)
+    except PaymentError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("payments.month_page", month=month))
+    stipend_month = db.session.get(StipendMonth, payables.month)
+    record(
+        action,
+        stipend_month,
+        detail=f"{month_text(month)}: {len(payables.transfers)} transfers, "
+        f"{payables.total_yen} yen",
+    )
+    filename = f"stipends-{month_text(month)}.{suffix}"
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get(f"/{MONTH}/transfer.txt")
+@coordinator_required
+def download_zengin(month: date):
+    """The Zengin transfer file (full account numbers: it goes to the bank)."""
+    payables = exports.month_payables(month)
+    form = TransferDateForm(request.args)
+    if "transfer_date" not in request.args:
+        form.transfer_date.data = default_transfer_date()
+    elif not form.validate():
+        return _month_page(payables, date_form=form, status=422)
+    consignor = _consignor()
+    if consignor is None:
+        return redirect(url_for("payments.month_page", month=month))
+    transfer_date = form.transfer_date.data
+    return _download(
+        month,
+        lambda p: exports.zengin_file(p, consignor, transfer_date),
+        "zengin.txt",
+        "text/plain; charset=shift_jis",
+        "export_zengin",
+    )
+
+
+@bp.get(f"/{MONTH}/lines.csv")
+@coordinator_required
+def download_csv(month: date):
+    """The month's transfers as CSV (UTF-8 with BOM, accounts masked)."""
+    return _download(month, exports.csv_file, "csv", "text/csv; charset=utf-8", "export_csv")
+
+
+@bp.get(f"/{MONTH}/lines.xlsx")
+@coordinator_required
+def download_xlsx(month: date):
+    """The month's transfers as an Excel workbook (accounts masked)."""
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(month, exports.xlsx_file, "xlsx", mimetype, "export_xlsx")
+
+
+@bp.post(f"/{MONTH}/transfers")
+@coordinator_required
+def record_transfer(month: date):
+    """Record that the bank made the month's transfer: the lines shown are marked as paid."""
+    form = RecordTransferForm()
+    if not form.validate_on_submit():
+        return _month_page(exports.month_payables(month), record_form=form, status=422)
+    try:
+        payment = operations.record_transfer(
+            month, form.transfer_date.data, form.exported_line_ids(), current_user
+        )
+    except PaymentError as error:
+        db.session.rollback()
+        payables = exports.month_payables(month)
+        if error.field == "transfer_date":
+            form.transfer_date.errors = [str(error.message)]
+            return _month_page(payables, record_form=form, status=422)
+        return _month_page(payables, record_form=form, error=error.message, status=409)
+    flash(
+        _(
+            "Transfer of %(total)s yen on %(day)s recorded; its lines are marked as paid.",
+            total=f"{payment.total_yen:,}",
+            day=payment.transfer_date.isoformat(),
+        ),
+        "ok",
+    )
+    return redirect(url_for("payments.month_page", month=month))
+
+
+@bp.route("/bank/<int:supporter_id>", methods=["GET", "POST"])
+@coordinator_required
+def bank_details(supporter_id: int):
+    """A supporter's bank details (account number masked); saving replaces them."""
+    supporter = supporter_or_404(supporter_id)
+    account = db.session.get(BankAccount, supporter.id)
+    form = BankAccountForm(keep_number=account is not None)
+    if request.method == "GET" and account is not None:
+        form.bank_code.data = account.bank_code
+        form.bank_name_kana.data = account.bank_name_kana
+        form.branch_code.data = account.branch_code
+        form.branch_name_kana.data = account.branch_name_kana
+        form.account_type.data = account.account_type.value
+        form.holder_kana.data = account.holder_kana
+    if form.validate_on_submit():
+        details = bank.BankDetails(
+            bank_code=form.bank_code.data,
+            bank_name_kana=form.bank_name_kana.data,
+            branch_code=form.branch_code.data,
+            branch_name_kana=form.branch_name_kana.data,
+            account_type=form.account_type.data,
+            account_number=form.account_number.data or account.account_number,
+            holder_kana=form.holder_kana.data,
+        )
+        operations.save_bank_details(supporter, details, current_user)
+        flash(_("The bank details of %(name)s were saved.", name=supporter.display_name), "ok")
+        return redirect(url_for("payments.bank_details", supporter_id=supporter.id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "payments/bank.html",
+        supporter=supporter,
+        account=account,
+        form=form,
+        remove_form=PostForm(formdata=None),
+        ACCOUNT_TYPE_LABELS=ACCOUNT_TYPE_LABELS,
+    ), status
+
+
+@bp.post("/bank/<int:supporter_id>/remove")
+@coordinator_required
+def remove_bank_details(supporter_id: int):
+    """Delete a supporter's bank details: from now on they are not paid by transfer."""
+    supporter = supporter_or_404(supporter_id)
+    if operations.remove_bank_details(supporter, current_user):
+        flash(_("The bank details of %(name)s were removed.", name=supporter.display_name), "ok")
+    else:
+        flash(_("%(name)s has no bank details.", name=supporter.display_name), "info")
+    return redirect(url_for("payments.bank_details", supporter_id=supporter.id))

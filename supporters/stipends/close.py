@@ -1,0 +1,251 @@
+"""Month close: one stipend line per eligible supporter, once, in one transaction.
+
+Closing a month inserts its ``stipend_month`` row first (``ON CONFLICT DO NOTHING`` on the
+primary key makes a second close — even a simultaneous one — find the month taken), then adds
+a regular line for every eligible supporter who has none yet (a partial unique index on
+supporter and month guards that too).
+Everything happens in the caller's transaction, so a database error leaves no partial month.
+
+Re-opening needs an admin and a reason; lines already written stay (money is append-only), a
+re-close only adds the lines that are missing and reports lines no longer backed by the rule so
+a coordinator can correct them with an adjustment.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from supporters import audit
+from supporters.clock import utcnow
+from supporters.extensions import db
+from supporters.models import (
+    Activity,
+    MonthEvent,
+    MonthStatus,
+    Role,
+    StipendLine,
+    StipendLineKind,
+    StipendMonth,
+    StipendRuleKind,
+    Supporter,
+    SupporterStatusChange,
+    User,
+)
+from supporters.stipends.months import current_month, month_text
+from supporters.stipends.rules import CERTIFIED, StatusFrom, certified_in, next_month
+from supporters.stipends.settings import RuleInForce, rule_for
+
+
+class CloseError(ValueError):
+    """A close or re-open that cannot be done; the message says why."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """A supporter's regular stipend for a month under the rule in force."""
+
+    supporter_id: int
+    amount_yen: int
+
+
+@dataclass
+class CloseResult:
+    """What a close did: lines added, and whether the month had been closed already."""
+
+    month: date
+    lines_added: int = 0
+    already_closed: bool = False
+    reclosed: bool = False
+    # Supporters with a regular line the rule no longer backs (only after a re-open).
+    unbacked: list[int] = field(default_factory=list)
+
+
+def status_histories() -> dict[int, list[StatusFrom]]:
+    """Every supporter's dated status history, in two queries (see ``rules.history_of``)."""
+    histories: dict[int, list[StatusFrom]] = defaultdict(list)
+    for sid, day, status in db.session.execute(
+        select(
+            SupporterStatusChange.supporter_id,
+            SupporterStatusChange.effective_on,
+            SupporterStatusChange.to_status,
+        ).order_by(SupporterStatusChange.effective_on, SupporterStatusChange.id)
+    ):
+        histories[sid].append(StatusFrom(day, str(status.value)))
+    for sid, certified_on, suspended_on, retired_on in db.session.execute(
+        select(
+            Supporter.id, Supporter.certified_on, Supporter.suspended_on, Supporter.retired_on
+        ).where(Supporter.certified_on.is_not(None))
+    ):
+        if sid in histories:
+            continue
+        dated = [(certified_on, CERTIFIED), (suspended_on, "suspended"), (retired_on, "retired")]
+        histories[sid] = sorted(
+            (StatusFrom(day, status) for day, status in dated if day is not None),
+            key=lambda change: change.effective_on,
+        )
+    return histories
+
+
+def activity_counts(month: date) -> dict[int, int]:
+    """Activities logged per supporter in ``month``."""
+    return dict(
+        db.session.execute(
+            select(Activity.supporter_id, func.count())
+            .where(Activity.happened_on >= month, Activity.happened_on < next_month(month))
+            .group_by(Activity.supporter_id)
+        ).all()
+    )
+
+
+def entitlements(month: date, rule: RuleInForce | None = None) -> list[Entitlement]:
+    """Who earns ``month``'s stipend under its rule, by supporter id."""
+    rule = rule or rule_for(month)
+    counts = activity_counts(month) if rule.kind == StipendRuleKind.ACTIVE else {}
+    rows = []
+    for sid, history in sorted(status_histories().items()):
+        if not certified_in(month, history):
+            continue
+        if rule.kind == StipendRuleKind.ACTIVE and not counts.get(sid):
+            continue
+        rows.append(Entitlement(sid, rule.amount_yen))
+    return rows
+
+
+def _check_month_over(month: date) -> None:
+    if month >= current_month():
+        raise CloseError(
+            _l(
+                "%(month)s is not over yet; a month can be closed from its next month on.",
+                month=month_text(month),
+            ),
+            "month",
+        )
+
+
+def close_month(month: date, by: User | None) -> CloseResult:
+    """Close ``month`` (first day): write its stipend lines and lock its case log. Idempotent."""
+    _check_month_over(month)
+    rule = rule_for(month)
+    result = CloseResult(month)
+    if not _claim_month(month, rule, by):
+        reopened = db.session.execute(
+            update(StipendMonth)
+            .where(StipendMonth.month == month, StipendMonth.status == MonthStatus.REOPENED)
+            .values(status=MonthStatus.CLOSED)
+        ).rowcount
+        if not reopened:
+            result.already_closed = True
+            return result
+        result.reclosed = True
+    due = {e.supporter_id: e for e in entitlements(month, rule)}
+    written = set(
+        db.session.scalars(
+            select(StipendLine.supporter_id).where(
+                StipendLine.month == month, StipendLine.kind == StipendLineKind.REGULAR
+            )
+        )
+    )
+    missing = [due[sid] for sid in sorted(due.keys() - written)]
+    if missing:
+        db.session.execute(
+            insert(StipendLine),
+            [
+                {
+                    "supporter_id": e.supporter_id,
+                    "month": month,
+                    "kind": StipendLineKind.REGULAR,
+                    "amount_yen": e.amount_yen,
+                    "reason": "",
+                    "created_by_id": by.id if by else None,
+                }
+                for e in missing
+            ],
+        )
+    result.lines_added = len(missing)
+    result.unbacked = sorted(written - due.keys())
+    action = "reclosed" if result.reclosed else "closed"
+    db.session.add(
+        MonthEvent(
+            month=month, action=action, lines_added=len(missing), by_id=by.id if by else None
+        )
+    )
+    record = db.session.get(StipendMonth, month)
+    audit.record(f"stipend_month_{action}", record, f"{month_text(month)} +{len(missing)}", user=by)
+    db.session.flush()
+    return result
+
+
+def _claim_month(month: date, rule: RuleInForce, by: User | None) -> bool:
+    """Insert the month's row unless it exists; True when this call inserted it.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` rather than a savepoint: a concurrent close waits for
+    the first one's commit and then finds the row, and on SQLite a savepoint opened as the first
+    statement of a transaction would commit on release, splitting the close in two.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert_for = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    statement = (
+        insert_for(StipendMonth)
+        .values(
+            month=month,
+            status=MonthStatus.CLOSED,
+            rule_kind=rule.kind,
+            amount_yen=rule.amount_yen,
+            closed_by_id=by.id if by else None,
+            closed_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["month"])
+        .returning(StipendMonth.month)
+    )
+    return db.session.execute(statement).scalar() is not None
+
+
+def reopen_month(month: date, reason: str, by: User) -> None:
+    """Re-open a closed month (admins only, with a reason): its case log can be corrected again."""
+    if by is None or by.role != Role.ADMIN:
+        raise CloseError(_l("Only an administrator can re-open a month."))
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise CloseError(_l("Say why the month is re-opened (at least 5 characters)."), "reason")
+    changed = db.session.execute(
+        update(StipendMonth)
+        .where(StipendMonth.month == month, StipendMonth.status == MonthStatus.CLOSED)
+        .values(status=MonthStatus.REOPENED)
+    ).rowcount
+    if not changed:
+        raise CloseError(_l("%(month)s is not closed.", month=month_text(month)))
+    db.session.add(MonthEvent(month=month, action="reopened", reason=reason, by_id=by.id))
+    record = db.session.get(StipendMonth, month)
+    audit.record("stipend_month_reopened", record, f"{month_text(month)}: {reason}", user=by)
+    db.session.flush()
+
+
+def is_closed(day: date) -> bool:
+    """Whether the month of ``day`` is closed (its case log is locked)."""
+    status = db.session.scalar(
+        select(StipendMonth.status).where(StipendMonth.month == day.replace(day=1))
+    )
+    return status == MonthStatus.CLOSED
+
+
+def closed_months(first: date, last: date) -> set[date]:
+    """The closed months (first days) between ``first`` and ``last``."""
+    return set(
+        db.session.scalars(
+            select(StipendMonth.month).where(
+                StipendMonth.month >= first.replace(day=1),
+                StipendMonth.month <= last,
+                StipendMonth.status == MonthStatus.CLOSED,
+            )
+        )
+    )

@@ -1,0 +1,1 @@
+"""Training cohorts, sessions and attendance hours, and the printed certificate."""

@@ -1,0 +1,54 @@
+"""The printable certificate: Japanese text laid out in HTML and printed to PDF by WeasyPrint.
+
+Only local fonts, named by family in the stylesheet; nothing is fetched from anywhere.
+"""
+
+import warnings
+from datetime import date
+from pathlib import Path
+
+from flask import current_app, render_template
+
+from supporters.models import Supporter, SupporterStatus
+
+REIWA_STARTS_ON = date(2019, 5, 1)
+
+
+def japanese_date(day: date) -> str:
+    """A date as written on Japanese official documents: 令和8年11月23日 (令和元年 for 2019)."""
+    if day < REIWA_STARTS_ON:  # the programme began in Reiwa; older dates are shown by year
+        return f"{day.year}年{day.month}月{day.day}日"
+    year = day.year - 2018
+    era_year = "元" if year == 1 else str(year)
+    return f"令和{era_year}年{day.month}月{day.day}日"
+
+
+def can_print(supporter: Supporter) -> bool:
+    """A certificate exists for a supporter who was certified and is certified or retired now."""
+    return (
+        supporter.status in (SupporterStatus.CERTIFIED, SupporterStatus.RETIRED)
+        and bool(supporter.certificate_number)
+        and supporter.certified_on is not None
+    )
+
+
+def certificate_pdf(supporter: Supporter) -> bytes:
+    """The certificate of ``supporter`` as PDF bytes (A4 portrait)."""
+    with warnings.catch_warnings():
+        # WeasyPrint warns once at import when the system lacks libharfbuzz-subset; the PDF is
+        # the same without it (fonts are embedded whole instead of subset).
+        warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
+        from weasyprint import CSS, HTML  # heavy import, only when a certificate is printed
+
+    html = render_template(
+        "training/certificate.html",
+        supporter=supporter,
+        certified_on=japanese_date(supporter.certified_on),
+        retired_on=japanese_date(supporter.retired_on) if supporter.retired_on else None,
+        retired=supporter.status == SupporterStatus.RETIRED,
+        programme=current_app.config["PROGRAMME_NAME_JA"],
+        issuer=current_app.config["CERTIFICATE_ISSUER"],
+    )
+    # No base_url: relative URLs resolve to nothing; the one stylesheet is read from disk.
+    stylesheet = CSS(filename=str(Path(current_app.static_folder) / "css" / "certificate.css"))
+    return HTML(string=html).write_pdf(stylesheets=[stylesheet])

@@ -1,0 +1,220 @@
+"""Bank details and the Zengin transfer file, as a bank will read them.
+
+User story: "As the programme's accountant I upload the transfer file to the bank and every
+supporter receives exactly their stipend, under the name the bank has for them."
+"""
+
+from datetime import date
+
+import pytest
+
+from supporters.payments import bank, zengin
+from supporters.payments.errors import BankDetailsError
+
+CONFIG = {
+    "ZENGIN_CONSIGNOR_CODE": "1234567890",
+    "ZENGIN_CONSIGNOR_NAME": "イバラキケン コクサイカ",
+    "ZENGIN_BANK_CODE": "0129",
+    "ZENGIN_BANK_NAME": "ジヨウヨウ",
+    "ZENGIN_BRANCH_CODE": "001",
+    "ZENGIN_BRANCH_NAME": "ホンテン",
+    "ZENGIN_ACCOUNT_TYPE": "1",
+    "ZENGIN_ACCOUNT_NUMBER": "7654321",
+}
+
+
+@pytest.mark.parametrize(
+    ("typed", "zengin_name"),
+    [
+        ("グエン ティ ラン", "ｸﾞｴﾝ ﾃｲ ﾗﾝ"),  # full-width katakana, small ィ written large
+        ("ぐえん てぃ らん", "ｸﾞｴﾝ ﾃｲ ﾗﾝ"),  # hiragana
+        ("ｸﾞｴﾝ ﾃｨ ﾗﾝ", "ｸﾞｴﾝ ﾃｲ ﾗﾝ"),  # half-width kana, small ｨ
+        ("パク・ミンジ", "ﾊﾟｸ ﾐﾝｼﾞ"),  # handakuten, dakuten, middle dot between names
+        ("キャッシュ", "ｷﾔﾂｼﾕ"),  # small ャ ッ ュ
+        ("ヴィエト", "ｳﾞｲｴﾄ"),
+        ("ヵヶヮヰヱ", "ｶｹﾜｲｴ"),  # kana with no half-width form
+        ("シルバ　マリア", "ｼﾙﾊﾞ ﾏﾘｱ"),  # full-width space
+        ("ﾏﾘｱ  ｼﾙﾊﾞ ", "ﾏﾘｱ ｼﾙﾊﾞ"),  # spaces tidied
+        ("Maria Silva", "MARIA SILVA"),
+        ("ＭＡＲＩＡ　ｓｉｌｖａ", "MARIA SILVA"),  # full-width latin
+        ("ジョン－スミス", "ｼﾞﾖﾝ-ｽﾐｽ"),
+        ("コーヒー", "ｺ-ﾋ-"),  # long-vowel mark becomes "-"
+        ("(カ)ヨリソイ1", "(ｶ)ﾖﾘｿｲ1"),
+        ("カ\u3099", "ｶﾞ"),  # a decomposed voiced mark
+    ],
+)
+def test_names_are_converted_to_the_zengin_character_set(typed, zengin_name):
+    assert bank.to_zengin(typed) == zengin_name
+    assert bank.is_zengin(zengin_name)
+
+
+@pytest.mark.parametrize(
+    ("typed", "char"),
+    [("山田 ハナコ", "山"), ("Nguyễn", "ễ"), ("ハナコ😀", "😀"), ("O'BRIEN", "'"), ("ß", "ß")],
+)
+def test_characters_that_cannot_be_converted_are_named(typed, char):
+    with pytest.raises(BankDetailsError) as caught:
+        bank.to_zengin(typed)
+    assert caught.value.char == char
+    assert caught.value.field == "holder_kana"
+    assert char in str(caught.value.message)
+
+
+def test_a_name_longer_than_thirty_half_width_characters_is_refused():
+    assert len(bank.to_zengin("ガ" * 15)) == 30  # ｶﾞ is two half-width characters
+    with pytest.raises(BankDetailsError, match="31"):
+        bank.to_zengin("ガ" * 15 + "ア")
+
+
+@pytest.mark.parametrize(
+    ("cleaner", "typed", "stored"),
+    [
+        (bank.clean_bank_code, "0005", "0005"),
+        (bank.clean_bank_code, "０１２９", "0129"),
+        (bank.clean_branch_code, " 123 ", "123"),
+        (bank.clean_account_number, "1234", "0001234"),
+        (bank.clean_account_number, "1234567", "1234567"),
+    ],
+)
+def test_codes_and_account_numbers_are_normalised(cleaner, typed, stored):
+    assert cleaner(typed) == stored
+
+
+@pytest.mark.parametrize(
+    ("cleaner", "typed"),
+    [
+        (bank.clean_bank_code, "005"),
+        (bank.clean_bank_code, "00055"),
+        (bank.clean_bank_code, "00A5"),
+        (bank.clean_bank_code, ""),
+        (bank.clean_branch_code, "12"),
+        (bank.clean_branch_code, "1234"),
+        (bank.clean_account_number, "12345678"),
+        (bank.clean_account_number, "123-456"),
+        (bank.clean_account_number, ""),
+        (bank.clean_account_type, "3"),
+    ],
+)
+def test_bad_codes_are_refused_with_the_field_named(cleaner, typed):
+    with pytest.raises(BankDetailsError) as caught:
+        cleaner(typed)
+    assert caught.value.field in {"bank_code", "branch_code", "account_number", "account_type"}
+
+
+def test_clean_details_normalises_every_field():
+    details = bank.clean_details(
+        bank_code="0005",
+        bank_name="ミツビシユーエフジェイ",
+        branch_code="123",
+        branch_name="ミト",
+        account_type="1",
+        account_number="98765",
+        holder="グエン ティ ラン",
+    )
+    assert details.account_number == "0098765"
+    assert details.bank_name_kana == "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ"
+    assert details.holder_kana == "ｸﾞｴﾝ ﾃｲ ﾗﾝ"
+
+
+def _transfers():
+    lan = ("0005", "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ", "123", "ﾐﾄ", "1", "0098765", "ｸﾞｴﾝ ﾃｲ ﾗﾝ", 2000)
+    maria = ("9900", "ﾕｳﾁﾖ", "018", "", "4", "1234567", "MARIA SILVA", 4000)
+    return [
+        zengin.Transfer(*lan, customer_code1="17", customer_code2="202610"),
+        zengin.Transfer(*maria, customer_code1="23", customer_code2="202610"),
+    ]
+
+
+def test_the_file_reads_back_field_by_field():
+    consignor = zengin.consignor_from_config(CONFIG)
+    data = zengin.write(consignor, date(2026, 11, 25), _transfers())
+
+    lines = data.split(b"\r\n")
+    assert lines[-1] == b""  # every record ends with CRLF
+    assert all(len(line) == 120 for line in lines[:-1])
+    assert len(data) == 5 * 122  # header, two transfers, trailer, end
+    data.decode("cp932")  # Shift_JIS throughout
+
+    header, first, second, trailer, end = zengin.parse(data)
+    assert [r.kind for r in (header, first, second, trailer, end)] == [
+        "header", "data", "data", "trailer", "end"
+    ]  # fmt: skip
+    assert header["type_code"] == "21"
+    assert header["code_division"] == "0"
+    assert header["consignor_code"] == "1234567890"
+    assert header["consignor_name"] == "ｲﾊﾞﾗｷｹﾝ ｺｸｻｲｶ".ljust(40)
+    assert header["transfer_date"] == "1125"
+    assert (header["bank_code"], header["branch_code"]) == ("0129", "001")
+    assert header["bank_name"].rstrip() == "ｼﾞﾖｳﾖｳ"
+    assert (header["account_type"], header["account_number"]) == ("1", "7654321")
+    assert header["dummy"] == " " * 17
+
+    assert first["bank_code"] == "0005"
+    assert first["bank_name"] == "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ".ljust(15)
+    assert first["branch_code"] == "123"
+    assert first["branch_name"].rstrip() == "ﾐﾄ"
+    assert first["clearing_house"] == "    "
+    assert (first["account_type"], first["account_number"]) == ("1", "0098765")
+    assert first["recipient_name"] == "ｸﾞｴﾝ ﾃｲ ﾗﾝ".ljust(30)
+    assert first["amount"] == "0000002000"
+    assert first["new_code"] == "0"
+    assert first["customer_code1"] == "0000000017"
+    assert first["customer_code2"] == "0000202610"
+    assert first["transfer_kind"] == "7"
+    assert second["recipient_name"].rstrip() == "MARIA SILVA"
+    assert (second["account_type"], second["amount"]) == ("4", "0000004000")
+
+    assert trailer["count"] == "000002"
+    assert trailer["total"] == "000000006000"
+    assert int(trailer["total"]) == sum(int(r["amount"]) for r in (first, second))
+    assert end["dummy"] == " " * 119
+
+
+def test_the_parser_also_reads_a_file_without_line_breaks():
+    data = zengin.write(zengin.consignor_from_config(CONFIG), date(2026, 11, 25), _transfers())
+    assert zengin.parse(data.replace(b"\r\n", b"")) == zengin.parse(data)
+    with pytest.raises(zengin.ZenginError):
+        zengin.parse(data.replace(b"\r\n", b"")[:-1])
+
+
+def test_every_layout_is_120_bytes():
+    for layout in (zengin.HEADER, zengin.DATA, zengin.TRAILER, zengin.END):
+        assert sum(width for _name, width, _kind in layout) == 120
+
+
+def test_values_that_do_not_fit_are_refused_not_truncated():
+    consignor = zengin.consignor_from_config(CONFIG)
+    too_long = zengin.Transfer("0005", "", "123", "", "1", "0098765", "ｱ" * 31, 2000)
+    with pytest.raises(zengin.ZenginError):
+        zengin.write(consignor, date(2026, 11, 25), [too_long])
+    kanji = zengin.Transfer("0005", "", "123", "", "1", "0098765", "山田", 2000)
+    with pytest.raises(zengin.ZenginError):
+        zengin.write(consignor, date(2026, 11, 25), [kanji])
+    nothing = zengin.Transfer("0005", "", "123", "", "1", "0098765", "ﾔﾏﾀﾞ", 0)
+    with pytest.raises(zengin.ZenginError):
+        zengin.write(consignor, date(2026, 11, 25), [nothing])
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ZENGIN_CONSIGNOR_CODE", "12345"),
+        ("ZENGIN_CONSIGNOR_NAME", ""),
+        ("ZENGIN_CONSIGNOR_NAME", "茨城県"),
+        ("ZENGIN_BANK_CODE", "12a4"),
+        ("ZENGIN_BRANCH_CODE", "1"),
+        ("ZENGIN_ACCOUNT_TYPE", "4"),
+        ("ZENGIN_ACCOUNT_NUMBER", "123456789"),
+    ],
+)
+def test_a_misconfigured_payer_is_a_clear_error(key, value):
+    with pytest.raises(zengin.ZenginError, match=key):
+        zengin.consignor_from_config({**CONFIG, key: value})
+
+
+def test_the_demo_payer_is_recognised():
+    from supporters.config import from_environment
+
+    consignor = zengin.consignor_from_config(from_environment())
+    assert consignor.is_demo
+    assert not zengin.consignor_from_config(CONFIG).is_demo
