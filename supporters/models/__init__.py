@@ -3,6 +3,12 @@
 from supporters.models.activity import Activity, ActivityCategory, ActivityOutcome
 from supporters.models.audit import AuditEvent
 from supporters.models.availability import UnavailableDate, WeeklySlot
+from supporters.models.coverage import (
+    NationalityLanguage,
+    ProgrammeTarget,
+    ResidentCount,
+    TargetLanguage,
+)
 from supporters.models.notification import Notification, OutboxMessage, OutboxStatus
 from supporters.models.offer import Offer, OfferStatus
 from supporters.models.reference import Language, Municipality
@@ -52,6 +58,10 @@ from supporters.models.training import (
 from supporters.models.user import Role, User
 
 __all__ = [
+    "NationalityLanguage",
+    "ProgrammeTarget",
+    "ResidentCount",
+    "TargetLanguage",
     "AccountType",
     "BankAccount",
     "ContinuationAnswer",
