@@ -11,6 +11,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from supporters.extensions import db as _db
@@ -71,6 +72,15 @@ def add_account(supporter, holder: str = "ｸﾞｴﾝ ﾃｲ ﾗﾝ", number: s
     _db.session.add(account)
     _db.session.commit()
     return account
+
+
+@pytest.fixture(autouse=True)
+def in_english(db, client):
+    """These tests read messages in English: the browser asks for it, and so does the code
+    running outside a request (Japanese stays the default everywhere else)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
