@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     safety.init_app(app)
     cli.init_app(app)
     from supporters.continuation import cli as continuation_cli
+    from supporters.coverage import cli as coverage_cli
     from supporters.help_requests import cli as requests_cli
     from supporters.notify import cli as notify_cli
     from supporters.stipends import cli as stipends_cli
@@ -44,6 +45,10 @@ def create_app(config: dict | None = None) -> Flask:
     notify_cli.init_app(app)
     continuation_cli.init_app(app)
     stipends_cli.init_app(app)
+    coverage_cli.init_app(app)
+    from supporters.reports import cli as reports_cli
+
+    reports_cli.init_app(app)
     app.after_request(_commit_on_success)
     return app
 
@@ -82,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.activities.routes import bp as activities_bp
     from supporters.auth.routes import bp as auth_bp
     from supporters.continuation.routes import bp as continuation_bp
+    from supporters.coverage.routes import bp as coverage_bp
     from supporters.dashboard.routes import bp as dashboard_bp
     from supporters.help_requests.routes import bp as help_requests_bp
     from supporters.main.routes import bp as main_bp
@@ -91,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.public.routes import bp as public_bp
     from supporters.reference.routes import bp as reference_bp
     from supporters.registry.routes import bp as registry_bp
+    from supporters.reports.routes import bp as reports_bp
     from supporters.stipends.months import MonthConverter
     from supporters.stipends.routes import bp as stipends_bp
     from supporters.training.routes import bp as training_bp
@@ -111,6 +118,8 @@ def _register_blueprints(app: Flask) -> None:
         continuation_bp,
         stipends_bp,
         payments_bp,
+        reports_bp,
+        coverage_bp,
     ):
         app.register_blueprint(blueprint)
 

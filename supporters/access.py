@@ -163,3 +163,40 @@ def own_offer_or_404(offer_id: int):
     if offer.supporter_id != current_user.supporter_id:
         abort(404)
     return offer
+
+
+# --- Reports --------------------------------------------------------------------------------------
+# Officials and municipal officers receive aggregates with small cells suppressed; coordinators
+# and admins may see exact figures. A municipal officer's report covers their municipalities.
+
+REPORT_ROLES = CONSOLE
+report_required = roles_required(*REPORT_ROLES)
+
+
+def sees_exact_report(user: User) -> bool:
+    """Whether ``user`` may see the report's exact small counts (staff only)."""
+    return user.role in STAFF
+
+
+def report_scope(user: User) -> frozenset[str] | None:
+    """The municipalities ``user``'s reports cover: None for the whole programme."""
+    if user.role == Role.MUNICIPAL_OFFICER:
+        return frozenset(user.municipality_codes)
+    return None
+
+
+# --- Coverage -------------------------------------------------------------------------------------
+# Coverage pages hold counts only (never a supporter's or a resident's name), so officials see
+# them for the whole prefecture; municipal officers see their own municipalities' rows.
+
+
+def coverage_scope(user: User) -> frozenset[str] | None:
+    """The municipalities whose coverage ``user`` may see; ``None`` means all of them."""
+    if user.role == Role.MUNICIPAL_OFFICER:
+        return frozenset(user.municipality_codes)
+    return None
+
+
+def can_change_targets(user: User) -> bool:
+    """Change the programme's yearly targets: admins only."""
+    return user.is_authenticated and user.role == Role.ADMIN

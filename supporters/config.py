@@ -69,6 +69,9 @@ def from_environment() -> dict:
         # or assignment for this many months are proposed for retirement.
         "CONTINUATION_LAPSE_MONTHS": int(os.environ.get("CONTINUATION_LAPSE_MONTHS", "12")),
         "PAGE_SIZE": 25,
+        # Reports for officials and municipal officers show counts from 1 to this minus one
+        # as "<3" (for 3), wherever a cell could identify a person (docs/decisions.md).
+        "REPORT_SUPPRESS_BELOW": int(os.environ.get("REPORT_SUPPRESS_BELOW", "3")),
         # Where links in e-mails point (no trailing slash).
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Outgoing mail (SMTP). Messages wait in the outbox until `flask outbox deliver` sends them.

@@ -123,6 +123,13 @@ EXPECTED = {
     "payments.record_transfer": (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "payments.bank_details":    (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "payments.remove_bank_details": (LOGIN, BANK,     BANK,      FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Monthly report ([5/6]): every console role (officials and officers suppressed, officers
+    # for their municipalities only); /reports/period without from/to shows the fiscal year.
+    "reports.index":            (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "reports.month":            (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "reports.month_file":       (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "reports.period":           (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "reports.period_file":      (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "notifications.index":      (LOGIN,    OK,        OK,        OK,        OK,        OK),
     "notifications.read":       (LOGIN,    NOTES,     NOTES,     NOTES,     NOTES,     NOTES),
     "help_requests.index":      (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -132,6 +139,18 @@ EXPECTED = {
     "help_requests.withdraw_offer": (LOGIN, REQUEST,  REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.change_status": (LOGIN, OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.refer":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Coverage ([5/6]): counts only, so officials see it all; officers their own municipalities.
+    "coverage.priorities":      (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "coverage.matrix":          (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "coverage.map_view":        (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "coverage.targets_page":    (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "coverage.save_target":     (LOGIN,    INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "coverage.residents_page":  (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "coverage.preview_residents": (LOGIN,  INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "coverage.import_residents": (LOGIN,   INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "coverage.mapping_page":    (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "coverage.add_mapping":     (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "coverage.remove_mapping":  (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # Residents' pages are public; /help/sent without a request just sent goes back to the form.
     "public.request_form":      (OK,       OK,        OK,        OK,        OK,        OK),
     "public.sent":              (redirect_to("/help/"),) * 6,

@@ -147,12 +147,14 @@ def seed_demo() -> dict[str, int]:
     municipalities, languages = seed_reference_data()
     added = seed_sample_supporters()
     seed_accounts()
+    from supporters.coverage.demo import seed_coverage_demo
     from supporters.demo.activity import seed_availability, seed_requests
     from supporters.demo.payments import seed_bank_details
 
     slots = seed_availability()
     requests = seed_requests()
     accounts = seed_bank_details()
+    coverage = seed_coverage_demo()
     return {
         "municipalities": municipalities,
         "languages": languages,
@@ -160,4 +162,5 @@ def seed_demo() -> dict[str, int]:
         "supporters_given_slots": slots,
         "new_requests": requests,
         "new_bank_accounts": accounts,
+        "new_resident_rows": coverage["resident_rows"],
     }

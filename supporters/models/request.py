@@ -129,7 +129,8 @@ class HelpRequest(db.Model):
     referred_to: Mapped[str] = mapped_column(String(200), default="")
     consent_id: Mapped[int] = mapped_column(ForeignKey("consent.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed for the report's "requests received in the month".
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     municipality: Mapped[Municipality] = relationship()
@@ -151,6 +152,8 @@ class RequestEvent(db.Model):
     """One lifecycle transition of a request: from, to, who, when and a note."""
 
     __tablename__ = "request_event"
+    # The report counts requests by the month of their first move to a status.
+    __table_args__ = (Index("ix_request_event_status_at", "to_status", "at", "request_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(

@@ -1,0 +1,1 @@
+"""The monthly report for officials: figures (``monthly``), suppression, charts and formats."""

@@ -1,0 +1,40 @@
+"""Words of the report: section and row labels (msgids shared with the console where they match)."""
+
+from flask_babel import lazy_gettext as _l
+
+CATEGORY_LABELS = {
+    "government_office": _l("Government office (incl. driver's licence)"),
+    "hospital": _l("Hospital"),
+    "information": _l("Information dissemination"),
+    "childcare": _l("Childcare"),
+    "labor": _l("Work and labour"),
+    "daily_life": _l("Daily life"),
+}
+MODE_LABELS = {
+    "in_person": _l("In person"),
+    "phone": _l("Phone"),
+    "video": _l("Video call"),
+}
+REQUEST_LABELS = {
+    "received": _l("Requests received"),
+    "assigned": _l("Requests assigned"),
+    "unfilled": _l("Requests unfilled"),
+    "referred": _l("Requests referred out"),
+}
+SECTION_LABELS = {
+    "cases_total": _l("Cases"),
+    "cases_by_category": _l("Cases by category"),
+    "cases_by_mode": _l("Cases by mode"),
+    "people_reached": _l("People reached by information dissemination"),
+    "cases_by_municipality": _l("Cases by municipality"),
+    "cases_by_municipality_category": _l("Cases by municipality and category"),
+    "cases_by_language": _l("Cases by language"),
+    "requests": _l("Help requests"),
+    "time_to_assignment": _l("Median time to assignment (hours)"),
+    "supporters": _l("Certified supporters"),
+    "target": _l("Target of certified supporters"),
+    "stipends_booked": _l("Stipends booked (yen)"),
+    "stipends_paid": _l("Stipends paid (yen)"),
+    "gaps": _l("Coverage gaps"),
+}
+NO_LANGUAGE = _l("Japanese only / none")

@@ -1,0 +1,434 @@
+"""The monthly report for officials: every figure is a SQL aggregate, kept per month.
+
+``build_report`` returns a JSON-able dict with exact figures. Each month of the period has its
+own block (``months``) holding every additive figure, and the period's figures are the sum of
+those blocks, so a report over April–December always equals the sum of its nine months.
+Suppression of small cells for officials is a separate step (``suppression.suppressed``).
+No Flask request objects here: the routes, the CLI and the benchmark all call the same function.
+"""
+
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import (
+    and_,
+    case,
+    exists,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
+
+from supporters.clock import JST, fiscal_year, today_jst
+from supporters.extensions import db
+from supporters.models import (
+    Activity,
+    ActivityCategory,
+    HelpRequest,
+    Language,
+    Mode,
+    Municipality,
+    ProgrammeTarget,
+    RequestEvent,
+    RequestStatus,
+    ResidentCount,
+    StipendLine,
+    Supporter,
+    SupporterStatus,
+    SupporterStatusChange,
+)
+from supporters.models.supporter import supporter_served_municipality as served
+from supporters.stipends.months import month_text, months_between
+from supporters.stipends.rules import next_month
+
+CATEGORIES = tuple(category.value for category in ActivityCategory)
+MODES = tuple(mode.value for mode in Mode)
+# Request outcomes counted by the month of the request's *first* move into that status.
+OUTCOMES = (RequestStatus.ASSIGNED, RequestStatus.UNFILLED, RequestStatus.REFERRED)
+GAP_LIMIT = 10
+
+
+def _value(obj) -> str | None:
+    return getattr(obj, "value", obj)
+
+
+def utc_start_of(day: date) -> datetime:
+    """Midnight in Japan at the start of ``day``, as an aware instant (to compare ``*_at``)."""
+    return datetime.combine(day, datetime.min.time(), JST)
+
+
+# --- SQL helpers ----------------------------------------------------------------------------------
+
+
+def _month_index(column, bounds: list):
+    """CASE giving the index of the month a row falls in (rows are already within the bounds).
+
+    The index is rendered inline, so the outer GROUP BY names a plain column of the subquery.
+    """
+    whens = [(column < bound, literal_column(str(i))) for i, bound in enumerate(bounds[1:])]
+    return case(*whens, else_=literal_column("-1"))
+
+
+def _grouped(column, bounds: list, dims: dict, where=(), sums: dict | None = None, from_=None):
+    """Rows ``(month index, *dims, count, *sums)`` grouped in SQL over ``bounds[0] ≤ column <
+    bounds[-1]``."""
+    sums = sums or {}
+    inner = select(
+        _month_index(column, bounds).label("m"),
+        *(expr.label(name) for name, expr in dims.items()),
+        *(expr.label(name) for name, expr in sums.items()),
+    )
+    if from_ is not None:
+        inner = inner.select_from(from_)
+    inner = inner.where(column >= bounds[0], column < bounds[-1], *where).subquery()
+    keys = [inner.c.m, *(inner.c[name] for name in dims)]
+    stmt = select(
+        *keys,
+        func.count().label("n"),
+        *(func.coalesce(func.sum(inner.c[name]), 0).label(name) for name in sums),
+    ).group_by(*keys)
+    return db.session.execute(stmt).all()
+
+
+def _hours_between(later, earlier):
+    """Hours from ``earlier`` to ``later`` (two timestamp columns) in this database's SQL."""
+    if db.engine.dialect.name == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 24.0
+    return func.extract("epoch", later - earlier) / 3600.0
+
+
+def _first_transition(event):
+    """True for the earliest event of its request into its ``to_status`` (ties by id)."""
+    earlier = aliased(RequestEvent)
+    return not_(
+        exists().where(
+            earlier.request_id == event.request_id,
+            earlier.to_status == event.to_status,
+            or_(earlier.at < event.at, and_(earlier.at == event.at, earlier.id < event.id)),
+        )
+    )
+
+
+# --- The report -----------------------------------------------------------------------------------
+
+
+def _empty_cases() -> dict:
+    return {
+        "total": 0,
+        "by_category": dict.fromkeys(CATEGORIES, 0),
+        "by_mode": dict.fromkeys(MODES, 0),
+        "people_reached": 0,
+        "by_municipality": {},
+        "by_language": {},
+    }
+
+
+def _empty_requests() -> dict:
+    return {"received": 0, "assigned": 0, "unfilled": 0, "referred": 0}
+
+
+def _municipality_cell(cells: dict, code: str) -> dict:
+    if code not in cells:
+        cells[code] = {"code": code, "total": 0, "by_category": dict.fromkeys(CATEGORIES, 0)}
+    return cells[code]
+
+
+def _fill_cases(blocks: list[dict], bounds: list[date], scope) -> None:
+    where = [Activity.municipality_code.in_(sorted(scope))] if scope is not None else []
+    column = Activity.happened_on
+    dims = {"category": Activity.category, "mode": Activity.mode}
+    sums = {"people": Activity.people_reached}
+    for m, category, mode, n, people in _grouped(column, bounds, dims, where, sums):
+        cases = blocks[m]["cases"]
+        category, mode = _value(category), _value(mode)
+        cases["total"] += n
+        cases["by_category"][category] += n
+        cases["by_mode"][mode] += n
+        if category == ActivityCategory.INFORMATION.value:
+            cases["people_reached"] += people
+    dims = {"code": Activity.municipality_code, "category": Activity.category}
+    for m, code, category, n in _grouped(column, bounds, dims, where):
+        cell = _municipality_cell(blocks[m]["cases"]["by_municipality"], code)
+        cell["total"] += n
+        cell["by_category"][_value(category)] += n
+    for m, code, n in _grouped(column, bounds, {"code": Activity.language_code}, where):
+        blocks[m]["cases"]["by_language"][code] = {"code": code, "total": n}
+
+
+def _fill_requests(blocks: list[dict], bounds: list[datetime], scope) -> None:
+    in_scope = []
+    if scope is not None:
+        in_scope = [HelpRequest.municipality_code.in_(sorted(scope))]
+    for m, n in _grouped(HelpRequest.created_at, bounds, {}, in_scope):
+        blocks[m]["requests"]["received"] = n
+    event = aliased(RequestEvent)
+    where = [event.to_status.in_(OUTCOMES), _first_transition(event)]
+    if scope is not None:
+        where.append(event.request_id.in_(select(HelpRequest.id).where(*in_scope)))
+    for m, status, n in _grouped(event.at, bounds, {"status": event.to_status}, where):
+        blocks[m]["requests"][_value(status)] = n
+
+
+def time_to_assignment(start: datetime, end: datetime, scope) -> dict:
+    """Median hours from a request's creation to its first assignment, for first assignments
+    made from ``start`` to before ``end`` (the median read by ORDER BY … LIMIT in SQL)."""
+    event = aliased(RequestEvent)
+    hours = _hours_between(event.at, HelpRequest.created_at).label("hours")
+    stmt = (
+        select(hours)
+        .select_from(event)
+        .join(HelpRequest, HelpRequest.id == event.request_id)
+        .where(
+            event.to_status == RequestStatus.ASSIGNED,
+            event.at >= start,
+            event.at < end,
+            _first_transition(event),
+        )
+    )
+    if scope is not None:
+        stmt = stmt.where(HelpRequest.municipality_code.in_(sorted(scope)))
+    durations = stmt.subquery()
+    count = db.session.scalar(select(func.count()).select_from(durations)) or 0
+    if not count:
+        return {"assigned": 0, "median_hours": None}
+    middle = db.session.scalars(
+        select(durations.c.hours)
+        .order_by(durations.c.hours)
+        .limit(2 - count % 2)
+        .offset((count - 1) // 2)
+    ).all()
+    return {"assigned": count, "median_hours": round(sum(middle) / len(middle), 1)}
+
+
+def _fill_stipends(blocks: list[dict], bounds: list[date]) -> None:
+    dims = {"paid": StipendLine.payment_id.is_not(None)}
+    sums = {"yen": StipendLine.amount_yen}
+    for m, paid, _n, yen in _grouped(StipendLine.month, bounds, dims, (), sums):
+        stipends = blocks[m]["stipends"]
+        stipends["booked_yen"] += yen
+        if paid:
+            stipends["paid_yen"] += yen
+
+
+def certified_at(day: date, scope) -> int:
+    """Supporters whose status on ``day`` was certified: the latest recorded change on or before
+    the day, or for supporters without recorded changes the dated columns (as the stipend rule
+    reads them, see ``stipends.close.status_histories``)."""
+    change = SupporterStatusChange
+    latest = (
+        select(
+            change.supporter_id.label("supporter_id"),
+            change.to_status.label("status"),
+            func.row_number()
+            .over(
+                partition_by=change.supporter_id,
+                order_by=(change.effective_on.desc(), change.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(change.effective_on <= day)
+        .subquery()
+    )
+    from_history = select(func.count()).where(
+        latest.c.rank == 1, latest.c.status == SupporterStatus.CERTIFIED
+    )
+    s = Supporter
+    from_columns = select(func.count()).where(
+        ~exists().where(change.supporter_id == s.id),
+        s.certified_on <= day,
+        not_(
+            and_(
+                s.suspended_on.is_not(None), s.suspended_on <= day, s.suspended_on >= s.certified_on
+            )
+        ),
+        not_(and_(s.retired_on.is_not(None), s.retired_on <= day, s.retired_on >= s.certified_on)),
+    )
+    if scope is not None:
+        serving = select(served.c.supporter_id).where(served.c.municipality_code.in_(sorted(scope)))
+        from_history = from_history.where(latest.c.supporter_id.in_(serving))
+        from_columns = from_columns.where(s.id.in_(serving))
+    return (db.session.scalar(from_history) or 0) + (db.session.scalar(from_columns) or 0)
+
+
+def supporters_against_target(day: date, scope) -> dict:
+    """Certified supporters on ``day`` and the target of ``day``'s fiscal year (the
+    ``programme_target`` row, else the configured programme target)."""
+    year = fiscal_year(day)
+    row = db.session.get(ProgrammeTarget, year)
+    if row is not None:
+        target, target_year, source = row.certified_supporters, year, "programme_target"
+    else:
+        config = current_app.config
+        target, target_year = config["TARGET_SUPPORTERS"], config["TARGET_FISCAL_YEAR"]
+        source = "config"
+    certified = certified_at(day, scope)
+    return {
+        "certified": certified,
+        "as_of": day.isoformat(),
+        "fiscal_year": year,
+        "target": target,
+        "target_fiscal_year": target_year,
+        "target_source": source,
+        "percent": round(100 * certified / target) if target else None,
+    }
+
+
+def residents_as_of(day: date) -> date | None:
+    """The latest resident figures published on or before ``day`` (None: the latest there are)."""
+    return db.session.scalar(
+        select(func.max(ResidentCount.as_of)).where(ResidentCount.as_of <= day)
+    )
+
+
+def coverage_gaps(
+    first: date, last: date, as_of: date | None, scope, names: dict
+) -> list[dict] | None:
+    """The top coverage gaps from ``coverage.analysis`` for the resident figures of ``as_of``
+    (None while that module is missing)."""
+    try:
+        from supporters.coverage.analysis import top_gaps
+    except ImportError:
+        return None
+    gaps = top_gaps(as_of, first, last, limit=GAP_LIMIT, municipalities=scope)
+    rows = []
+    for gap in gaps:
+        municipality = names["municipality"].get(gap.municipality_code)
+        language = names["language"].get(gap.language_code)
+        rows.append(
+            {
+                "municipality_code": gap.municipality_code,
+                "municipality_name": municipality or gap.municipality_name,
+                "language_code": gap.language_code,
+                "language_name": language or gap.language_name,
+                "residents": gap.residents,
+                "in_person_supporters": gap.in_person_supporters,
+                "remote_supporters": gap.remote_supporters,
+                "nearest_supporter_km": gap.nearest_supporter_km,
+                "requests": gap.requests,
+                "unfilled_requests": gap.unfilled_requests,
+                "score": gap.score,
+                "reasons": [str(reason) for reason in gap.reasons],
+                "illustrative": bool(getattr(gap, "illustrative", False)),
+            }
+        )
+    return rows
+
+
+def _names(locale: str) -> dict:
+    """Municipality and language names in ``locale``, by code (reference tables are small)."""
+    ja = locale.startswith("ja")
+    m_name = Municipality.name_ja if ja else Municipality.name_en
+    l_name = Language.name_ja if ja else Language.name_en
+    return {
+        "municipality": dict(db.session.execute(select(Municipality.code, m_name)).all()),
+        "language": dict(db.session.execute(select(Language.code, l_name)).all()),
+    }
+
+
+def _finish_cases(cases: dict, names: dict) -> None:
+    """Turn the keyed cells into lists: municipalities by code, languages by count."""
+    municipalities = sorted(cases["by_municipality"].values(), key=lambda cell: cell["code"])
+    for cell in municipalities:
+        cell["name"] = names["municipality"].get(cell["code"], cell["code"])
+    cases["by_municipality"] = municipalities
+    languages = sorted(
+        cases["by_language"].values(), key=lambda cell: (-cell["total"], cell["code"] or "")
+    )
+    for cell in languages:
+        cell["name"] = names["language"].get(cell["code"], cell["code"]) if cell["code"] else None
+    cases["by_language"] = languages
+
+
+def _add_into(total: dict, block: dict) -> None:
+    """Add one month's additive figures into the period's (the period is their sum)."""
+    cases, month_cases = total["cases"], block["cases"]
+    for key in ("total", "people_reached"):
+        cases[key] += month_cases[key]
+    for key in ("by_category", "by_mode"):
+        for name, n in month_cases[key].items():
+            cases[key][name] += n
+    for code, cell in month_cases["by_municipality"].items():
+        into = _municipality_cell(cases["by_municipality"], code)
+        into["total"] += cell["total"]
+        for name, n in cell["by_category"].items():
+            into["by_category"][name] += n
+    for code, cell in month_cases["by_language"].items():
+        into = cases["by_language"].setdefault(code, {"code": code, "total": 0})
+        into["total"] += cell["total"]
+    for key, n in block["requests"].items():
+        total["requests"][key] += n
+    if block["stipends"] is not None:
+        for key, n in block["stipends"].items():
+            total["stipends"][key] += n
+
+
+def build_report(
+    first_month: date,
+    last_month: date,
+    scope: frozenset[str] | None = None,
+    locale: str = "ja",
+) -> dict:
+    """The report for ``first_month`` to ``last_month`` (first days, inclusive), exact figures.
+
+    ``scope`` limits it to municipalities (a municipal officer's); None is the whole programme,
+    an empty set is nothing. Names are in ``locale``; labels are left to the renderers.
+    """
+    if last_month < first_month:
+        raise ValueError("the last month is before the first")
+    months = months_between(first_month, last_month)
+    day_bounds = [*months, next_month(months[-1])]
+    time_bounds = [utc_start_of(day) for day in day_bounds]
+    with_stipends = scope is None  # the programme's expense, not a municipality's
+
+    def empty_block(month: date | None) -> dict:
+        block = {"cases": _empty_cases(), "requests": _empty_requests()}
+        block["stipends"] = {"booked_yen": 0, "paid_yen": 0} if with_stipends else None
+        if month is not None:
+            block = {"month": month_text(month), **block}
+        return block
+
+    blocks = [empty_block(month) for month in months]
+    _fill_cases(blocks, day_bounds, scope)
+    _fill_requests(blocks, time_bounds, scope)
+    if with_stipends:
+        _fill_stipends(blocks, day_bounds)
+    total = empty_block(None)
+    for block in blocks:
+        _add_into(total, block)
+
+    names = _names(locale)
+    for block in [total, *blocks]:
+        _finish_cases(block["cases"], names)
+    for i, block in enumerate(blocks):
+        block["requests"]["time_to_assignment"] = time_to_assignment(
+            time_bounds[i], time_bounds[i + 1], scope
+        )
+    total["requests"]["time_to_assignment"] = time_to_assignment(
+        time_bounds[0], time_bounds[-1], scope
+    )
+
+    last_day = day_bounds[-1] - timedelta(days=1)
+    as_of = min(last_day, today_jst())
+    figures_of = residents_as_of(last_day)
+    return {
+        "period": {
+            "from": month_text(months[0]),
+            "to": month_text(months[-1]),
+            "first_day": months[0].isoformat(),
+            "last_day": last_day.isoformat(),
+            "months": [month_text(month) for month in months],
+            "fiscal_year": fiscal_year(last_day),
+            "residents_as_of": figures_of.isoformat() if figures_of else None,
+        },
+        "scope": sorted(scope) if scope is not None else None,
+        "locale": locale,
+        "suppression": None,  # exact figures; see suppression.suppressed
+        "generated_on": today_jst().isoformat(),
+        **total,
+        "supporters": supporters_against_target(as_of, scope),
+        "gaps": coverage_gaps(months[0], months[-1], figures_of, scope, names),
+        "months": blocks,
+    }
