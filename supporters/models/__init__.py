@@ -55,9 +55,10 @@ from supporters.models.training import (
     TrainingCohort,
     TrainingSession,
 )
-from supporters.models.user import Role, User
+from supporters.models.user import ApiToken, Role, User
 
 __all__ = [
+    "ApiToken",
     "NationalityLanguage",
     "ProgrammeTarget",
     "ResidentCount",

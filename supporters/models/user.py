@@ -11,6 +11,7 @@ from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models.reference import Municipality
 from supporters.models.supporter import Supporter, str_enum
+from supporters.schema import UTCDateTime
 
 
 class Role(enum.StrEnum):
@@ -64,3 +65,26 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A personal API token: only its SHA-256 is stored; revocable; acts with its user's role.
+
+    The token itself is shown once, when made (``flask users token EMAIL``); ``prefix`` (its
+    first characters) lets a person recognise it in lists without revealing it.
+    """
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
