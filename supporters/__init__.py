@@ -28,6 +28,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    from supporters import api
+
+    api.init_app(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
 
@@ -49,6 +52,9 @@ def create_app(config: dict | None = None) -> Flask:
     from supporters.reports import cli as reports_cli
 
     reports_cli.init_app(app)
+    from supporters.imports import cli as imports_cli
+
+    imports_cli.init_app(app)
     app.after_request(_commit_on_success)
     return app
 
@@ -89,7 +95,9 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.continuation.routes import bp as continuation_bp
     from supporters.coverage.routes import bp as coverage_bp
     from supporters.dashboard.routes import bp as dashboard_bp
+    from supporters.exports.routes import bp as exports_bp
     from supporters.help_requests.routes import bp as help_requests_bp
+    from supporters.imports.routes import bp as imports_bp
     from supporters.main.routes import bp as main_bp
     from supporters.notify.routes import bp as notifications_bp
     from supporters.payments.routes import bp as payments_bp
@@ -120,12 +128,14 @@ def _register_blueprints(app: Flask) -> None:
         payments_bp,
         reports_bp,
         coverage_bp,
+        imports_bp,
+        exports_bp,
     ):
         app.register_blueprint(blueprint)
 
 
-def _json_error(status: int, code: str, message: str):
-    response = jsonify({"error": {"code": code, "message": message, "fields": {}}})
+def _json_error(status: int, code: str, message: str, fields: dict | None = None):
+    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     response.status_code = status
     return response
 
@@ -150,12 +160,25 @@ def _register_error_handlers(app: Flask) -> None:
             404: _("This page does not exist, or you are not allowed to see it."),
             405: _("This action is not allowed here."),
             413: _("The upload is too large."),
+            422: _("Please correct the marked fields."),
             429: _("Too many attempts. Please wait a few minutes and try again."),
         }
         message = messages.get(error.code, error.description or "")
         if wants_json():
-            code = (error.name or "error").lower().replace(" ", "_")
-            return _json_error(error.code or 500, code, message)
+            from supporters.api.errors import error_fields
+
+            # API views and webargs attach details (code, message, fields) as ``error.data``.
+            data = getattr(error, "data", None) or {}
+            code = data.get("code") or (error.name or "error").lower().replace(" ", "_")
+            if error.code == 422 and not data.get("code"):
+                code = "invalid"
+            message = data.get("message") or message
+            response = _json_error(error.code or 500, code, message, error_fields(data))
+            if getattr(error, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(error.valid_methods)
+            for name, value in (data.get("headers") or {}).items():
+                response.headers[name] = value
+            return response
         page = "auth/login.html" if error.code == 429 and _is_login_post() else None
         if page:
             from supporters.auth.forms import LoginForm

@@ -200,3 +200,25 @@ def coverage_scope(user: User) -> frozenset[str] | None:
 def can_change_targets(user: User) -> bool:
     """Change the programme's yearly targets: admins only."""
     return user.is_authenticated and user.role == Role.ADMIN
+
+
+# --- Imports and exports --------------------------------------------------------------------------
+# Imports change the programme's data: coordinators and admins. Exports of supporters and the
+# case log hold personal data (contacts, notes) and go to coordinators and admins only;
+# municipalities and the (published) resident figures to every console role, officers for their
+# own municipalities.
+
+import_required = coordinator_required
+PERSONAL_EXPORTS = frozenset({"supporters", "activities"})
+
+
+def can_export(user: User, kind: str) -> bool:
+    """Download the ``kind`` export (see ``supporters/exports``)."""
+    if not user.is_authenticated or user.role not in CONSOLE:
+        return False
+    return user.role in STAFF or kind not in PERSONAL_EXPORTS
+
+
+def export_scope(user: User) -> frozenset[str] | None:
+    """The municipalities whose resident figures ``user`` may export; ``None`` means all."""
+    return coverage_scope(user)

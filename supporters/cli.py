@@ -1,4 +1,4 @@
-"""``flask`` commands: demo data and user accounts."""
+"""``flask`` commands: demo data, user accounts and their API tokens."""
 
 import click
 from flask import Flask
@@ -64,6 +64,43 @@ def create_user(email, password, role, name, supporter_id, municipalities):
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {role.value} account {user.email} (id {user.id}).")
+
+
+def _user_by_email(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email.lower()))
+    if user is None:
+        raise click.BadParameter("no account with this e-mail", param_hint="EMAIL")
+    return user
+
+
+@users_group.command("token")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for, e.g. the system using it.")
+@with_appcontext
+def create_token(email, name):
+    """Make an API token for an account; it is printed once, on the last line."""
+    from supporters.api.tokens import issue_token
+
+    user = _user_by_email(email)
+    row, token = issue_token(user, name)
+    db.session.commit()
+    click.echo(f"API token {row.prefix}… for {user.email} ({user.role.value}); keep it secret:")
+    click.echo(token)
+
+
+@users_group.command("revoke-token")
+@click.argument("email")
+@click.option("--prefix", default="", help="Revoke only the token starting with this.")
+@with_appcontext
+def revoke_token(email, prefix):
+    """Revoke an account's API tokens (all of them, or the one with --prefix)."""
+    from supporters.api.tokens import revoke_tokens
+
+    revoked = revoke_tokens(_user_by_email(email), prefix or None)
+    db.session.commit()
+    if not revoked:
+        raise click.ClickException("no live token matched")
+    click.echo(f"Revoked {len(revoked)} token(s): " + ", ".join(r.prefix for r in revoked))
 
 
 def init_app(app: Flask) -> None:

@@ -31,6 +31,11 @@ def secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def import_max_bytes() -> int:
+    """``IMPORT_MAX_MB`` (default 10) in bytes."""
+    return int(float(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024)
+
+
 def from_environment() -> dict:
     """Build the configuration mapping for :func:`supporters.create_app`."""
     development = os.environ.get("YORISOI_ENV", "production") == "development"
@@ -49,6 +54,8 @@ def from_environment() -> dict:
         "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        # JSON API calls per token (or per address without one).
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
@@ -69,6 +76,12 @@ def from_environment() -> dict:
         # or assignment for this many months are proposed for retirement.
         "CONTINUATION_LAPSE_MONTHS": int(os.environ.get("CONTINUATION_LAPSE_MONTHS", "12")),
         "PAGE_SIZE": 25,
+        # Imports: the largest file accepted (``flask import`` checks it before reading). A
+        # request may be larger by the base64 of that file (the preview sends it back in a hidden
+        # field) plus a margin; anything bigger is refused with 413 before it is read.
+        "IMPORT_MAX_BYTES": import_max_bytes(),
+        "MAX_CONTENT_LENGTH": import_max_bytes() * 4 // 3 + 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": import_max_bytes() * 4 // 3 + 64 * 1024,
         # Reports for officials and municipal officers show counts from 1 to this minus one
         # as "<3" (for 3), wherever a cell could identify a person (docs/decisions.md).
         "REPORT_SUPPRESS_BELOW": int(os.environ.get("REPORT_SUPPRESS_BELOW", "3")),

@@ -52,6 +52,9 @@ MONTH = redirect_to("/stipends/<id>-04")  # back to the month page (the year is 
 PAY_MONTH = redirect_to("/payments/<id>-04")  # back to the payments page of the month
 BANK = redirect_to("/payments/bank/<id>")
 INVALID = "422"  # the form was checked and refused: nothing happened
+# The JSON API (/api/v1) is called with a bearer token per role, never the session cookie.
+NO_TOKEN = "401"  # no bearer token: refused before anything else
+CONFLICT = "409"  # the request was understood, but the record's state refuses it
 
 # What a GET (or, for POST-only routes, a POST with a valid CSRF token) gives each role.
 # Routes with a supporter in the URL are asked about a supporter who lives in Koga, the
@@ -151,9 +154,47 @@ EXPECTED = {
     "coverage.mapping_page":    (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "coverage.add_mapping":     (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "coverage.remove_mapping":  (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Imports and exports ([6/6]): imports for staff; exports of personal data (supporters and
+    # the case log) for staff only; municipalities and resident figures for the whole console.
+    "imports.index":            (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.preview":          (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.confirm":          (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "exports.index":            (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "exports.municipalities":   (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "exports.residents":        (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "exports.supporters":       (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "exports.activities":       (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # Residents' pages are public; /help/sent without a request just sent goes back to the form.
     "public.request_form":      (OK,       OK,        OK,        OK,        OK,        OK),
     "public.sent":              (redirect_to("/help/"),) * 6,
+    # JSON API ([6/6]): the same roles as the pages; POSTs send an empty JSON body.
+    "api-docs.openapi_json":    (OK,       OK,        OK,        OK,        OK,        OK),
+    "api_docs.docs":            (OK,       OK,        OK,        OK,        OK,        OK),
+    "api_reference.list_municipalities": (NO_TOKEN, OK, OK,  OK,        OK,        OK),
+    "api_reference.list_languages": (NO_TOKEN, OK, OK,       OK,        OK,        OK),
+    "api_supporters.list_supporters": (NO_TOKEN, OK, OK,     OK,        FORBIDDEN, FORBIDDEN),
+    "api_supporters.get_supporter": (NO_TOKEN, OK, OK,       OK,        FORBIDDEN, FORBIDDEN),
+    "api_supporters.create_supporter":
+                                (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_supporters.update_supporter": (NO_TOKEN, OK, OK,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_supporters.certify_supporter":
+                                (NO_TOKEN, CONFLICT, CONFLICT, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_requests.list_requests": (NO_TOKEN, OK,  OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "api_requests.create_request": (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_requests.get_request": (NO_TOKEN, OK,    OK,        OK,        FORBIDDEN, FORBIDDEN),
+    "api_requests.list_candidates": (NO_TOKEN, OK, OK,       FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_requests.send_offers": (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_offers.list_offers":   (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "api_offers.get_offer":     (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "api_offers.accept_offer":  (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "api_offers.decline_offer": (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID),
+    "api_activities.list_activities": (NO_TOKEN, OK, OK,     OK,        FORBIDDEN, OK),
+    "api_activities.log_case":  (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, INVALID),
+    "api_stipends.get_month":   (NO_TOKEN, OK,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_stipends.close_month": (NO_TOKEN, OK,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_reports.monthly_report": (NO_TOKEN, OK,  OK,        OK,        OK,        FORBIDDEN),
+    "api_reports.period_report": (NO_TOKEN, OK,   OK,        OK,        OK,        FORBIDDEN),
+    "api_reports.coverage":     (NO_TOKEN, OK,    OK,        OK,        OK,        FORBIDDEN),
 }  # fmt: skip
 
 # A request in Mito (outside the officer's area), and a hospital request in Koga (health data:
@@ -166,6 +207,9 @@ EXPECTED_REQUEST_ELSEWHERE = {
     "help_requests.refer":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "portal.assignment":        (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.assignment_ics":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "api_requests.get_request": (NO_TOKEN, OK,    OK,        NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "api_requests.list_candidates": (NO_TOKEN, OK, OK,       FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_requests.send_offers": (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }  # fmt: skip
 
 # A request assigned to the signed-in supporter (asked only of the supporter's pages).
@@ -188,6 +232,9 @@ EXPECTED_OTHERS_OFFER = {
     "portal.accept":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.decline":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "help_requests.withdraw_offer": (LOGIN, REQUEST,  REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_offers.get_offer":     (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "api_offers.accept_offer":  (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "api_offers.decline_offer": (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
 }  # fmt: skip
 
 EXPECTED_OUTSIDE_SCOPE = {
@@ -199,6 +246,10 @@ EXPECTED_OUTSIDE_SCOPE = {
     "payments.bank_details":    (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "payments.remove_bank_details": (LOGIN, BANK,     BANK,      FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "training.certificate":     (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_supporters.get_supporter": (NO_TOKEN, OK, OK,       NOT_FOUND, FORBIDDEN, FORBIDDEN),
+    "api_supporters.update_supporter": (NO_TOKEN, OK, OK,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_supporters.certify_supporter":
+                                (NO_TOKEN, CONFLICT, CONFLICT, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }  # fmt: skip
 
 # The smallest form a POST-only route needs to do its job (the CSRF token is added for you).
@@ -298,7 +349,7 @@ class Cell:
 
 def _cells():
     for rule in RULES:
-        method = "GET" if "GET" in rule.methods else "POST"
+        method = next(m for m in ("GET", "POST", "PATCH") if m in rule.methods)
         for values in _url_variants(rule):
             for role in ROLES:
                 label = ",".join(values.values())
@@ -320,6 +371,20 @@ class World:
     activities: dict[str, int] = field(default_factory=dict)  # own / others_activity → id
     training: dict[str, int] = field(default_factory=dict)  # cohort_id / session_id → id
     sessions: dict[str, str] = field(default_factory=dict)  # role → signed-in session cookie
+    tokens: dict[str, str] = field(default_factory=dict)  # role → API token
+
+    def api_client(self, role: str):
+        """A client calling the JSON API with ``role``'s bearer token (no session at all)."""
+        from supporters.api.tokens import issue_token
+
+        if role != "anonymous" and role not in self.tokens:
+            with self.app.app_context():
+                _, self.tokens[role] = issue_token(db.session.get(User, self.accounts[role]))
+                db.session.commit()
+        client = self.app.test_client()
+        if role != "anonymous":
+            client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {self.tokens[role]}"
+        return client
 
     def client(self, role: str):
         """A fresh browser signed in as ``role`` (unless anonymous).
@@ -404,6 +469,7 @@ def world(tmp_path_factory):
             accounts[role] = user.id
         db.session.commit()
         requests, offers = _add_requests(supporters, db.session.get(User, accounts["coordinator"]))
+        offers["api_own_offer"] = _add_api_offer(supporters["own"], accounts["coordinator"])
         activities = _add_activities(supporters)
         training = _add_training()
     yield World(
@@ -458,6 +524,32 @@ def _add_requests(supporters: dict[str, int], coordinator: User):
     offer_service.accept(mine.id, supporters["own"], None)
     db.session.commit()
     return {k: r.id for k, r in requests.items()}, {"own_offer": own.id, "others_offer": other.id}
+
+
+def _add_api_offer(supporter_id: int, coordinator_id: int) -> int:
+    """An offer to the signed-in supporter of a request of its own, for the API to accept."""
+    from supporters.help_requests import offers as offer_service
+    from supporters.help_requests.intake import ConsentGiven, RequestDraft, take_request
+    from supporters.models import ConsentChannel, Mode, RequestCategory, RequestSource
+    from tests.conftest import jst_at
+
+    draft = RequestDraft(
+        category=RequestCategory.LABOR,
+        mode=Mode.PHONE,
+        language_code="vi",
+        municipality_code=OFFICER_AREA,
+        starts_at=jst_at(6, 10),
+        ends_at=jst_at(6, 12),
+        duration_minutes=60,
+        requester_name="Vũ Văn Long",
+        requester_contact="080-3333-4444",
+        source=RequestSource.RESIDENT,
+    )
+    request = take_request(draft, ConsentGiven("2026-04", "vi", ConsentChannel.PHONE), None)
+    coordinator = db.session.get(User, coordinator_id)
+    (offer,) = offer_service.send_offers(request, [supporter_id], coordinator)
+    db.session.commit()
+    return offer.id
 
 
 def _add_activities(supporters: dict[str, int]) -> dict[str, int]:
@@ -517,7 +609,10 @@ def _url(world: World, cell: Cell) -> str:
     if "request_id" in values:
         values["request_id"] = world.requests[values["request_id"]]
     if "offer_id" in values:
-        values["offer_id"] = world.offers[values["offer_id"]]
+        offer = values["offer_id"]
+        if cell.endpoint.startswith("api_") and offer == "own_offer":
+            offer = "api_own_offer"  # the API accepts it for real: not the pages' offer
+        values["offer_id"] = world.offers[offer]
     if "activity_id" in values:
         values["activity_id"] = world.activities[values["activity_id"]]
     for argument in TRAINING_ARGUMENTS & set(values):
@@ -554,10 +649,13 @@ def test_every_url_argument_has_test_values():
 @pytest.mark.parametrize("cell", list(_cells()))
 def test_route_by_role(world, cell):
     """Each role gets exactly what the table says; JSON callers get the same refusals as JSON."""
-    client = world.client(cell.role)
+    api = cell.endpoint.startswith("api_")
+    client = world.api_client(cell.role) if api else world.client(cell.role)
     url = _url(world, cell)
     if cell.method == "GET":
         response = client.get(url)
+    elif api:
+        response = client.open(url, method=cell.method, json={})
     else:
         data = {"csrf_token": csrf_token(client, TOKEN_PAGE), **POST_DATA.get(cell.endpoint, {})}
         response = client.post(url, data=data)

@@ -171,7 +171,14 @@ VALID_POSTS = {
 }
 
 
-@pytest.mark.parametrize(("endpoint", "values"), _route_params("POST"))
+# The JSON API needs a bearer token instead (browsers never add one by themselves), and never
+# reads the session cookie: see test_api_ignores_the_session_cookie below.
+API_ENDPOINTS = {rule.endpoint for rule in RULES if rule.rule.startswith("/api/")}
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "values"), [p for p in _route_params("POST") if p.values[0] not in API_ENDPOINTS]
+)
 def test_post_without_csrf_token_is_refused_and_changes_nothing(
     app, client, auth, users, applicant, targets, endpoint, values
 ):
@@ -195,6 +202,31 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(
     # The same form with the page's token gets past the CSRF check.
     token = csrf_token(client, TOKEN_PAGE)
     assert client.post(url, data={"csrf_token": token, **data}).status_code != 400
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method"),
+    sorted(
+        (rule.endpoint, method)
+        for rule in RULES
+        if rule.endpoint in API_ENDPOINTS
+        for method in rule.methods & {"POST", "PATCH"}
+    ),
+)
+def test_api_ignores_the_session_cookie(
+    app, client, auth, users, applicant, targets, endpoint, method
+):
+    """A signed-in admin's browser cannot write through the API: no token, no call (401)."""
+    auth.login("admin@example.jp")
+    url = _url(app, endpoint, {}, targets)
+    before = _snapshot()
+    for body in ({"json": {}}, {"data": VALID_POSTS["registry.certify"]}):
+        response = client.open(url, method=method, **body)
+        assert response.status_code == 401, url
+        assert response.get_json()["error"]["code"] == "unauthorized"
+    assert _snapshot() == before
+    assert _fresh(applicant).status == SupporterStatus.APPLICANT
+    assert _signed_in(client)
 
 
 def test_certify_without_token_leaves_the_applicant_uncertified(client, auth, users, applicant):

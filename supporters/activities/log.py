@@ -67,13 +67,18 @@ class Logged:
     already_saved: bool = False
 
 
-def check(entry: ActivityEntry, today: date | None = None) -> dict[str, str]:
-    """The business rules of an entry, as {field: translated message}; empty when it is fine."""
+def check(
+    entry: ActivityEntry, today: date | None = None, max_age_days: int | None = MAX_AGE_DAYS
+) -> dict[str, str]:
+    """The business rules of an entry, as {field: translated message}; empty when it is fine.
+
+    ``max_age_days=None`` lifts the age limit, for paper records a coordinator imports.
+    """
     today = today or today_jst()
     errors: dict[str, str] = {}
     if entry.happened_on > today:
         errors["happened_on"] = _("The date cannot be in the future.")
-    elif entry.happened_on < today - timedelta(days=MAX_AGE_DAYS):
+    elif max_age_days is not None and entry.happened_on < today - timedelta(days=max_age_days):
         errors["happened_on"] = _(
             "Cases older than %(days)d days are entered by your coordinator.", days=MAX_AGE_DAYS
         )
@@ -95,15 +100,21 @@ def check(entry: ActivityEntry, today: date | None = None) -> dict[str, str]:
     return errors
 
 
-def log_activity(supporter: Supporter, entry: ActivityEntry, by: User | None) -> Logged:
+def log_activity(
+    supporter: Supporter,
+    entry: ActivityEntry,
+    by: User | None,
+    max_age_days: int | None = MAX_AGE_DAYS,
+) -> Logged:
     """Add ``entry`` to ``supporter``'s log; completes the linked assignment if still open.
 
     Returns the already saved activity, unchanged, when ``entry.client_token`` was used before.
+    ``max_age_days=None`` is for a coordinator's paper records (see ``check``).
     """
     existing = _by_token(supporter.id, entry.client_token)
     if existing is not None:
         return Logged(existing, already_saved=True)
-    _raise_if_invalid(entry)
+    _raise_if_invalid(entry, max_age_days=max_age_days)
     request = _own_request(supporter, entry.request_id)
     activity = Activity(supporter_id=supporter.id, logged_by_id=by.id if by else None)
     _populate(activity, entry)
@@ -145,8 +156,10 @@ def can_edit(activity: Activity) -> bool:
     return not month_closed(activity.happened_on)
 
 
-def _raise_if_invalid(entry: ActivityEntry, token_needed: bool = True) -> None:
-    errors = check(entry)
+def _raise_if_invalid(
+    entry: ActivityEntry, token_needed: bool = True, max_age_days: int | None = MAX_AGE_DAYS
+) -> None:
+    errors = check(entry, max_age_days=max_age_days)
     if not token_needed:
         errors.pop("client_token", None)
     if errors:

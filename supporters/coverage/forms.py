@@ -16,8 +16,6 @@ from wtforms.validators import InputRequired, Length, NumberRange, Regexp
 
 from supporters.formkit import MultiCheckboxField
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-
 
 class ResidentUploadForm(FlaskForm):
     """Step 1: the file and its as-of date; the next page is a preview (nothing saved)."""

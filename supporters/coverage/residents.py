@@ -6,9 +6,6 @@ digits and letters become ASCII). If any row is wrong nothing is imported and ev
 reported with its line number; re-importing an as-of date replaces that date's figures.
 """
 
-import csv
-import io
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,6 +15,13 @@ from sqlalchemy import delete, func, select
 
 from supporters import audit
 from supporters.extensions import db
+from supporters.imports.reading import (  # noqa: F401  (ImportFileError: part of this API)
+    Column,
+    ImportFileError,
+    RowError,
+    normalise,
+    read_table,
+)
 from supporters.models import Municipality, ResidentCount, User
 
 OTHER = "ZZ"
@@ -65,11 +69,8 @@ HEADERS = {
     "nationality": {"nationality", "country", "国籍", "国籍・地域", "国・地域", "国籍等"},
     "residents": {"residents", "count", "number", "人数", "在留外国人数", "外国人数", "総数", "計"},
 }  # fmt: skip
+COLUMNS = [Column(name, tuple(synonyms)) for name, synonyms in HEADERS.items()]
 MAX_RESIDENTS = 10_000_000
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (encoding, empty); the message is translated."""
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,6 @@ class ResidentRow:
     municipality_code: str
     nationality: str
     residents: int
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A wrong row: its line number in the file and why (translated)."""
-
-    line: int
-    message: str
 
 
 @dataclass
@@ -114,21 +107,6 @@ class ImportResult:
     def municipalities(self) -> int:
         """How many municipalities the valid rows cover."""
         return len({row.municipality_code for row in self.rows})
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width → ASCII, half-width kana → full-width) and trimmed."""
-    return unicodedata.normalize("NFKC", text or "").strip()
-
-
-def decode(data: bytes) -> str:
-    """The file's text: UTF-8 (a BOM is dropped), else CP932 (Shift_JIS as Windows writes it)."""
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(_("The file is neither UTF-8 nor Shift_JIS (CP932)."))
 
 
 def _country_table() -> dict[str, str]:
@@ -183,81 +161,23 @@ def _residents(text: str) -> int | None:
     return number if number <= MAX_RESIDENTS else None
 
 
-def _columns(header: list[str]) -> list[str] | str:
-    """The field each header cell names, or a translated reason why the header is wrong."""
-    names = []
-    for cell in header:
-        value = normalise(cell).lower()
-        found = [name for name, synonyms in HEADERS.items() if value in synonyms]
-        names.append(found[0] if found else "")
-    missing = [name for name in HEADERS if name not in names]
-    unknown = [normalise(cell) for cell, name in zip(header, names, strict=True) if not name]
-    if missing or unknown or len(names) != len(HEADERS):
-        return _(
-            "The first line must name three columns: municipality, nationality, residents "
-            "(found: %(found)s).",
-            found=", ".join(normalise(cell) for cell in header) or "-",
-        )
-    return names
-
-
-def parse_residents(data: bytes, as_of: date) -> ImportResult:
-    """Check every row of the file; nothing is written."""
-    result = ImportResult(as_of=as_of)
-    reader = csv.reader(io.StringIO(decode(data), newline=""))
-    try:
-        header = next(reader, None)
-        while header is not None and not any(cell.strip() for cell in header):
-            header = next(reader, None)
-    except csv.Error as error:
-        result.errors.append(RowError(1, _("Unreadable CSV: %(error)s", error=str(error))))
-        return result
-    if header is None:
-        raise ImportFileError(_("The file is empty."))
-    columns = _columns(header)
-    if isinstance(columns, str):
-        result.errors.append(RowError(reader.line_num, columns))
-        return result
-
+def check_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[ResidentRow], list[RowError]]:
+    """The rows read by :func:`~supporters.imports.reading.read_table`, checked one by one."""
     lookup = _municipality_lookup()
     seen: dict[tuple[str, str], int] = {}
-    line = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            result.errors.append(RowError(line, _("Unreadable CSV: %(error)s", error=str(error))))
-            break
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(columns):
-            message = _(
-                "%(found)d values instead of %(expected)d.", found=len(cells), expected=len(columns)
-            )
-            result.errors.append(RowError(start, message))
-            continue
-        values = dict(zip(columns, cells, strict=True))
+    valid, errors = [], []
+    for start, values in rows:
         problems = []
         municipality = _municipality_code(values["municipality"], lookup)
         if municipality is None:
-            problems.append(
-                _("Unknown municipality “%(value)s”.", value=normalise(values["municipality"]))
-            )
+            problems.append(_("Unknown municipality “%(value)s”.", value=values["municipality"]))
         nationality = nationality_code(values["nationality"])
         if nationality is None:
-            problems.append(
-                _("Unknown nationality “%(value)s”.", value=normalise(values["nationality"]))
-            )
+            problems.append(_("Unknown nationality “%(value)s”.", value=values["nationality"]))
         residents = _residents(values["residents"])
         if residents is None:
             problems.append(
-                _(
-                    "“%(value)s” is not a number of residents.",
-                    value=normalise(values["residents"]),
-                )
+                _("“%(value)s” is not a number of residents.", value=values["residents"])
             )
         if municipality and nationality:
             first = seen.setdefault((municipality, nationality), start)
@@ -266,14 +186,28 @@ def parse_residents(data: bytes, as_of: date) -> ImportResult:
                     _("Same municipality and nationality as line %(line)d.", line=first)
                 )
         if problems:
-            result.errors.append(RowError(start, " ".join(problems)))
+            errors.append(RowError(start, " ".join(problems)))
         else:
-            result.rows.append(ResidentRow(start, municipality, nationality, residents))
-    if not result.rows and not result.errors:
-        result.errors.append(RowError(line, _("The file has no rows of figures.")))
-    result.replaced = db.session.scalar(
+            valid.append(ResidentRow(start, municipality, nationality, residents))
+    return valid, errors
+
+
+def stored_rows(as_of: date) -> int:
+    """Figures already stored for ``as_of`` (an import replaces them)."""
+    return db.session.scalar(
         select(func.count()).select_from(ResidentCount).where(ResidentCount.as_of == as_of)
     )
+
+
+def parse_residents(data: bytes, as_of: date) -> ImportResult:
+    """Check every row of the file; nothing is written."""
+    result = ImportResult(as_of=as_of)
+    table = read_table(data, COLUMNS)
+    result.errors.extend(table.errors)
+    result.rows, errors = check_rows(table.rows)
+    result.errors.extend(errors)
+    result.errors.sort(key=lambda error: error.line)
+    result.replaced = stored_rows(as_of)
     return result
 
 

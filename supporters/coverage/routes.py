@@ -2,8 +2,6 @@
 console, officers for their municipalities), resident import and the nationality mapping
 (coordinators), target editing (admins)."""
 
-import base64
-import binascii
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -22,7 +20,6 @@ from supporters.access import (
 from supporters.clock import fiscal_year, today_jst
 from supporters.coverage import analysis, mapping, residents, svgmap, targets
 from supporters.coverage.forms import (
-    MAX_UPLOAD_BYTES,
     MappingAddForm,
     MappingRemoveForm,
     ResidentConfirmForm,
@@ -33,6 +30,7 @@ from supporters.coverage.labels import SEVERITY_HINTS, SEVERITY_LABELS
 from supporters.extensions import db
 from supporters.formkit import options
 from supporters.i18n import country_name, localized_name
+from supporters.imports import reading
 from supporters.models import Language, Role
 from supporters.stipends.months import month_text, parse_month
 
@@ -237,17 +235,15 @@ def preview_residents():
     form = ResidentUploadForm()
     if not form.validate_on_submit():
         return _residents_page(form, 422)
-    data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        return _residents_page(form, 422, file_error=_("The file is larger than 2 MB."))
     try:
+        data = reading.read_limited(form.file.data)
         result = residents.parse_residents(data, form.as_of.data)
     except residents.ImportFileError as error:
         return _residents_page(form, 422, file_error=str(error))
     confirm = None
     if result.ok:
         confirm = ResidentConfirmForm(formdata=None)
-        confirm.content.data = base64.b64encode(data).decode("ascii")
+        confirm.content.data = reading.pack(data)
         confirm.as_of.data = form.as_of.data.isoformat()
         confirm.source.data = form.source.data or ""
     return _residents_page(form, 200 if result.ok else 422, result=result, confirm=confirm)
@@ -261,10 +257,10 @@ def import_residents():
     if not form.validate_on_submit():
         return _residents_page(status=422, file_error=_("Upload the file again."))
     try:
-        data = base64.b64decode(form.content.data, validate=True)
+        data = reading.unpack(form.content.data)
         as_of = date.fromisoformat(form.as_of.data)
         result = residents.import_residents(data, as_of, form.source.data or "", current_user)
-    except (binascii.Error, ValueError) as error:
+    except ValueError as error:
         db.session.rollback()
         message = str(error) if isinstance(error, residents.ImportFileError) else None
         return _residents_page(status=422, file_error=message or _("Upload the file again."))

@@ -201,8 +201,15 @@ def target_progress(year: int, today: date) -> TargetProgress:
     months = [_months_back(current, k) for k in range(TREND_MONTHS - 1, -1, -1)]
     ends = [min(_month_end(m), last_day) for m in months]
     counts = certified_at(ends) if last_day >= fy_start else []
-    trend = tuple(
-        MonthPoint(end, count) for end, count in zip(ends, counts, strict=True) if end >= fy_start
+    # A fiscal year that has not started has no month ends to count (and no trend yet).
+    trend = (
+        tuple(
+            MonthPoint(end, count)
+            for end, count in zip(ends, counts, strict=True)
+            if end >= fy_start
+        )
+        if counts
+        else ()
     )
     certified_now = counts[-1] if counts else 0
     slope = _slope(counts)

@@ -26,10 +26,8 @@ from supporters.models.stipend import (
 )
 from supporters.payments import bank, zengin
 from supporters.payments.errors import PaymentError
+from supporters.spreadsheets import neutralise
 from supporters.stipends.months import month_text
-
-# Characters that make Excel (or LibreOffice) read a cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -158,13 +156,6 @@ def zengin_file(payables: MonthPayables, consignor: zengin.Consignor, transfer_d
         for due in payables.transfers
     ]
     return zengin.write(consignor, transfer_date, transfers)
-
-
-def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _breakdown(due: SupporterDue) -> str:

@@ -25,9 +25,9 @@ from supporters.reports.labels import (
     REQUEST_LABELS,
     SECTION_LABELS,
 )
+from supporters.spreadsheets import neutralise
 from supporters.stipends.months import parse_month
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MIME = {
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
@@ -252,9 +252,7 @@ def _cell(value):
         return ""
     if not isinstance(value, int | float | str):
         value = str(value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return neutralise(value)
 
 
 def csv_bytes(report: dict) -> bytes:

@@ -8,25 +8,17 @@ from datetime import date
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
-from supporters.access import report_required, report_scope, sees_exact_report
+from supporters.access import report_required
 from supporters.i18n import current_locale
 from supporters.reports import render
-from supporters.reports.monthly import build_report
-from supporters.reports.suppression import suppressed
-from supporters.stipends.months import current_month, month_text, months_between, parse_month
-from supporters.stipends.rules import fiscal_months
+from supporters.reports.visible import PeriodError, default_period, parse_period, report_for
+from supporters.stipends.months import month_text, months_between
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 FORMATS = "any(pdf, csv, xlsx, json)"
-MAX_MONTHS = 60
-
-
-class PeriodError(ValueError):
-    """A period that cannot be reported; the message says why (translated)."""
 
 
 def _locale() -> str:
@@ -35,41 +27,18 @@ def _locale() -> str:
     return wanted if wanted in current_app.config["SUPPORTED_LOCALES"] else current_locale()
 
 
-def _default_period() -> tuple[date, date]:
-    """The fiscal year so far, up to the last finished month."""
-    months = fiscal_months(current_month().replace(day=1))
-    last = months[-2] if len(months) > 1 else months[-1]
-    return months[0], last
-
-
 def _period_from_args() -> tuple[date, date]:
     """``?from=YYYY-MM&to=YYYY-MM`` (``to`` defaults to ``from``); PeriodError when wrong."""
-    first_text = request.args.get("from", "").strip()
-    last_text = request.args.get("to", "").strip()
-    if not first_text and not last_text:
-        return _default_period()
-    try:
-        first = parse_month(first_text or last_text)
-        last = parse_month(last_text) if last_text else first
-    except ValueError as error:
-        raise PeriodError(_("Write months as YYYY-MM, for example 2025-04.")) from error
-    if last < first:
-        raise PeriodError(_("The first month must not be after the last month."))
-    if len(months_between(first, last)) > MAX_MONTHS:
-        raise PeriodError(_("A report covers at most %(n)s months.", n=MAX_MONTHS))
-    return first, last
+    return parse_period(request.args.get("from", "").strip(), request.args.get("to", "").strip())
 
 
 def _report(first: date, last: date, locale: str) -> dict:
     """The report the signed-in user may see for the period."""
-    report = build_report(first, last, scope=report_scope(current_user), locale=locale)
-    if sees_exact_report(current_user):
-        return report
-    return suppressed(report, current_app.config["REPORT_SUPPRESS_BELOW"])
+    return report_for(current_user, first, last, locale)
 
 
 def _picker(error: str | None = None, status: int = 200, first=None, last=None):
-    recent = [month_text(m) for m in months_between(*_default_period())][::-1]
+    recent = [month_text(m) for m in months_between(*default_period())][::-1]
     return (
         render_template(
             "reports/index.html",
@@ -108,7 +77,7 @@ def _file(first: date, last: date, fmt: str) -> Response:
 @report_required
 def index():
     """Pick a month or a range of months."""
-    first, last = _default_period()
+    first, last = default_period()
     return _picker(first=month_text(first), last=month_text(last))
 
 

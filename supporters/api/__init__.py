@@ -1,0 +1,66 @@
+"""The JSON API under /api/v1: flask-smorest blueprints, bearer tokens, one error shape.
+
+``init_app`` builds the OpenAPI document from the views and schemas (served at
+/api/v1/openapi.json, readable at /api/v1/docs), exempts the API from CSRF (it never reads the
+session; see ``auth``) and rate-limits it per token.
+"""
+
+from flask import Flask
+from flask_smorest import Api
+
+from supporters.api.schemas import ErrorSchema
+
+
+class YorisoiApi(Api):
+    """flask-smorest's Api with the app's own error body documented and produced."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        """Do not install smorest's handler: the app's handler answers every error (pages and
+        API alike) and writes ``{"error": {"code", "message", "fields"}}`` for API callers."""
+
+
+def init_app(app: Flask) -> None:
+    """Register the API's blueprints and the documentation on the app."""
+    from supporters.api import (
+        activities,
+        docs,
+        offers,
+        reference,
+        registry,
+        reports,
+        stipends,
+    )
+    from supporters.api import requests as help_requests
+    from supporters.api.auth import API_PREFIX
+    from supporters.stipends.months import MonthConverter
+
+    app.config.setdefault("API_TITLE", "Yorisoi API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api = YorisoiApi(
+        spec_kwargs={
+            "info": {
+                "description": "Coordinate native-language supporters: registry, help "
+                "requests and offers, the case log, stipends and reports. Every call acts "
+                "with the token's user, with the same role and scope as in the web pages."
+            },
+            "servers": [{"url": "/"}],
+            "security": [{"bearerAuth": []}],
+        }
+    )
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth",
+        {"type": "http", "scheme": "bearer", "description": "flask users token EMAIL"},
+    )
+    api.register_converter(
+        MonthConverter, lambda converter: {"type": "string", "pattern": r"^\d{4}-\d{2}$"}
+    )
+    for module in (reference, registry, help_requests, offers, activities, stipends, reports):
+        api.register_blueprint(module.bp)
+    app.register_blueprint(docs.bp)
+    app.extensions["yorisoi_api"] = api

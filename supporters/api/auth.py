@@ -1,0 +1,64 @@
+"""Who is calling the API: a bearer token, never the session cookie.
+
+Cookies are sent by browsers on their own, so a session that authenticated the API would make
+it open to cross-site request forgery; a bearer token has to be added by the caller's code.
+That is why the API blueprints are exempt from CSRF checks and answer 401 without a token.
+"""
+
+import hashlib
+
+from flask import abort, current_app, g, request
+from flask_smorest import Blueprint
+
+from supporters.api.tokens import user_for_token
+from supporters.extensions import login_manager
+
+API_PREFIX = "/api/v1"
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, if there is one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate() -> None:
+    """before_request of every API blueprint: the token's user becomes ``current_user``."""
+    token = bearer_token()
+    user = user_for_token(token) if token else None
+    if user is None:
+        abort(401)
+    # Set the user for this request only: login_user() would write it into the session cookie,
+    # which would then sign the caller in to the web pages as well.
+    login_manager._update_request_context_with_user(user)
+    g.api_user = user
+
+
+def rate_limit_key() -> str:
+    """Rate-limit API calls per token (hashed), or per client address without one."""
+    token = bearer_token()
+    if token:
+        return "api:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return "api-anonymous:" + (request.remote_addr or "")
+
+
+def rate_limit() -> str:
+    """The configured API rate limit (``API_RATE_LIMIT``)."""
+    return current_app.config["API_RATE_LIMIT"]
+
+
+def protected_blueprint(name: str, description: str) -> Blueprint:
+    """A resource blueprint under /api/v1: bearer token required, no CSRF, rate-limited.
+
+    Done once, when the module defining the blueprint is imported (blueprints are shared by
+    every app the process builds, e.g. in tests).
+    """
+    from supporters.extensions import csrf, limiter
+
+    blueprint = Blueprint(name, __name__, url_prefix=API_PREFIX, description=description)
+    blueprint.before_request(authenticate)
+    csrf.exempt(blueprint)
+    limiter.limit(rate_limit, key_func=rate_limit_key)(blueprint)
+    return blueprint

@@ -1,0 +1,72 @@
+"""API errors: one JSON shape, ``{"error": {"code", "message", "fields"}}``, for every refusal.
+
+Views raise HTTP errors through :func:`fail` (or let a service's error pass through
+:func:`refused`); the app's error handler (``create_app``) writes the body, also for 404 on
+unknown routes, 405, 413, 429 and webargs' validation errors.
+"""
+
+from typing import NoReturn
+
+from werkzeug.exceptions import default_exceptions
+
+from supporters.activities.log import ActivityError
+from supporters.help_requests.errors import RequestError
+from supporters.registry.operations import RegistryError
+from supporters.stipends.close import CloseError
+
+# Default ``code`` per status when the view gives none.
+CODES = {422: "invalid", 409: "conflict"}
+
+
+def fail(
+    status: int, message, code: str | None = None, fields: dict[str, str] | None = None
+) -> NoReturn:
+    """Abort with ``status`` and the API's error body."""
+    error = default_exceptions[status](description=str(message))
+    error.data = {
+        "code": code or CODES.get(status),
+        "message": str(message),
+        "fields": {name: str(text) for name, text in (fields or {}).items()},
+    }
+    raise error
+
+
+def refused(error: Exception) -> NoReturn:
+    """Turn a service's refusal into the right status: 422 for a field, 409 for a state."""
+    if isinstance(error, RequestError):
+        if error.fields:
+            fail(422, error.message, "invalid", error.fields)
+        if error.code == "not_found":
+            fail(404, error.message, "not_found")
+        fail(409, error.message, error.code)
+    if isinstance(error, ActivityError):
+        fail(422, error.message, "invalid", error.fields)
+    if isinstance(error, RegistryError | CloseError):
+        if error.field and not isinstance(error, CloseError):
+            fail(422, error.message, "invalid", {error.field: error.message})
+        fail(409, error.message, "conflict")
+    raise error
+
+
+def error_fields(data: dict) -> dict[str, str]:
+    """``fields`` of the body: given by :func:`fail`, or flattened from webargs' messages.
+
+    webargs reports ``{"json": {"languages": {"0": {"code": ["…"]}}}}``; callers get
+    ``{"languages.0.code": "…"}`` — the location is left out, the path kept.
+    """
+    if "fields" in data:
+        return dict(data["fields"])
+    flat: dict[str, str] = {}
+
+    def walk(value, path: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            flat[path or "_"] = " ".join(value)
+        else:
+            flat[path or "_"] = str(value)
+
+    for messages in (data.get("messages") or {}).values():
+        walk(messages, "")
+    return flat

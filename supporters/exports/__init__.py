@@ -1,0 +1,1 @@
+"""Exporting the importable tables to CSV (UTF-8 with BOM) and XLSX, ready to re-import."""

@@ -1,0 +1,1 @@
+"""Importing tables (CSV) all or nothing: municipalities, supporters, residents, activities."""

@@ -1,0 +1,148 @@
+"""The all-or-nothing import: check every row, then write them all in one savepoint or none.
+
+An :class:`Importer` knows its columns, checks rows against the database (``check``) and writes
+one checked row (``apply``). :func:`run` does the rest for every kind: a dry run writes inside a
+savepoint and rolls it back, so the preview also catches what only the write itself refuses
+(a taken certificate number, missing training hours); a real run keeps the savepoint only when
+no row failed. Nothing here commits: the request (or the CLI) commits once.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from flask_babel import gettext as _
+
+from supporters import audit
+from supporters.extensions import db
+from supporters.imports.reading import Column, RowError, read_table
+from supporters.models import User
+
+CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+
+
+class RowRefused(Exception):
+    """A row the write refused; ``message`` is translated."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ParsedRow:
+    """A checked row: where it is, what the import does with it, its values and what to write."""
+
+    line: int
+    action: str  # CREATE, UPDATE or UNCHANGED
+    values: dict[str, str]
+    payload: Any = None
+
+
+@dataclass
+class ImportResult:
+    """What a file holds (or would change): checked rows, errors, and whether it was saved."""
+
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    saved: bool = False
+    notes: list[str] = field(default_factory=list)  # kind-specific facts for the preview
+
+    @property
+    def ok(self) -> bool:
+        """No error and something to import."""
+        return not self.errors and bool(self.rows)
+
+    def count(self, action: str) -> int:
+        """How many rows the import creates, updates or leaves unchanged."""
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def summary(self) -> str:
+        """One line for flashes and the CLI (translated)."""
+        return _(
+            "%(rows)d rows: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
+            rows=len(self.rows),
+            created=self.count(CREATE),
+            updated=self.count(UPDATE),
+            unchanged=self.count(UNCHANGED),
+        )
+
+
+class Importer:
+    """One kind of data that can be imported; subclasses fill in the class attributes."""
+
+    kind: ClassVar[str]
+    columns: ClassVar[list[Column]]
+
+    def __init__(self, by: User | None = None, **options):
+        self.by = by
+        self.options = options
+
+    def check(self, rows: list[tuple[int, dict[str, str]]]) -> tuple[list[ParsedRow], list]:
+        """Every row checked against the file and the database; nothing written."""
+        raise NotImplementedError
+
+    def apply(self, row: ParsedRow) -> None:
+        """Write one checked row (flush, no commit); raise :class:`RowRefused` to refuse it."""
+        raise NotImplementedError
+
+    def notes(self) -> list[str]:
+        """Facts the preview shows beyond the counts (translated), known after ``check``."""
+        return []
+
+    def before(self) -> None:
+        """Called inside the savepoint before the rows are written (e.g. to replace a date)."""
+
+    def after(self, result: ImportResult) -> None:
+        """Called once after a saved import (e.g. to clear a cache)."""
+
+    def audit_object(self) -> object:
+        """What the audit event of an import names."""
+        raise NotImplementedError
+
+
+def run(importer: Importer, data: bytes, dry_run: bool = False) -> ImportResult:
+    """Check ``data`` and import every row, or none if any row is wrong.
+
+    A dry run performs the writes in a savepoint and rolls them back.
+    """
+    table = read_table(data, importer.columns)
+    result = ImportResult(kind=importer.kind, columns=[c.name for c in importer.columns])
+    result.errors.extend(table.errors)
+    if table.errors and not table.rows:
+        return result
+    rows, errors = importer.check(table.rows)
+    result.rows = rows
+    result.errors.extend(errors)
+    result.notes = importer.notes()
+    if result.errors:
+        result.errors.sort(key=lambda error: error.line)
+        return result
+    savepoint = db.session.begin_nested()
+    importer.before()
+    for row in rows:
+        if row.action == UNCHANGED:
+            continue
+        try:
+            with db.session.begin_nested():  # a refused row leaves the others' writes usable
+                importer.apply(row)
+        except RowRefused as refused:
+            result.errors.append(RowError(row.line, refused.message))
+    if result.errors or dry_run:
+        savepoint.rollback()
+        return result
+    audit.record(
+        f"import_{importer.kind}",
+        importer.audit_object(),
+        detail=(
+            f"rows={len(rows)} created={result.count(CREATE)} updated={result.count(UPDATE)} "
+            f"unchanged={result.count(UNCHANGED)}"
+        ),
+        user=importer.by,
+    )
+    savepoint.commit()
+    result.saved = True
+    importer.after(result)
+    return result

@@ -1,0 +1,40 @@
+"""Forms of the import pages: the upload (step 1) and the confirmation (step 2)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from supporters.formkit import options
+from supporters.imports.kinds import LABELS
+
+
+class UploadForm(FlaskForm):
+    """The kind of data and the file; the next page is a preview (nothing saved)."""
+
+    kind = SelectField(
+        _l("What the file holds"),
+        choices=options(LABELS.items()),
+        validators=[InputRequired(_l("Choose what the file holds."))],
+    )
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file."))])
+    as_of = DateField(_l("Figures as of (resident figures only)"), validators=[Optional()])
+    source = StringField(
+        _l("Source (resident figures only)"), validators=[Optional(), Length(max=200)]
+    )
+    submit = SubmitField(_l("Check the file"))
+
+    def validate_as_of(self, field):
+        if self.kind.data == "residents" and field.data is None and not field.errors:
+            raise ValidationError(_l("Give the date of the figures."))
+
+
+class ConfirmForm(FlaskForm):
+    """The checked file travels back in a hidden field and is checked again."""
+
+    kind = HiddenField(validators=[InputRequired()])
+    content = HiddenField(validators=[InputRequired()])
+    as_of = HiddenField()
+    source = HiddenField(validators=[Length(max=200)])
+    submit = SubmitField(_l("Import all rows"))

@@ -1,0 +1,203 @@
+"""Reading an uploaded table: size limit, encoding, NFKC, the header and rows with line numbers.
+
+Files come as Japanese offices write them: UTF-8 (with or without BOM) or CP932 (Shift_JIS from
+Excel), full-width digits and spaces, quoted cells holding commas and line breaks. Nothing here
+touches the database; each importer checks the values of the rows it is given.
+"""
+
+import base64
+import binascii
+import csv
+import io
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from supporters.spreadsheets import unneutralise
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (size, encoding, empty); the message is translated."""
+
+
+class FileTooLarge(ImportFileError):
+    """The file is larger than ``IMPORT_MAX_BYTES``."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A wrong row: its line number in the file (where the record starts) and why (translated)."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column an importer reads: its name, other spellings accepted in the header, whether
+    the header must have it."""
+
+    name: str
+    synonyms: tuple[str, ...] = ()
+    required: bool = True
+
+
+@dataclass
+class Table:
+    """The rows of a file as {column name: normalised text}, with the line each starts on."""
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def max_bytes() -> int:
+    """The configured size limit of an imported file (``IMPORT_MAX_BYTES``)."""
+    return int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def megabytes(size: int) -> str:
+    """``10485760`` → ``"10"``, ``1572864`` → ``"1.5"`` (for messages)."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+def too_large_message(limit: int | None = None) -> str:
+    """The message for a file over the limit, naming the limit."""
+    return _(
+        "The file is larger than the limit of %(size)s MB. Split it into smaller files.",
+        size=megabytes(limit or max_bytes()),
+    )
+
+
+def read_limited(stream, limit: int | None = None) -> bytes:
+    """At most ``limit`` bytes of ``stream``; never reads more than one byte past the limit."""
+    limit = limit or max_bytes()
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(too_large_message(limit))
+    return data
+
+
+def normalise(text: str | None) -> str:
+    """NFKC (full-width → ASCII, half-width kana → full-width), trimmed, and a formula guard
+    added by our own exports (a leading apostrophe) taken off again."""
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    return unneutralise(value).strip()
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8 (a BOM is dropped), else CP932 (Shift_JIS as Windows writes it)."""
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:  # UTF-16 and binary files decode, but hold NULs
+            return text
+    raise ImportFileError(_("The file is neither UTF-8 nor Shift_JIS (CP932)."))
+
+
+def header_key(cell: str) -> str:
+    """A header cell as compared with column names: NFKC, lower case, spaces → ``_``."""
+    return re.sub(r"[\s\-]+", "_", normalise(cell).lower())
+
+
+def match_header(header: list[str], columns: list[Column]) -> list[str] | str:
+    """The column each header cell names, or a translated reason why the header is wrong."""
+    names = {}
+    for column in columns:
+        for spelling in (column.name, *column.synonyms):
+            names[header_key(spelling)] = column.name
+    found = [names.get(header_key(cell), "") for cell in header]
+    unknown = [normalise(cell) or "-" for cell, name in zip(header, found, strict=True) if not name]
+    missing = [c.name for c in columns if c.required and c.name not in found]
+    doubled = sorted({name for name in found if name and found.count(name) > 1})
+    problems = []
+    if missing:
+        problems.append(_("Missing columns: %(names)s.", names=", ".join(missing)))
+    if unknown:
+        problems.append(_("Unknown columns: %(names)s.", names=", ".join(unknown)))
+    if doubled:
+        problems.append(_("Columns named twice: %(names)s.", names=", ".join(doubled)))
+    if problems:
+        expected = ", ".join(c.name if c.required else f"[{c.name}]" for c in columns)
+        problems.append(_("Expected: %(names)s.", names=expected))
+        return " ".join(problems)
+    return found
+
+
+def read_table(data: bytes, columns: list[Column]) -> Table:
+    """Decode ``data`` and read its header and rows; blank lines are skipped.
+
+    Raises :class:`ImportFileError` for an unreadable or empty file; a wrong header or a row
+    with too few or too many values is a :class:`RowError`.
+    """
+    if len(data) > max_bytes():
+        raise FileTooLarge(too_large_message())
+    table = Table()
+    reader = csv.reader(io.StringIO(decode(data), newline=""))
+    try:
+        header = next(reader, None)
+        while header is not None and not any(cell.strip() for cell in header):
+            header = next(reader, None)
+    except csv.Error as error:
+        table.errors.append(RowError(1, _("Unreadable CSV: %(error)s", error=str(error))))
+        return table
+    if header is None:
+        raise ImportFileError(_("The file is empty."))
+    found = match_header(header, columns)
+    if isinstance(found, str):
+        table.errors.append(RowError(reader.line_num, found))
+        return table
+    table.columns = found
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            table.errors.append(RowError(line, _("Unreadable CSV: %(error)s", error=str(error))))
+            break
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(found):
+            message = _(
+                "%(found)d values instead of %(expected)d.", found=len(cells), expected=len(found)
+            )
+            table.errors.append(RowError(start, message))
+            continue
+        table.rows.append((start, {n: normalise(c) for n, c in zip(found, cells, strict=True)}))
+    if not table.rows and not table.errors:
+        table.errors.append(RowError(line, _("The file has no rows.")))
+    return table
+
+
+# --- The checked file between the preview and the confirmation ---------------------------------
+# The preview page carries the file back compressed in a hidden field (no server-side temporary
+# files); the confirmation checks it again from scratch, so a changed field can do no harm.
+
+
+def pack(data: bytes) -> str:
+    """``data`` for a hidden form field."""
+    return base64.b64encode(zlib.compress(data, 6)).decode("ascii")
+
+
+def unpack(text: str) -> bytes:
+    """The file from a hidden form field; refuses more than the size limit once inflated."""
+    limit = max_bytes()
+    try:
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(base64.b64decode(text, validate=True), limit + 1)
+    except (binascii.Error, ValueError, zlib.error) as error:
+        raise ImportFileError(_("Upload the file again.")) from error
+    if len(data) > limit or not inflater.eof:
+        raise FileTooLarge(too_large_message(limit))
+    return data

@@ -1,0 +1,114 @@
+"""The import console at /imports/: choose the kind, upload, see the preview, confirm."""
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from supporters.access import import_required
+from supporters.extensions import db
+from supporters.imports import reading
+from supporters.imports.base import CREATE, UNCHANGED, UPDATE
+from supporters.imports.forms import ConfirmForm, UploadForm
+from supporters.imports.kinds import IMPORTERS, LABELS, import_file
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+PREVIEW_ROWS = 20
+
+
+@bp.context_processor
+def import_helpers():
+    return {
+        "KIND_LABELS": LABELS,
+        "KIND_COLUMNS": {kind: importer.columns for kind, importer in IMPORTERS.items()},
+        "PREVIEW_ROWS": PREVIEW_ROWS,
+        "ACTIONS": {CREATE: _("new"), UPDATE: _("update"), UNCHANGED: _("unchanged")},
+        "max_megabytes": reading.megabytes(reading.max_bytes()),
+    }
+
+
+def _page(form=None, status=200, result=None, confirm=None, file_error=None):
+    if form is None:
+        form = UploadForm(formdata=None)
+        if request.args.get("kind") in IMPORTERS:
+            form.kind.data = request.args["kind"]
+    return (
+        render_template(
+            "imports/index.html",
+            form=form,
+            result=result,
+            confirm=confirm,
+            file_error=file_error,
+        ),
+        status,
+    )
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    """An upload over ``MAX_CONTENT_LENGTH`` is refused before it is read, with the limit."""
+    db.session.rollback()
+    return _page(status=413, file_error=reading.too_large_message())
+
+
+@bp.get("/")
+@import_required
+def index():
+    """The kinds that can be imported, their columns, and the upload form."""
+    return _page()
+
+
+def _options(kind: str, as_of: date | None, source: str) -> dict:
+    return {"as_of": as_of, "source": source or ""} if kind == "residents" else {}
+
+
+@bp.post("/preview")
+@import_required
+def preview():
+    """Check an uploaded file and show what it would import (a dry run: nothing is saved)."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    kind = form.kind.data
+    try:
+        data = reading.read_limited(form.file.data)
+        options = _options(kind, form.as_of.data, form.source.data)
+        result = import_file(kind, data, current_user, dry_run=True, **options)
+    except reading.ImportFileError as error:
+        return _page(
+            form, 413 if isinstance(error, reading.FileTooLarge) else 422, None, None, str(error)
+        )
+    confirm = None
+    if result.ok:
+        confirm = ConfirmForm(formdata=None)
+        confirm.kind.data = kind
+        confirm.content.data = reading.pack(data)
+        confirm.as_of.data = form.as_of.data.isoformat() if form.as_of.data else ""
+        confirm.source.data = form.source.data or ""
+    return _page(form, 200 if result.ok else 422, result=result, confirm=confirm)
+
+
+@bp.post("/confirm")
+@import_required
+def confirm():
+    """Import the previewed file: every row in one transaction, or none."""
+    form = ConfirmForm()
+    if not form.validate_on_submit() or form.kind.data not in IMPORTERS:
+        return _page(status=422, file_error=_("Upload the file again."))
+    kind = form.kind.data
+    try:
+        data = reading.unpack(form.content.data)
+        as_of = date.fromisoformat(form.as_of.data) if form.as_of.data else None
+        result = import_file(
+            kind, data, current_user, **_options(kind, as_of, form.source.data or "")
+        )
+    except ValueError as error:  # ImportFileError, a bad date, residents without one
+        db.session.rollback()
+        message = str(error) if isinstance(error, reading.ImportFileError) else None
+        return _page(status=422, file_error=message or _("Upload the file again."))
+    if not result.saved:
+        db.session.rollback()
+        return _page(status=422, result=result)
+    flash(_("%(kind)s imported. %(summary)s", kind=LABELS[kind], summary=result.summary), "ok")
+    return redirect(url_for("imports.index", kind=kind))

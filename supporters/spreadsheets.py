@@ -1,0 +1,61 @@
+"""Tables leaving the application as CSV (UTF-8 with BOM, CRLF) or XLSX, safe to open in Excel.
+
+Shared by the payments files, the monthly report and the data exports: a text cell that a
+spreadsheet would run as a formula gets a leading apostrophe, and XLSX text cells are typed as
+text, so codes keep their leading zeros and nothing is ever evaluated.
+"""
+
+import csv
+import io
+from collections.abc import Sequence
+
+# Characters that make Excel (or LibreOffice) read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unneutralise(text: str) -> str:
+    """Undo :func:`neutralise` on a cell read back from one of our files."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    """UTF-8 with a byte-order mark and CRLF, so Excel in Japan opens it without garbling."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows([neutralise(value) for value in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], title: str = "Sheet1"
+) -> bytes:
+    """The same table as an Excel workbook; text cells typed as text (never formulas)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([neutralise(value) for value in row])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
