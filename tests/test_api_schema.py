@@ -42,6 +42,7 @@ def api_world():
     """A coordinator's token, a certified supporter, a request and an offer to them."""
     from datetime import date
 
+    from supporters.demo.seed import seed_reference_data
     from supporters.help_requests import offers
     from supporters.help_requests.intake import ConsentGiven, RequestDraft, take_request
     from supporters.models import (
@@ -59,6 +60,11 @@ def api_world():
 
     app = APP
     with app.app_context():
+        # On PostgreSQL the test database is shared: other modules' tests have dropped and
+        # re-created the tables since this module was collected, so start from a fresh schema.
+        _db.drop_all()
+        _db.create_all()
+        seed_reference_data()
         coordinator = User(email="c@example.jp", name="c", role=Role.COORDINATOR, password_hash="-")
         _db.session.add(coordinator)
         _db.session.flush()

@@ -690,3 +690,21 @@ def test_idle_session_cannot_change_data(app, client, auth, users, applicant):
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/login"
     assert _fresh(applicant).status == SupporterStatus.APPLICANT
+
+
+# --- NUL characters ------------------------------------------------------------------------------
+
+
+def test_nul_characters_are_refused_before_any_view(app, client, auth, users):
+    """PostgreSQL cannot store NUL; a form, query or JSON body holding one is refused as invalid."""
+    assert auth.login("coordinator@example.jp").status_code == 302
+    page = client.get("/supporters/?q=Lan%00")
+    assert page.status_code == 422
+    posted = client.post(
+        "/supporters/new",
+        data={"csrf_token": csrf_token(client, "/supporters/new"), "display_name": "A\x00B"},
+    )
+    assert posted.status_code == 422
+    api = client.post("/api/v1/supporters", json={"display_name": "A\x00B"})
+    assert api.status_code == 422
+    assert api.get_json()["error"]["fields"] == {"display_name": api.get_json()["error"]["message"]}
