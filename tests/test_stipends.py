@@ -406,11 +406,8 @@ def test_supporter_sees_their_own_lines_paid_or_pending(app, db, make_supporter,
     assert rows[two_ago] != rows[last_month]
 
 
-def test_demo_programme_april_to_december_closes_to_one_line_per_eligible_month(tmp_path):
+def test_demo_programme_april_to_december_closes_to_one_line_per_eligible_month(app):
     """The issue's "done when": the demo programme, April–December 2025, closed twice."""
-    from tests.conftest import make_app
-
-    app = make_app(tmp_path)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     first = runner.invoke(args=["stipends", "close", "2025-04", "--to", "2025-12"])
