@@ -40,3 +40,27 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def insert_unless_present(model, values: dict, conflict_columns: list[str]):
+    """``INSERT … ON CONFLICT (conflict_columns) DO NOTHING RETURNING`` the primary key.
+
+    For "first one wins" writes on SQLite and PostgreSQL alike: executing it returns the new
+    key, or None when the row was already there (a concurrent writer waits for the first one's
+    commit, then finds it). Preferred to a savepoint, because pysqlite commits a savepoint that
+    opens a transaction when it is released, splitting the caller's transaction in two.
+    """
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from supporters.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    key = model.__mapper__.primary_key[0]
+    return (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(key)
+    )

@@ -414,3 +414,41 @@ def test_stipend_rule_counts_any_certified_day_of_the_month():
     rows = {row.month.month: row.amount_yen for row in eligible(months, history)}
     assert rows == {4: 0, 5: 2000, 6: 2000, 7: 2000, 8: 0, 9: 2000, 10: 2000, 11: 0, 12: 0, 1: 0}
     assert fiscal_months(date(2026, 4, 1)) == [date(2026, 4, 1)]
+
+
+def test_a_failure_after_the_insert_leaves_no_half_logged_case(db, users, monkeypatch):
+    """The log, its audit event and the request's completion are one transaction: when a later
+    step fails nothing stays, on SQLite too (no savepoint that would commit on release)."""
+    from sqlalchemy.exc import OperationalError
+
+    from supporters.activities import log
+    from supporters.models import ActivityCategory, ActivityOutcome, Mode
+
+    entry = log.ActivityEntry(
+        happened_on=today_jst(),
+        duration_minutes=60,
+        category=ActivityCategory.DAILY_LIFE,
+        mode=Mode.PHONE,
+        municipality_code="08204",
+        language_code="vi",
+        outcome=ActivityOutcome.RESOLVED,
+        client_token="atomic-1",
+    )
+    supporter = users["supporter"].supporter
+
+    def broken(*args, **kwargs):
+        raise OperationalError("INSERT INTO audit_event", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(log.audit, "record", broken)
+    with pytest.raises(OperationalError):
+        log.log_activity(supporter, entry, None)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+    monkeypatch.undo()
+    first = log.log_activity(supporter, entry, None)
+    again = log.log_activity(supporter, entry, None)
+    db.session.commit()
+    assert not first.already_saved and again.already_saved
+    assert again.activity.id == first.activity.id
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 1

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from supporters import audit
 from supporters.clock import today_jst
@@ -25,6 +24,7 @@ from supporters.models import (
     Supporter,
     User,
 )
+from supporters.schema import insert_unless_present
 from supporters.stipends.close import is_closed as month_closed
 
 MAX_AGE_DAYS = 90  # older cases belong on paper to the coordinator, not in a phone form
@@ -116,19 +116,22 @@ def log_activity(
         return Logged(existing, already_saved=True)
     _raise_if_invalid(entry, max_age_days=max_age_days)
     request = _own_request(supporter, entry.request_id)
-    activity = Activity(supporter_id=supporter.id, logged_by_id=by.id if by else None)
-    _populate(activity, entry)
-    activity.client_token = entry.client_token
-    activity.request_id = request.id if request is not None else None
-    try:
-        with db.session.begin_nested():  # a concurrent double tap loses on the unique key
-            db.session.add(activity)
-            db.session.flush()
-    except IntegrityError:
-        existing = _by_token(supporter.id, entry.client_token)
-        if existing is None:
-            raise
-        return Logged(existing, already_saved=True)
+    draft = Activity()
+    _populate(draft, entry)
+    values = {column: getattr(draft, column) for column in POPULATED}
+    values |= {
+        "supporter_id": supporter.id,
+        "logged_by_id": by.id if by else None,
+        "client_token": entry.client_token,
+        "request_id": request.id if request is not None else None,
+    }
+    # A concurrent double tap finds the row taken by the first one (unique supporter + token).
+    new_id = db.session.execute(
+        insert_unless_present(Activity, values, ["supporter_id", "client_token"])
+    ).scalar()
+    if new_id is None:
+        return Logged(_by_token(supporter.id, entry.client_token), already_saved=True)
+    activity = db.session.get(Activity, new_id)
     audit.record("activity_logged", activity, activity.category.value, user=by)
     if request is not None and request.status == RequestStatus.ASSIGNED:
         lifecycle.complete(request, by, _("Case logged by the supporter."))
@@ -164,6 +167,21 @@ def _raise_if_invalid(
         errors.pop("client_token", None)
     if errors:
         raise ActivityError(next(iter(errors.values())), errors)
+
+
+# The columns ``_populate`` sets from an entry.
+POPULATED = (
+    "happened_on",
+    "duration_minutes",
+    "category",
+    "mode",
+    "municipality_code",
+    "language_code",
+    "outcome",
+    "people_reached",
+    "follow_up_needed",
+    "notes",
+)
 
 
 def _populate(activity: Activity, entry: ActivityEntry) -> None:

@@ -17,8 +17,6 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from supporters import audit
 from supporters.clock import utcnow
@@ -36,6 +34,7 @@ from supporters.models import (
     SupporterStatusChange,
     User,
 )
+from supporters.schema import insert_unless_present
 from supporters.stipends.months import current_month, month_text
 from supporters.stipends.rules import CERTIFIED, StatusFrom, certified_in, next_month
 from supporters.stipends.settings import RuleInForce, rule_for
@@ -186,28 +185,17 @@ def close_month(month: date, by: User | None) -> CloseResult:
 
 
 def _claim_month(month: date, rule: RuleInForce, by: User | None) -> bool:
-    """Insert the month's row unless it exists; True when this call inserted it.
-
-    ``INSERT … ON CONFLICT DO NOTHING`` rather than a savepoint: a concurrent close waits for
-    the first one's commit and then finds the row, and on SQLite a savepoint opened as the first
-    statement of a transaction would commit on release, splitting the close in two.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert_for = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-    statement = (
-        insert_for(StipendMonth)
-        .values(
-            month=month,
-            status=MonthStatus.CLOSED,
-            rule_kind=rule.kind,
-            amount_yen=rule.amount_yen,
-            closed_by_id=by.id if by else None,
-            closed_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["month"])
-        .returning(StipendMonth.month)
-    )
-    return db.session.execute(statement).scalar() is not None
+    """Insert the month's row unless it exists; True when this call inserted it."""
+    values = {
+        "month": month,
+        "status": MonthStatus.CLOSED,
+        "rule_kind": rule.kind,
+        "amount_yen": rule.amount_yen,
+        "closed_by_id": by.id if by else None,
+        "closed_at": utcnow(),
+    }
+    claimed = db.session.execute(insert_unless_present(StipendMonth, values, ["month"]))
+    return claimed.scalar() is not None
 
 
 def reopen_month(month: date, reason: str, by: User) -> None:
