@@ -32,7 +32,7 @@ from supporters.formkit import options
 from supporters.i18n import country_name, localized_name
 from supporters.imports import reading
 from supporters.models import Language, Role
-from supporters.stipends.months import month_text, parse_month
+from supporters.stipends.months import month_text, months_before, parse_month
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
@@ -49,11 +49,6 @@ def coverage_helpers():
     }
 
 
-def _months_back(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _period() -> tuple[date, date]:
     """The period from ``?from=YYYY-MM&to=YYYY-MM``; by default the last three months."""
     current = today_jst().replace(day=1)
@@ -62,7 +57,7 @@ def _period() -> tuple[date, date]:
         first = (
             parse_month(request.args["from"])
             if request.args.get("from")
-            else _months_back(last, DEFAULT_PERIOD_MONTHS - 1)
+            else months_before(last, DEFAULT_PERIOD_MONTHS - 1)
         )
     except ValueError:
         abort(404)

@@ -27,6 +27,7 @@ from supporters.models import (
     TargetLanguage,
     User,
 )
+from supporters.stipends.months import months_before
 from supporters.stipends.rules import StatusFrom
 
 TREND_MONTHS = 12
@@ -150,11 +151,6 @@ def _month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def _months_back(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def status_on(day: date, history: list[StatusFrom]) -> str | None:
     """The status in force on ``day`` (``history`` in date order)."""
     status = None
@@ -198,7 +194,7 @@ def target_progress(year: int, today: date) -> TargetProgress:
     fy_end = date(year + 1, 3, 31)
     last_day = min(today, fy_end)
     current = last_day.replace(day=1)
-    months = [_months_back(current, k) for k in range(TREND_MONTHS - 1, -1, -1)]
+    months = [months_before(current, k) for k in range(TREND_MONTHS - 1, -1, -1)]
     ends = [min(_month_end(m), last_day) for m in months]
     counts = certified_at(ends) if last_day >= fy_start else []
     # A fiscal year that has not started has no month ends to count (and no trend yet).

@@ -10,12 +10,13 @@ from supporters.models import (
     ConsentChannel,
     Language,
     Municipality,
-    OfferStatus,
     RequestCategory,
     RequestSource,
     RequestStatus,
-    Urgency,
 )
+
+# The offer and urgency words are the ones supporters see (translated in all their languages).
+from supporters.portal.labels import OFFER_STATUS_LABELS, URGENCY_LABELS  # noqa: F401
 from supporters.registry.labels import LEVEL_LABELS, MODE_LABELS
 
 CATEGORY_LABELS = {
@@ -34,18 +35,6 @@ REQUEST_STATUS_LABELS = {
     RequestStatus.CANCELLED: _l("Cancelled"),
     RequestStatus.UNFILLED: _l("Unfilled"),
     RequestStatus.REFERRED: _l("Referred out"),
-}
-OFFER_STATUS_LABELS = {
-    OfferStatus.OPEN: _l("Waiting for answer"),
-    OfferStatus.ACCEPTED: _l("Accepted"),
-    OfferStatus.DECLINED: _l("Declined"),
-    OfferStatus.EXPIRED: _l("Expired"),
-    OfferStatus.WITHDRAWN: _l("Withdrawn"),
-}
-URGENCY_LABELS = {
-    Urgency.NORMAL: _l("Normal"),
-    Urgency.SOON: _l("Within a few days"),
-    Urgency.URGENT: _l("Urgent"),
 }
 SOURCE_LABELS = {
     RequestSource.RESIDENT: _l("The resident"),

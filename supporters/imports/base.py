@@ -7,6 +7,7 @@ savepoint and rolls it back, so the preview also catches what only the write its
 no row failed. Nothing here commits: the request (or the CLI) commits once.
 """
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -70,8 +71,9 @@ class ImportResult:
         )
 
 
-class Importer:
-    """One kind of data that can be imported; subclasses fill in the class attributes."""
+class Importer(ABC):
+    """One kind of data that can be imported; subclasses fill in the class attributes and
+    implement ``check``, ``apply`` and ``audit_object``."""
 
     kind: ClassVar[str]
     columns: ClassVar[list[Column]]
@@ -80,13 +82,13 @@ class Importer:
         self.by = by
         self.options = options
 
+    @abstractmethod
     def check(self, rows: list[tuple[int, dict[str, str]]]) -> tuple[list[ParsedRow], list]:
         """Every row checked against the file and the database; nothing written."""
-        raise NotImplementedError
 
+    @abstractmethod
     def apply(self, row: ParsedRow) -> None:
         """Write one checked row (flush, no commit); raise :class:`RowRefused` to refuse it."""
-        raise NotImplementedError
 
     def notes(self) -> list[str]:
         """Facts the preview shows beyond the counts (translated), known after ``check``."""
@@ -94,13 +96,15 @@ class Importer:
 
     def before(self) -> None:
         """Called inside the savepoint before the rows are written (e.g. to replace a date)."""
+        return None  # an optional hook: most kinds need nothing here
 
     def after(self, result: ImportResult) -> None:
         """Called once after a saved import (e.g. to clear a cache)."""
+        return None  # an optional hook
 
+    @abstractmethod
     def audit_object(self) -> object:
         """What the audit event of an import names."""
-        raise NotImplementedError
 
 
 def run(importer: Importer, data: bytes, dry_run: bool = False) -> ImportResult:

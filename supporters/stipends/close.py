@@ -106,12 +106,18 @@ def activity_counts(month: date) -> dict[int, int]:
     )
 
 
-def entitlements(month: date, rule: RuleInForce | None = None) -> list[Entitlement]:
-    """Who earns ``month``'s stipend under its rule, by supporter id."""
+def entitlements(
+    month: date,
+    rule: RuleInForce | None = None,
+    histories: dict[int, list[StatusFrom]] | None = None,
+) -> list[Entitlement]:
+    """Who earns ``month``'s stipend under its rule, by supporter id (``histories`` as from
+    :func:`status_histories`, for callers that look at several months)."""
     rule = rule or rule_for(month)
     counts = activity_counts(month) if rule.kind == StipendRuleKind.ACTIVE else {}
+    histories = status_histories() if histories is None else histories
     rows = []
-    for sid, history in sorted(status_histories().items()):
+    for sid, history in sorted(histories.items()):
         if not certified_in(month, history):
             continue
         if rule.kind == StipendRuleKind.ACTIVE and not counts.get(sid):

@@ -28,6 +28,12 @@ def current_month() -> date:
     return today_jst().replace(day=1)
 
 
+def months_before(month: date, count: int) -> date:
+    """The first day of the month ``count`` months before ``month`` (``count`` may be 0)."""
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def months_between(first: date, last: date) -> list[date]:
     """Every month from ``first`` to ``last`` inclusive (first days)."""
     months, month = [], first.replace(day=1)

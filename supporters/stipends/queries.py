@@ -16,7 +16,7 @@ from supporters.models import (
     StipendPayment,
     Supporter,
 )
-from supporters.stipends.close import entitlements
+from supporters.stipends.close import entitlements, status_histories
 from supporters.stipends.months import current_month, months_between
 from supporters.stipends.settings import budget_for, rule_for
 
@@ -91,8 +91,9 @@ class Preview:
     total_yen: int
 
 
-def preview(month: date) -> Preview:
-    rows = entitlements(month)
+def preview(month: date, histories=None) -> Preview:
+    """What closing ``month`` would write (``histories``: see ``close.entitlements``)."""
+    rows = entitlements(month, histories=histories)
     return Preview(len(rows), sum(r.amount_yen for r in rows))
 
 
@@ -148,6 +149,7 @@ def fiscal_year_view(year: int) -> FiscalYearView:
         ).all()
     )
     today_month = current_month()
+    histories = status_histories()  # once for every open month below
     rows, cumulative = [], 0
     for month in months:
         status = statuses.get(month)
@@ -157,7 +159,7 @@ def fiscal_year_view(year: int) -> FiscalYearView:
         month_totals = totals.get(month, MonthTotals())
         expected = None
         if label == "open":
-            expected = preview(month).total_yen + month_totals.adjustment_yen
+            expected = preview(month, histories).total_yen + month_totals.adjustment_yen
         cumulative += month_totals.total_yen
         rows.append(FiscalMonth(month, label, month_totals, expected, cumulative))
     return FiscalYearView(year, rows, budget_for(year))

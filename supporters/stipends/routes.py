@@ -170,12 +170,7 @@ def add_adjustment(month):
             current_user,
         )
     except close.CloseError as error:
-        db.session.rollback()
-        field = getattr(form, error.field or "", None)
-        if field is not None:
-            field.errors = [*field.errors, error.message]
-        else:
-            flash(error.message, "error")
+        _apply_error(form, error)
         return _month_page(month, 422, adjustment_form=form)
     flash(_("Adjustment added for %(name)s.", name=supporter.display_name), "ok")
     return redirect(url_for("stipends.month", month=month))
