@@ -74,9 +74,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+    from supporters.auth.sessions import load_session_user
+
+    login_manager.user_loader(load_session_user)
 
     @login_manager.unauthorized_handler
     def unauthorized():

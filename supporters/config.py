@@ -49,6 +49,10 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # A sign-in ends this long after it began, however active (server-side, revocable).
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(
+            hours=float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+        ),
         "IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),

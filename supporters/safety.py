@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.exceptions import UnprocessableEntity
 
+from supporters.extensions import db
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -56,6 +58,10 @@ def _enforce_idle_timeout():
     last_seen = session.get("seen_at")
     limit = current_app.config["IDLE_TIMEOUT"].total_seconds()
     if last_seen is not None and now - last_seen > limit:
+        from supporters.auth.sessions import end_current_session
+
+        end_current_session("expired")
+        db.session.commit()  # the redirect below is a 302, but make the ending explicit
         logout_user()
         session.clear()
         flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")

@@ -11,11 +11,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from supporters.audit import record
 from supporters.auth.forms import LoginForm, PostForm
 from supporters.auth.service import authenticate
+from supporters.auth.sessions import end_current_session, start_session
 from supporters.extensions import limiter
 from supporters.safety import safe_next
 
@@ -45,8 +46,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session on sign-in: no fixation
-            login_user(user)
+            start_session(user)  # a fresh server-side session on sign-in: no fixation
             record("login", user, user=user)
             return redirect(safe_next(form.next.data) or url_for("main.home"))
         # Same words whether the account is unknown, disabled or the password wrong.
@@ -58,6 +58,7 @@ def login():
 def logout():
     """Sign out (POST only, with CSRF, so a link on another site cannot sign you out)."""
     PostForm().validate_on_submit()  # CSRFProtect already rejected a bad token
+    end_current_session("logout")
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

@@ -24,6 +24,7 @@ from supporters.models.request import (
     RequestStatus,
     Urgency,
 )
+from supporters.models.security import UserSession  # noqa: E402  (needs User first)
 from supporters.models.stipend import (
     AccountType,
     BankAccount,
@@ -58,6 +59,7 @@ from supporters.models.training import (
 from supporters.models.user import ApiToken, Role, User
 
 __all__ = [
+    "UserSession",
     "ApiToken",
     "NationalityLanguage",
     "ProgrammeTarget",

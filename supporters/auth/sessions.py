@@ -1,0 +1,158 @@
+"""Revocable sign-in sessions: start, check on every request, end one or all of a user's.
+
+The signed cookie carries only a random session id (``session["sid"]``); the server keeps its
+hash in :class:`~supporters.models.UserSession`. A cookie copied before sign-out, a password
+change or a deactivation is therefore worthless afterwards, and every session ends at its
+absolute lifetime (``SESSION_ABSOLUTE_LIFETIME``, default 12 h) however active it is.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user
+from sqlalchemy import select, update
+
+from supporters.clock import utcnow
+from supporters.extensions import db
+from supporters.models import User, UserSession
+
+SESSION_KEY = "sid"
+# How often a live session's "last seen" is written (not on every request: GET stays cheap).
+TOUCH_EVERY = timedelta(minutes=5)
+
+END_REASONS = {
+    "logout": _l("Signed out"),
+    "password_changed": _l("Password changed"),
+    "deactivated": _l("Account deactivated"),
+    "admin": _l("Ended by an administrator"),
+    "expired": _l("Expired"),
+}
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def lifetime() -> timedelta:
+    """The absolute lifetime of a session, from sign-in."""
+    return current_app.config.get("SESSION_ABSOLUTE_LIFETIME", timedelta(hours=12))
+
+
+def start_session(user: User) -> UserSession:
+    """Sign ``user`` in on this browser with a fresh server-side session (no fixation)."""
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = UserSession(
+        user_id=user.id,
+        token_hash=_hash(raw),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime(),
+        ip_address=(request.remote_addr or "")[:45],
+        user_agent=(request.user_agent.string or "")[:200],
+    )
+    db.session.add(row)
+    session.clear()
+    session[SESSION_KEY] = raw
+    login_user(user)
+    return row
+
+
+def current_session() -> UserSession | None:
+    """The live server-side session of this browser's cookie, or None."""
+    raw = session.get(SESSION_KEY)
+    if not isinstance(raw, str) or not raw:
+        return None
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(raw)))
+    if row is None or not row.is_live(utcnow()):
+        return None
+    return row
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the user only while this browser's session is live."""
+    try:
+        wanted = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    row = current_session()
+    if row is None or row.user_id != wanted:
+        return None
+    user = db.session.get(User, wanted)
+    if user is None or not user.active:
+        return None
+    now = utcnow()
+    if now - row.last_seen_at > TOUCH_EVERY:
+        # A separate, committed write: seeing a page must not depend on the page's own
+        # transaction (which may roll back), and it never touches the programme's records.
+        db.session.execute(
+            update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
+        )
+    return user
+
+
+def end_current_session(reason: str = "logout") -> None:
+    """End this browser's session on the server (its cookie stops working at once)."""
+    row = current_session()
+    if row is not None:
+        row.ended_at = utcnow()
+        row.ended_reason = reason
+    session.clear()
+
+
+def end_sessions(user: User, reason: str, keep_current: bool = False) -> int:
+    """End every live session of ``user`` (all but this browser's with ``keep_current``).
+
+    Returns how many were ended. Used on password change or reset, deactivation, and by an
+    admin in the accounts console. Runs in the caller's transaction.
+    """
+    now = utcnow()
+    stmt = update(UserSession).where(
+        UserSession.user_id == user.id,
+        UserSession.ended_at.is_(None),
+        UserSession.expires_at > now,
+    )
+    if keep_current:
+        current = current_session()
+        if current is not None:
+            stmt = stmt.where(UserSession.id != current.id)
+    result = db.session.execute(
+        stmt.values(ended_at=now, ended_reason=reason).execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def end_session_by_id(user: User, session_id: int, reason: str = "admin") -> bool:
+    """End one session of ``user`` by its id (the accounts console). False if not live."""
+    now = utcnow()
+    result = db.session.execute(
+        update(UserSession)
+        .where(
+            UserSession.id == session_id,
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.expires_at > now,
+        )
+        .values(ended_at=now, ended_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    """The user's sessions that still sign a browser in, newest first."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.ended_at.is_(None),
+                UserSession.expires_at > now,
+            )
+            .order_by(UserSession.created_at.desc())
+        )
+    )
