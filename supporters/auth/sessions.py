@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from sqlalchemy import select, update
 
+from supporters.accounts.standing import is_usable
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models import User, UserSession
@@ -82,7 +83,7 @@ def load_session_user(user_id: str) -> User | None:
     if row is None or row.user_id != wanted:
         return None
     user = db.session.get(User, wanted)
-    if user is None or not user.active:
+    if user is None or not is_usable(user):
         return None
     now = utcnow()
     if now - row.last_seen_at > TOUCH_EVERY:
