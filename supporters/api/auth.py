@@ -6,11 +6,15 @@ That is why the API blueprints are exempt from CSRF checks and answer 401 withou
 """
 
 import hashlib
+from typing import NoReturn
 
 from flask import abort, current_app, g, request
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from supporters.api.tokens import user_for_token
+from supporters.accounts.standing import REFUSALS, refusal_message
+from supporters.api.errors import fail
+from supporters.api.tokens import check_token
 from supporters.extensions import login_manager
 
 API_PREFIX = "/api/v1"
@@ -18,22 +22,39 @@ API_PREFIX = "/api/v1"
 
 def bearer_token() -> str | None:
     """The token of an ``Authorization: Bearer …`` header, if there is one."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
 
 
 def authenticate() -> None:
-    """before_request of every API blueprint: the token's user becomes ``current_user``."""
+    """before_request of every API blueprint: the token's user becomes ``current_user``.
+
+    Refused with 401 and a code the caller can act on: ``unauthorized`` (no token, or one that
+    is unknown or revoked), ``token_expired``, or why the account may not be used now
+    (``deactivated``, ``supporter_suspended``, ``supporter_retired``, with the same words the
+    sign-in page shows).
+    """
     token = bearer_token()
-    user = user_for_token(token) if token else None
-    if user is None:
+    if not token:
         abort(401)
+    checked = check_token(token)
+    if checked.user is None:
+        _refuse(checked.refusal)
+    user = checked.user
     # Set the user for this request only: login_user() would write it into the session cookie,
     # which would then sign the caller in to the web pages as well.
     login_manager._update_request_context_with_user(user)
     g.api_user = user
+
+
+def _refuse(code: str | None) -> NoReturn:
+    if code == "expired":
+        fail(401, _("This API token has expired. Make a new one."), "token_expired")
+    if code in REFUSALS:
+        fail(401, refusal_message(code), code)
+    abort(401)
 
 
 def rate_limit_key() -> str:

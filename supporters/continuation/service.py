@@ -258,7 +258,9 @@ def retire_lapsed(
     """Retire the chosen supporters of the lapse list, all or none.
 
     Every id must still be on the list; one refusal undoes the others (a savepoint), so a
-    failure half-way through retires nobody even if the caller commits afterwards.
+    failure half-way through retires nobody even if the caller commits afterwards. Each
+    retirement closes that supporter's access in the same transaction (``operations.retire``:
+    sessions ended, API tokens revoked, open offers withdrawn).
     """
     if not supporter_ids:
         raise ContinuationError(_l("Choose at least one supporter."), "supporters")

@@ -5,6 +5,11 @@ accepting is two conditional UPDATEs (the offer ``WHERE status='open' AND expire
 request ``WHERE status='offered'``), and only the transaction whose UPDATE changed a row wins.
 On PostgreSQL the loser's UPDATE waits for the winner's commit and then matches nothing; on
 SQLite writers are serialised by the database lock. See ``tests/test_offer_race.py``.
+
+The request's UPDATE also requires the supporter to be certified at that instant, and a
+suspension or retirement withdraws the supporter's open offers in its own transaction
+(:func:`withdraw_supporter_offers`), so a suspended supporter can never win an acceptance,
+whichever commits first (``tests/test_accounts.py``).
 """
 
 from collections.abc import Iterable
@@ -24,6 +29,7 @@ from supporters.models import (
     HelpRequest,
     Offer,
     OfferStatus,
+    RequestEvent,
     RequestStatus,
     Role,
     Supporter,
@@ -121,8 +127,10 @@ def _count_note(n: int) -> str:
 def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | None = None) -> Offer:
     """The supporter takes the request. Exactly one acceptance per request ever succeeds.
 
-    Raises :class:`RequestError` (``expired``, ``answered``, ``taken``) for the losers; the
-    caller must then roll back, which the request's unit of work does on any error status.
+    Only a certified supporter (and, when ``by`` is given, an active account) can win: that is
+    checked by the acceptance UPDATE itself, so a suspension committed between loading the
+    offer and accepting it is seen. Raises :class:`RequestError` (``expired``, ``answered``,
+    ``taken``, ``not_certified``, ``account_inactive``) for the losers, having rolled back.
     """
     now = now or utcnow()
     offer = db.session.get(Offer, offer_id)
@@ -150,6 +158,7 @@ def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | No
                 HelpRequest.id == request_id,
                 HelpRequest.status == RequestStatus.OFFERED,
                 offer_still_open,
+                *_may_accept_now(supporter_id, by),
             )
             .values(
                 status=RequestStatus.ASSIGNED, assigned_supporter_id=supporter_id, updated_at=now
@@ -173,6 +182,9 @@ def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | No
         raise RequestError("busy", _("Yorisoi is busy. Please try again.")) from error
     if not won_offer:
         db.session.rollback()
+        not_allowed = _why_not_allowed(supporter_id, by)
+        if not_allowed is not None:
+            raise not_allowed
         offer = db.session.get(Offer, offer_id)
         if offer.status == OfferStatus.OPEN and offer.expires_at > now:
             return_error = RequestError(
@@ -192,6 +204,39 @@ def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | No
 
     notify_users(_staff_to_tell(request), "request_assigned", f"/requests/{request.id}")
     return offer
+
+
+def _may_accept_now(supporter_id: int, by: User | None) -> list:
+    """Conditions of the acceptance UPDATE itself: the supporter is certified *now* and, when a
+    person accepts, their account is still active — read by the database in the same statement,
+    so a suspension or deactivation committed a moment before cannot be missed."""
+    conditions = [
+        select(Supporter.id)
+        .where(Supporter.id == supporter_id, Supporter.status == SupporterStatus.CERTIFIED)
+        .exists()
+    ]
+    if by is not None:
+        conditions.append(select(User.id).where(User.id == by.id, User.active.is_(True)).exists())
+    return conditions
+
+
+def _why_not_allowed(supporter_id: int, by: User | None) -> RequestError | None:
+    """After a lost acceptance: the refusal when the supporter or account may not accept."""
+    status = db.session.scalar(select(Supporter.status).where(Supporter.id == supporter_id))
+    if status != SupporterStatus.CERTIFIED:
+        return RequestError(
+            "not_certified",
+            _(
+                "Your supporter registration is not active now, so you cannot accept offers. "
+                "Please contact your coordinator."
+            ),
+        )
+    if by is not None and not db.session.scalar(select(User.active).where(User.id == by.id)):
+        return RequestError(
+            "account_inactive",
+            _("This account has been deactivated, so it cannot accept offers."),
+        )
+    return None
 
 
 def _why_not_open(offer: Offer, now: datetime) -> RequestError:
@@ -284,6 +329,48 @@ def withdraw_open(request: HelpRequest, reason: str, now: datetime | None = None
         notify_supporter(supporters[supporter_id], "offer_withdrawn", f"/me/offers/{offer_id}")
     db.session.expire_all()
     return [offer_id for offer_id, _ in rows]
+
+
+def withdraw_supporter_offers(
+    supporter_id: int, reason: str, by: User | None, now: datetime | None = None
+) -> list[int]:
+    """Withdraw every open offer of a supporter who may no longer accept one.
+
+    ``reason`` is a code: ``supporter_suspended``, ``supporter_retired`` or ``deactivated``
+    (the account). Each request's history gets an ``offer_withdrawn`` line that the coordinator
+    reads in their language, and a request left with no open offer becomes unfilled — back to
+    the coordinators' queue — as when everybody declined. One conditional UPDATE: an offer
+    answered a moment ago keeps its answer. Returns the ids of the offers withdrawn.
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        update(Offer)
+        .where(
+            Offer.supporter_id == supporter_id,
+            Offer.status == OfferStatus.OPEN,
+            Offer.expires_at > now,
+        )
+        .values(status=OfferStatus.WITHDRAWN, answered_at=now, decline_note=reason)
+        .returning(Offer.id, Offer.request_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for offer_id, request_id in rows:
+        offer = db.session.get(Offer, offer_id, populate_existing=True)
+        request = db.session.get(HelpRequest, request_id, populate_existing=True)
+        db.session.add(
+            RequestEvent(
+                request=request,
+                from_status=request.status,
+                to_status=request.status,
+                by_id=by.id if by is not None else None,
+                at=now,
+                code="offer_withdrawn",
+                params={"supporter_id": supporter_id, "reason": reason},
+            )
+        )
+        audit.record("offer_withdrawn", offer, reason, user=by)
+        _unfilled_if_nobody_left(request, now)
+    return [offer_id for offer_id, _request_id in rows]
 
 
 def _unfilled_if_nobody_left(request: HelpRequest, now: datetime) -> None:

@@ -70,8 +70,10 @@ class User(UserMixin, db.Model):
 class ApiToken(db.Model):
     """A personal API token: only its SHA-256 is stored; revocable; acts with its user's role.
 
-    The token itself is shown once, when made (``flask users token EMAIL``); ``prefix`` (its
-    first characters) lets a person recognise it in lists without revealing it.
+    The token itself is shown once, when made (``flask users token EMAIL`` or the owner's
+    "API tokens" page); ``prefix`` (its first characters) lets a person recognise it in lists
+    without revealing it. It stops working at ``expires_at`` (``API_TOKEN_DAYS`` after it was
+    made, 90 by default), when revoked, or while its account may not be used.
     """
 
     __tablename__ = "api_token"
@@ -85,6 +87,15 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    def state(self, now: datetime) -> str:
+        """``revoked``, ``expired`` or ``live`` at ``now`` (a code; labels render it)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "live"

@@ -25,6 +25,7 @@ from supporters.models import (
     User,
 )
 from supporters.registry.labels import STATUS_LABELS
+from supporters.textrules import name_problem
 
 
 class RegistryError(Exception):
@@ -66,6 +67,8 @@ TRANSITIONS = {
 
 
 def _apply_profile(supporter: Supporter, profile: SupporterProfile) -> None:
+    if problem := name_problem(profile.display_name):
+        raise RegistryError(problem, "display_name")
     with db.session.no_autoflush:
         _check_email_free(supporter, profile.email)
         _copy_profile(supporter, profile)
@@ -237,16 +240,31 @@ def _training_shortfall(supporter: Supporter):
 
 
 def suspend(supporter: Supporter, on: date, reason: str, by: User | None) -> Supporter:
-    """Suspend a certified supporter: no offers, no stipend, until reinstated."""
+    """Suspend a certified supporter: no offers, no stipend, until reinstated.
+
+    Their account follows at once (same transaction): sessions end, API tokens are revoked,
+    open offers are withdrawn, and sign-in is refused until they are reinstated.
+    """
     _transition(supporter, SupporterStatus.SUSPENDED, on, reason, by)
     supporter.suspended_on = on
     db.session.flush()
     record("suspend_supporter", supporter, detail=reason, user=by)
+    _account_follows(supporter, by)
     return supporter
 
 
+def _account_follows(supporter: Supporter, by: User | None) -> None:
+    from supporters.accounts.service import follow_supporter
+    from supporters.help_requests.errors import RequestError
+
+    try:
+        follow_supporter(supporter, by)
+    except RequestError as error:  # a request of theirs changed meanwhile (rolled back)
+        raise RegistryError(error.message) from error
+
+
 def reinstate(supporter: Supporter, on: date, reason: str, by: User | None) -> Supporter:
-    """Lift a suspension; the certificate stays the same."""
+    """Lift a suspension; the certificate stays the same. Their account may sign in again."""
     if supporter.status != SupporterStatus.SUSPENDED:
         raise RegistryError(_l("Only suspended supporters can be reinstated."))
     _transition(supporter, SupporterStatus.CERTIFIED, on, reason, by)
@@ -271,9 +289,14 @@ def reactivate(supporter: Supporter, on: date, reason: str, by: User | None) -> 
 
 
 def retire(supporter: Supporter, on: date, reason: str, by: User | None) -> Supporter:
-    """Retire a supporter for good; their history stays."""
+    """Retire a supporter for good; their history stays.
+
+    As with a suspension, their account follows at once: sessions end, API tokens are revoked,
+    open offers are withdrawn and sign-in is refused (until re-activated).
+    """
     _transition(supporter, SupporterStatus.RETIRED, on, reason, by)
     supporter.retired_on = on
     db.session.flush()
     record("retire_supporter", supporter, detail=reason, user=by)
+    _account_follows(supporter, by)
     return supporter
