@@ -1,13 +1,32 @@
-"""Password hashing with argon2id, and a constant-effort check for unknown accounts."""
+"""Passwords: hashing with argon2id, a constant-effort check, and the strength policy.
+
+The policy (:func:`password_problems`) is one rule for every way a password is chosen — the
+invitation, a reset, a change, ``flask users create``: at least 12 characters, at most 1024, and
+not guessable by the offline estimator zxcvbn (score 3 or more, the person's own e-mail and name
+counting as guessable). No network call is made.
+"""
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from zxcvbn import zxcvbn
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps the work (and so the timing) the same when no account exists.
 _DUMMY_HASH = _hasher.hash("yorisoi-no-such-account")
 
 MIN_LENGTH = 12
+MAX_LENGTH = 1024
+MIN_SCORE = 3  # zxcvbn: 3 = "safely unguessable", about 10^8 guesses and more
+# zxcvbn refuses longer input; a password is judged by its first 72 characters.
+_ESTIMATOR_LENGTH = 72
+# A stored hash that no password matches: the account exists but cannot sign in (yet).
+UNUSABLE_PREFIX = "!"
 
 
 def hash_password(password: str) -> str:
@@ -26,3 +45,94 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash was made with weaker parameters than today's."""
     return _hasher.check_needs_rehash(password_hash)
+
+
+def unusable_password_hash() -> str:
+    """A value for ``User.password_hash`` that no password verifies (argon2 refuses it)."""
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
+def has_usable_password(password_hash: str | None) -> bool:
+    """False for an account made by an invitation whose password was never set."""
+    return bool(password_hash) and not password_hash.startswith(UNUSABLE_PREFIX)
+
+
+# Why a password is refused: code → the words shown (rendered in the reader's language).
+PROBLEMS = {
+    "too_short": _l("Use at least %(count)s characters.", count=MIN_LENGTH),
+    "too_long": _l("Use at most %(count)s characters.", count=MAX_LENGTH),
+    "personal": _l("Do not use your name or e-mail address in your password."),
+    "common": _l("This is a commonly used password. Choose one that others would not."),
+    "repeat": _l("Repeated letters or words are easy to guess."),
+    "sequence": _l("Sequences like abc or 6543 are easy to guess."),
+    "keyboard": _l("Rows of keys like qwerty are easy to guess."),
+    "date": _l("Dates and years are easy to guess."),
+    "word": _l("Single words and names are easy to guess."),
+    "guessable": _l(
+        "This password is too easy to guess. Try a few unrelated words together, "
+        "like a short sentence only you would think of."
+    ),
+}
+
+# zxcvbn's kind of match → our problem code (dictionary matches are told apart by their list).
+_PATTERN_CODES = {"repeat": "repeat", "sequence": "sequence", "spatial": "keyboard", "date": "date"}
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: ``Nguyễn`` → ``nguyen``."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def user_inputs_of(*values: str | None) -> list[str]:
+    """The words of a person's e-mail and name an attacker would try first.
+
+    An e-mail gives itself and its local part (not the domain: ``example`` is nobody's secret);
+    a name gives itself, itself without spaces, and each word.
+    """
+    words: list[str] = []
+    for value in values:
+        if not value:
+            continue
+        for text in dict.fromkeys((value.strip().lower(), _fold(value))):
+            local, at, _domain = text.partition("@")
+            source = local if at else text
+            parts = [p for p in re.split(r"[\s._+-]+", source) if len(p) >= 3]
+            words += [text, local, "".join(source.split()), *parts]
+    return list(dict.fromkeys(w for w in words if w))
+
+
+def password_problem_codes(password: str, user_inputs: Iterable[str] = ()) -> list[str]:
+    """Codes of what is wrong with ``password`` (empty when it is acceptable)."""
+    if len(password) < MIN_LENGTH:
+        return ["too_short"]
+    if len(password) > MAX_LENGTH:
+        return ["too_long"]
+    inputs = [str(i).lower() for i in user_inputs if i]
+    folded = _fold(password)
+    if any(len(i) >= 4 and (i in folded or i in password.lower()) for i in inputs):
+        return ["personal"]
+    result = zxcvbn(password[:_ESTIMATOR_LENGTH], user_inputs=inputs)
+    if result["score"] >= MIN_SCORE:
+        return []
+    return [_code_of(result["sequence"])]
+
+
+def _code_of(sequence: list[dict]) -> str:
+    """The most telling reason, from the longest pattern zxcvbn matched (as zxcvbn does)."""
+    if any(m.get("dictionary_name") == "user_inputs" for m in sequence):
+        return "personal"
+    matches = [m for m in sequence if m["pattern"] != "bruteforce"]
+    if not matches:
+        return "guessable"
+    longest = max(matches, key=lambda m: len(m["token"]))
+    if longest["pattern"] == "dictionary":
+        return "common" if longest.get("dictionary_name") == "passwords" else "word"
+    if longest["pattern"] == "regex" and longest.get("regex_name") == "recent_year":
+        return "date"
+    return _PATTERN_CODES.get(longest["pattern"], "guessable")
+
+
+def password_problems(password: str, user_inputs: Iterable[str] = ()) -> list[str]:
+    """What is wrong with ``password``, in the current language (empty when it is acceptable)."""
+    return [str(PROBLEMS[code]) for code in password_problem_codes(password, user_inputs)]

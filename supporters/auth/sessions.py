@@ -64,7 +64,15 @@ def start_session(user: User) -> UserSession:
 
 def current_session() -> UserSession | None:
     """The live server-side session of this browser's cookie, or None."""
-    raw = session.get(SESSION_KEY)
+    return _live_row(session.get(SESSION_KEY))
+
+
+def session_is_live(raw: str | None) -> bool:
+    """Whether the session id ``raw`` (as kept in a cookie) still signs a browser in."""
+    return _live_row(raw) is not None
+
+
+def _live_row(raw) -> UserSession | None:
     if not isinstance(raw, str) or not raw:
         return None
     row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(raw)))
