@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
 ERROR_LENGTH = 1000
+# Messages that carry a single-use secret (an account link, see supporters/credentials): once
+# sent or given up on, the stored body is blanked, so the outbox never keeps a working link.
+SECRET_KINDS = frozenset({"account_invite", "password_reset"})
+SECRET_REMOVED = "(removed after delivery: this message held a single-use link)"
 
 
 @dataclass
@@ -100,12 +104,19 @@ def _attempt(message: OutboxMessage, now: datetime) -> str:
         permanent = isinstance(error, PermanentDeliveryError)
         if permanent or message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
             message.status = OutboxStatus.FAILED
+            _forget_secret(message)
             return "failed"
         message.next_attempt_at = now + retry_delay(message.attempts)
         return "retried"
     message.status = OutboxStatus.SENT
     message.sent_at = now
+    _forget_secret(message)
     return "sent"
+
+
+def _forget_secret(message: OutboxMessage) -> None:
+    if message.kind in SECRET_KINDS:
+        message.body = SECRET_REMOVED
 
 
 def outbox_counts(now: datetime | None = None) -> dict[str, int]:

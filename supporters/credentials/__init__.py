@@ -1,0 +1,1 @@
+"""Account links and passwords: invitations, password reset and change, for staff and supporters."""

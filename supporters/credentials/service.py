@@ -1,0 +1,268 @@
+"""Account links and password changes: invite, reset, change. Flush, audit, never commit.
+
+A link's token is random (``secrets.token_urlsafe``), mailed once, and stored only as its
+SHA-256. Using a link is one conditional UPDATE (``used_at IS NULL AND expires_at > now``), so
+two tabs racing with the same link cannot both set a password. Every password set here passes
+:func:`supporters.auth.passwords.password_problems` and ends the account's other sessions.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from supporters.accounts.standing import is_usable
+from supporters.audit import record
+from supporters.auth.passwords import (
+    has_usable_password,
+    hash_password,
+    password_problems,
+    unusable_password_hash,
+    user_inputs_of,
+    verify_password,
+)
+from supporters.auth.sessions import end_sessions
+from supporters.clock import utcnow
+from supporters.credentials.messages import queue_link_message
+from supporters.extensions import db
+from supporters.models import Role, Supporter, SupporterStatus, User
+from supporters.models.credentials import AccountLink, AccountLinkPurpose
+
+INVITE_LIFETIME = timedelta(days=7)
+RESET_LIFETIME = timedelta(hours=1)
+LIFETIMES = {AccountLinkPurpose.INVITE: INVITE_LIFETIME, AccountLinkPurpose.RESET: RESET_LIFETIME}
+
+INVITABLE = (SupporterStatus.APPLICANT, SupporterStatus.CERTIFIED)
+
+MESSAGES = {
+    "not_invitable": _l(
+        "Only applicants and certified supporters can be invited. Reinstate the supporter first."
+    ),
+    "deactivated": _l("This supporter's account is deactivated. An admin must reactivate it."),
+    "email_taken": _l(
+        "Another account already uses this supporter's e-mail address. "
+        "Correct the e-mail address or contact an admin."
+    ),
+    "already_active": _l("This supporter already has a password and can sign in."),
+    "mismatch": _l("The two passwords are not the same."),
+    "wrong_current": _l("The current password is not correct."),
+}
+
+
+class CredentialError(Exception):
+    """A refusal: a code, its message, and the form field it belongs to (if any)."""
+
+    def __init__(self, code: str, field: str | None = None, messages: list[str] | None = None):
+        self.code = code
+        self.field = field
+        self.messages = messages or [str(MESSAGES[code])]
+        super().__init__(code)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+# --- Links ----------------------------------------------------------------------------------------
+
+
+def expire_links(user: User, purpose: AccountLinkPurpose | None = None) -> None:
+    """Make every unused link of ``user`` (of ``purpose``, or of any) stop working now."""
+    now = utcnow()
+    stmt = update(AccountLink).where(
+        AccountLink.user_id == user.id,
+        AccountLink.used_at.is_(None),
+        AccountLink.expires_at > now,
+    )
+    if purpose is not None:
+        stmt = stmt.where(AccountLink.purpose == purpose)
+    db.session.execute(stmt.values(expires_at=now).execution_options(synchronize_session=False))
+
+
+def issue_link(user: User, purpose: AccountLinkPurpose, by: User | None) -> str:
+    """Make a new link for ``user`` (expiring the older unused ones) and return its token."""
+    now = utcnow()
+    expire_links(user, purpose)
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountLink(
+            purpose=purpose,
+            token_hash=_hash(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + LIFETIMES[purpose],
+            created_by_id=by.id if by is not None else None,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def live_link(token: str, purpose: AccountLinkPurpose) -> AccountLink | None:
+    """The link ``token`` opens, if it still works and its account may be used (reads only)."""
+    if not token or len(token) > 200:
+        return None
+    link = db.session.scalar(
+        select(AccountLink).where(
+            AccountLink.token_hash == _hash(token), AccountLink.purpose == purpose
+        )
+    )
+    if link is None or not link.is_live(utcnow()) or not is_usable(link.user):
+        return None
+    return link
+
+
+def _use_link(link: AccountLink) -> bool:
+    """Mark ``link`` used, if nobody did meanwhile: True for the one caller that wins."""
+    now = utcnow()
+    result = db.session.execute(
+        update(AccountLink)
+        .where(
+            AccountLink.id == link.id,
+            AccountLink.used_at.is_(None),
+            AccountLink.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def personal_words(user: User) -> list[str]:
+    """What a guesser knows of ``user``: their e-mail and name (and the supporter record's)."""
+    values = [user.email, user.name]
+    if user.supporter is not None:
+        values += [user.supporter.email, user.supporter.display_name]
+    return user_inputs_of(*values)
+
+
+def _check_new_password(user: User, password: str, confirm: str) -> None:
+    problems = password_problems(password, personal_words(user))
+    if problems:
+        raise CredentialError("weak", field="password", messages=problems)
+    if password != confirm:
+        raise CredentialError("mismatch", field="confirm")
+
+
+def set_password_with_link(
+    token: str, purpose: AccountLinkPurpose, password: str, confirm: str
+) -> User | None:
+    """Set the password of the link's account and use the link up; None if the link is dead.
+
+    Raises :class:`CredentialError` for a weak or mistyped password (the link stays usable).
+    Ends every session of the account (a reset must lock out whoever had the old password).
+    """
+    link = live_link(token, purpose)
+    if link is None:
+        return None
+    user = link.user
+    _check_new_password(user, password, confirm)
+    if not _use_link(link):
+        return None
+    user.password_hash = hash_password(password)
+    expire_links(user)  # a pending invitation or an older reset link must not set it again
+    end_sessions(user, "password_changed")
+    action = "account_invite_used" if purpose == AccountLinkPurpose.INVITE else "password_reset"
+    record(action, user, detail=f"link {link.id}", user=user)
+    return user
+
+
+# --- Invitation -----------------------------------------------------------------------------------
+
+
+def supporter_account(supporter: Supporter) -> User | None:
+    """The account linked to ``supporter``, if any."""
+    return db.session.scalar(select(User).where(User.supporter_id == supporter.id))
+
+
+def _email_taken(email: str, other_than: User | None) -> bool:
+    stmt = select(User.id).where(func.lower(User.email) == email.strip().lower())
+    if other_than is not None:
+        stmt = stmt.where(User.id != other_than.id)
+    return db.session.scalar(stmt) is not None
+
+
+def invite_supporter(supporter: Supporter, by: User) -> User:
+    """Create the supporter's account if needed and mail them a 7-day link to set a password.
+
+    A new invitation replaces older unused ones. Refused for suspended or retired supporters,
+    deactivated accounts, accounts that already have a password, and an e-mail address that
+    another account uses.
+    """
+    if supporter.status not in INVITABLE:
+        raise CredentialError("not_invitable")
+    user = supporter_account(supporter)
+    if user is not None and not user.active:
+        raise CredentialError("deactivated")
+    if user is not None and has_usable_password(user.password_hash):
+        raise CredentialError("already_active")
+    if _email_taken(supporter.email, other_than=user):
+        raise CredentialError("email_taken")
+    if user is None:
+        user = User(
+            email=supporter.email.strip().lower(),
+            name=supporter.display_name,
+            role=Role.SUPPORTER,
+            password_hash=unusable_password_hash(),
+            supporter_id=supporter.id,
+        )
+        db.session.add(user)
+        db.session.flush()
+        record("account_created", user, detail=f"supporter {supporter.id}", user=by)
+    else:
+        # Never signed in yet: follow the registry if the address was corrected since.
+        user.email = supporter.email.strip().lower()
+        user.name = supporter.display_name
+    token = issue_link(user, AccountLinkPurpose.INVITE, by)
+    queue_link_message(user, AccountLinkPurpose.INVITE, token)
+    record("account_invited", user, detail=f"supporter {supporter.id}", user=by)
+    return user
+
+
+def pending_invitation(user: User | None) -> AccountLink | None:
+    """The newest invitation of ``user`` that still works (for the registry page)."""
+    if user is None:
+        return None
+    return db.session.scalar(
+        select(AccountLink)
+        .where(
+            AccountLink.user_id == user.id,
+            AccountLink.purpose == AccountLinkPurpose.INVITE,
+            AccountLink.used_at.is_(None),
+            AccountLink.expires_at > utcnow(),
+        )
+        .order_by(AccountLink.created_at.desc())
+    )
+
+
+# --- Reset and change -----------------------------------------------------------------------------
+
+
+def request_reset(email: str) -> None:
+    """Mail a 1-hour reset link if ``email`` names a usable account; otherwise do nothing.
+
+    The caller answers the same either way, so the page tells nobody whether an address has an
+    account. Deactivated, suspended and retired accounts get nothing.
+    """
+    from supporters.auth.service import find_user
+
+    user = find_user(email or "")
+    if user is None or not is_usable(user):
+        return
+    token = issue_link(user, AccountLinkPurpose.RESET, by=None)
+    queue_link_message(user, AccountLinkPurpose.RESET, token)
+    record("password_reset_requested", user, user=user)
+
+
+def change_password(user: User, current: str, password: str, confirm: str) -> int:
+    """Change ``user``'s own password; ends their other sessions (returns how many)."""
+    if not verify_password(user.password_hash, current):
+        raise CredentialError("wrong_current", field="current")
+    _check_new_password(user, password, confirm)
+    user.password_hash = hash_password(password)
+    expire_links(user)
+    ended = end_sessions(user, "password_changed", keep_current=True)
+    record("password_changed", user, detail=f"{ended} other sessions ended", user=user)
+    return ended
