@@ -8,7 +8,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from supporters.access import STAFF
+from supporters.audit import record_read
 from supporters.extensions import db
+from supporters.help_requests.policy import case_notes_readable
 from supporters.models import (
     Activity,
     ActivityCategory,
@@ -47,6 +49,20 @@ def recent_activities(user: User, follow_up_only: bool = False, limit: int = 100
         stmt = stmt.where(Activity.follow_up_needed.is_(True))
     stmt = stmt.order_by(Activity.happened_on.desc(), Activity.id.desc()).limit(limit)
     return scope_activities(stmt, user)
+
+
+def notes_shown(activities: list[Activity], channel: str | None = None) -> set[int]:
+    """The ids of ``activities`` whose notes the signed-in user may read; each non-empty note
+    among them is recorded as read (one audit event per activity)."""
+    readable = {a.id for a in activities if case_notes_readable(current_user, a)}
+    others = [
+        a
+        for a in activities
+        if a.id in readable and a.notes and a.supporter_id != current_user.supporter_id
+    ]
+    if others:
+        record_read("view_case_note", others, channel)
+    return readable
 
 
 def for_request(request_id: int) -> list[Activity]:

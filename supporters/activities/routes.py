@@ -1,4 +1,8 @@
-"""The coordinators' view of the case log: recent activities, those needing follow-up first."""
+"""The coordinators' view of the case log: recent activities, those needing follow-up first.
+
+Case notes are personal data (a hospital visit's notes are health data): who may read them is
+``help_requests.policy.case_notes_readable``, and every note shown is an audited read.
+"""
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
@@ -18,12 +22,16 @@ bp = Blueprint("activities", __name__, url_prefix="/activities")
 def index():
     """The latest logged activities (officers: their municipalities, without notes)."""
     follow_up = request.args.get("follow_up") == "1"
-    rows = db.session.scalars(queries.recent_activities(current_user, follow_up_only=follow_up))
+    rows = list(
+        db.session.scalars(queries.recent_activities(current_user, follow_up_only=follow_up))
+    )
+    readable = queries.notes_shown(rows)
     return render_template(
         "activities/index.html",
-        activities=list(rows),
+        activities=rows,
         follow_up=follow_up,
-        show_notes=current_user.role in (Role.ADMIN, Role.COORDINATOR),
+        show_notes=bool(readable),
+        readable=readable,
         duration_label=duration_label,
         CATEGORY_LABELS=CATEGORY_LABELS,
         MODE_LABELS=MODE_LABELS,
@@ -38,9 +46,6 @@ def case_log_helpers():
 
 
 def _case_log_for(request_id: int) -> dict:
-    """The activities logged for a request, and whether the viewer may read their notes."""
-    return {
-        "activities": queries.for_request(request_id),
-        "show_notes": current_user.is_authenticated
-        and current_user.role in (Role.ADMIN, Role.COORDINATOR),
-    }
+    """The activities logged for a request, and whose notes the viewer may read (audited)."""
+    activities = queries.for_request(request_id)
+    return {"activities": activities, "readable": queries.notes_shown(activities)}

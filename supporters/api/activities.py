@@ -50,7 +50,7 @@ def list_activities(args):
         first = parse_month(args["month"])
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         stmt = stmt.where(Activity.happened_on >= first, Activity.happened_on < following)
-    return present.page(stmt, args, present.activity)
+    return present.page(stmt, args, present_all=present.activities)
 
 
 @bp.post("/activities")

@@ -3,19 +3,22 @@
 from flask_login import current_user
 from sqlalchemy import Select
 
-from supporters.access import STAFF, can_see_contact, can_see_requester
+from supporters.access import can_see_contact
 from supporters.extensions import db
-from supporters.models import Activity, HelpRequest, Mode, Offer, Role, Supporter
+from supporters.help_requests import policy
+from supporters.models import Activity, HelpRequest, Mode, Offer, Supporter
 from supporters.stipends.months import month_text
 
 
-def page(stmt: Select, args: dict, present) -> dict:
-    """One page of ``stmt``'s rows, each through ``present``, with the page metadata."""
+def page(stmt: Select, args: dict, present=None, present_all=None) -> dict:
+    """One page of ``stmt``'s rows, each through ``present`` (or all at once through
+    ``present_all``), with the page metadata."""
     result = db.paginate(
         stmt, page=args["page"], per_page=args["per_page"], max_per_page=100, error_out=False
     )
+    items = present_all(result.items) if present_all else [present(row) for row in result.items]
     return {
-        "items": [present(row) for row in result.items],
+        "items": items,
         "total": result.total or 0,
         "page": result.page,
         "per_page": result.per_page,
@@ -74,45 +77,64 @@ def offer(o: Offer) -> dict:
     }
 
 
-def help_request(r: HelpRequest, with_offers: bool = True) -> dict:
-    """A request; the resident's details (and a hospital request's need) only for who may."""
-    requester = can_see_requester(current_user, r)
-    data = {
-        "id": r.id,
-        "reference": r.reference,
-        "category": r.category,
-        "mode": r.mode,
-        "language_code": r.language_code,
-        "municipality_code": r.municipality_code,
-        "place_name": r.place_name,
-        "place_address": r.place_address,
-        "starts_at": r.starts_at,
-        "ends_at": r.ends_at,
-        "duration_minutes": r.duration_minutes,
-        "urgency": r.urgency,
-        "preferred_gender": r.preferred_gender,
-        "source": r.source,
-        "sensitive": r.sensitive,
-        "status": r.status,
-        "answer_by": r.answer_by,
-        "assigned_supporter_id": r.assigned_supporter_id,
-        "created_at": r.created_at,
-        "need": r.need if requester or not r.sensitive else "",
-        "requester": (
-            {
-                "name": r.requester_name,
-                "contact": r.requester_contact,
-                "nationality": r.requester_nationality,
-                "residence_status": r.residence_status,
-            }
-            if requester
-            else None
-        ),
-    }
+def help_request(r: HelpRequest, with_offers: bool = True, fields=None) -> dict:
+    """A request through the field policy: a field the caller may not read is ``null``.
+
+    ``fields`` are the readable fields when the caller already has them (a page of requests
+    reads them with one audit event per request); otherwise they are read, and audited, here.
+    """
+    if fields is None:
+        fields = policy.read_request(r)
+
+    def shown(name: str, value):
+        return value if name in fields else None
+
+    requester = None
+    if fields & (policy.CONTACT | policy.PROFILE):
+        requester = {
+            "name": shown("requester_name", r.requester_name),
+            "contact": shown("requester_contact", r.requester_contact),
+            "nationality": shown("requester_nationality", r.requester_nationality),
+            "residence_status": shown("residence_status", r.residence_status),
+        }
+    data = {"id": r.id}
+    for name in REQUEST_FIELDS:
+        data[name] = shown(name, getattr(r, name))
+    data["requester"] = requester
     if with_offers:
-        staff = current_user.role in STAFF
-        data["offers"] = [offer(o) for o in r.offers] if staff else []
+        data["offers"] = [offer(o) for o in r.offers] if "offers" in fields else None
     return data
+
+
+# The request's own columns in the API, in the order of ``RequestSchema``.
+REQUEST_FIELDS = (
+    "reference",
+    "category",
+    "mode",
+    "language_code",
+    "municipality_code",
+    "place_name",
+    "place_address",
+    "starts_at",
+    "ends_at",
+    "duration_minutes",
+    "urgency",
+    "preferred_gender",
+    "source",
+    "sensitive",
+    "status",
+    "answer_by",
+    "assigned_supporter_id",
+    "referred_to",
+    "created_at",
+    "need",
+)
+
+
+def help_requests(rows: list[HelpRequest]) -> list[dict]:
+    """A page of requests: one field-policy read (and audit event) per request shown."""
+    shown = policy.read_requests(rows)
+    return [help_request(r, fields=shown[r.id]) for r in rows]
 
 
 def own_offer(o: Offer) -> dict:
@@ -120,8 +142,15 @@ def own_offer(o: Offer) -> dict:
     return {**offer(o), "request": help_request(o.request, with_offers=False)}
 
 
-def activity(a: Activity) -> dict:
-    notes = a.notes if current_user.role != Role.MUNICIPAL_OFFICER else None
+def activity(a: Activity, readable: set[int] | None = None) -> dict:
+    """A case-log entry; the notes only for who may read them (``policy.case_notes_readable``).
+
+    ``readable``: the ids whose notes the caller may read, when a page already worked them out
+    (and audited the reads) through ``activities.queries.notes_shown``.
+    """
+    if readable is None:
+        readable = {a.id} if policy.case_notes_readable(current_user, a) else set()
+    notes = a.notes if a.id in readable else None
     return {
         "id": a.id,
         "supporter_id": a.supporter_id,
@@ -139,6 +168,15 @@ def activity(a: Activity) -> dict:
         "logged_by_id": a.logged_by_id,
         "created_at": a.created_at,
     }
+
+
+def activities(rows: list[Activity]) -> list[dict]:
+    """A page of case-log entries; each note shown to someone other than its author is an
+    audited read."""
+    from supporters.activities.queries import notes_shown
+
+    readable = notes_shown(rows)
+    return [activity(a, readable) for a in rows]
 
 
 def stipend_line(line, name: str) -> dict:

@@ -16,8 +16,7 @@ from supporters.api.schemas import (
     RequestSchema,
     page_of,
 )
-from supporters.audit import record
-from supporters.help_requests import labels, offers
+from supporters.help_requests import labels, offers, policy
 from supporters.help_requests.candidates import match_request
 from supporters.help_requests.errors import RequestError
 from supporters.help_requests.intake import ConsentGiven, RequestDraft, take_request
@@ -27,7 +26,9 @@ from supporters.models import Role
 bp = protected_blueprint(
     "api_requests",
     "Help requests. Municipal officers see their municipalities' requests except "
-    "hospital ones, never the resident's details.",
+    "hospital ones, never the need, the address or the resident's details. A field the "
+    "caller may not read is null (the field policy of help_requests/policy.py). Every item "
+    "shown with personal fields, in a list too, is an audited read.",
 )
 
 request_viewers = roles_required(Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER)
@@ -59,7 +60,7 @@ DRAFT_FIELDS = (
 def list_requests(args):
     """Requests by start time, filtered by status (or ``open``) and municipality; paginated."""
     stmt = request_list_statement(args["status"], args["municipality"], current_user)
-    return present.page(stmt, args, present.help_request)
+    return present.page(stmt, args, present_all=present.help_requests)
 
 
 @bp.post("/requests")
@@ -78,19 +79,18 @@ def create_request(data):
         help_request = take_request(draft, consent, current_user)
     except RequestError as error:
         refused(error)
-    return present.help_request(help_request)
+    # The caller just typed these details: answering with them is not a look at anybody's data.
+    return present.help_request(
+        help_request, fields=policy.readable_fields(current_user, help_request)
+    )
 
 
 @bp.get("/requests/<int(max=2147483647):request_id>")
 @request_viewers
 @bp.response(200, RequestSchema)
 def get_request(request_id: int):
-    """One request; the resident's details for coordinators (audited for hospital requests)."""
-    help_request = request_or_404(request_id)
-    data = present.help_request(help_request)
-    if data["requester"] is not None and help_request.sensitive:
-        record("view_sensitive_request", help_request)
-    return data
+    """One request through the field policy; each read of personal fields is audited."""
+    return present.help_request(request_or_404(request_id))
 
 
 @bp.get("/requests/<int(max=2147483647):request_id>/candidates")

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from supporters.access import can_export, console_required, coordinator_required, export_scope
-from supporters.audit import record
+from supporters.audit import record_read
 from supporters.clock import today_jst
 from supporters.exports import tables
 from supporters.imports.kinds import LABELS
@@ -40,7 +40,13 @@ def _download(kind: str, table: tuple[list[str], list[list]], audit_object, deta
     fmt = _format()
     headers, rows = table
     body = csv_bytes(headers, rows) if fmt == "csv" else xlsx_bytes(headers, rows, title=kind)
-    record(f"export_{kind}", audit_object, detail=f"format={fmt} rows={len(rows)} {detail}".strip())
+    # One event per file (not per row): the detail names the filter, so the rows can be found.
+    record_read(
+        f"export_{kind}",
+        audit_object,
+        "export",
+        detail=f"format={fmt} rows={len(rows)} {detail}".strip(),
+    )
     filename = f"{kind}-{today_jst().isoformat()}.{fmt}"
     return Response(
         body,

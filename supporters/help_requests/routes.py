@@ -7,15 +7,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from supporters.access import (
-    can_see_requester,
     coordinator_required,
     request_or_404,
     roles_required,
 )
-from supporters.audit import record
 from supporters.clock import utcnow
 from supporters.extensions import db
-from supporters.help_requests import labels, lifecycle, offers
+from supporters.help_requests import event_labels, labels, lifecycle, offers, policy
 from supporters.help_requests.candidates import match_request
 from supporters.help_requests.errors import RequestError
 from supporters.help_requests.forms import (
@@ -28,6 +26,7 @@ from supporters.help_requests.forms import (
 from supporters.help_requests.intake import ConsentGiven, take_request
 from supporters.help_requests.queries import request_list_statement
 from supporters.models import ConsentChannel, Offer, OfferStatus, Role, Supporter
+from supporters.pagination import paginate, usable_filters
 from supporters.registry.labels import GENDER_LABELS, MODE_LABELS
 
 bp = Blueprint("help_requests", __name__, url_prefix="/requests")
@@ -55,6 +54,7 @@ def request_labels():
         "DECLINE_REASON_LABELS": labels.DECLINE_REASON_LABELS,
         "language_label": labels.language_label,
         "municipality_label": labels.municipality_label,
+        "event_text": event_labels.event_text,
         "can_manage": current_user.is_authenticated
         and current_user.role in (Role.ADMIN, Role.COORDINATOR),
     }
@@ -79,11 +79,11 @@ def index():
     form = RequestFilterForm(request.args)
     if "status" not in request.args:
         form.status.data = "open"
-    form.validate()
+    usable_filters(form)  # ?status=zzz: marked on the form, not applied
     stmt = request_list_statement(
         form.status.data or "", form.municipality.data or "", current_user
     )
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("requests/index.html", form=form, page=page, args=args, now=utcnow())
 
@@ -114,9 +114,7 @@ def create():
 def detail(request_id: int):
     """One request: details, history, offers and — while it is open — the ranked candidates."""
     help_request = request_or_404(request_id)
-    show_requester = can_see_requester(current_user, help_request)
-    if show_requester and help_request.sensitive:
-        record("view_sensitive_request", help_request)
+    fields = policy.read_request(help_request)
     result, names = None, {}
     offered_ids = {o.supporter_id for o in help_request.offers if o.status == OfferStatus.OPEN}
     if current_user.role in (Role.ADMIN, Role.COORDINATOR) and help_request.status in (
@@ -135,7 +133,7 @@ def detail(request_id: int):
     return render_template(
         "requests/detail.html",
         r=help_request,
-        show_requester=show_requester,
+        fields=fields,
         result=result,
         offered_ids=offered_ids,
         names=names,

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from supporters.access import coordinator_required, supporter_or_404
-from supporters.audit import record
+from supporters.audit import record_read
 from supporters.auth.forms import PostForm
 from supporters.extensions import db
 from supporters.models.stipend import BankAccount, StipendLine, StipendMonth
@@ -93,7 +93,16 @@ def month_page(month: date):
     """A month's run: who is transferred to (accounts masked), who cannot be and why, totals."""
     payables = exports.month_payables(month)
     error = payables.invalid_names[0][1] if payables.invalid_names else None
+    _bank_details_shown(payables)
     return _month_page(payables, error=error)
+
+
+def _bank_details_shown(payables) -> None:
+    """The month page shows each transferee's bank, branch, holder and masked number: one
+    audited read per supporter shown."""
+    shown = [due.supporter for due in payables.transfers]
+    if shown:
+        record_read("view_bank_details", shown, detail=month_text(payables.month))
 
 
 def _download(month: date, build, suffix: str, mimetype: str, action: str):
@@ -105,9 +114,11 @@ def _download(month: date, build, suffix: str, mimetype: str, action: str):
         flash(str(error.message), "error")
         return redirect(url_for("payments.month_page", month=month))
     stipend_month = db.session.get(StipendMonth, payables.month)
-    record(
+    # The file holds every transferee's bank details: one audited read per file.
+    record_read(
         action,
         stipend_month,
+        "export",
         detail=f"{month_text(month)}: {len(payables.transfers)} transfers, "
         f"{payables.total_yen} yen",
     )
@@ -214,6 +225,8 @@ def bank_details(supporter_id: int):
         flash(_("The bank details of %(name)s were saved.", name=supporter.display_name), "ok")
         return redirect(url_for("payments.bank_details", supporter_id=supporter.id))
     status = 422 if form.errors else 200
+    if account is not None and request.method == "GET":
+        record_read("view_bank_details", supporter)
     return render_template(
         "payments/bank.html",
         supporter=supporter,

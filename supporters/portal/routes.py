@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from supporters.access import can_see_requester, own_offer_or_404, supporter_required
+from supporters.access import own_offer_or_404, supporter_required
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.help_requests import offers as help_offers
 from supporters.help_requests.errors import RequestError
 from supporters.help_requests.forms import DeclineForm
+from supporters.help_requests.policy import read_request
 from supporters.models import Offer, OfferStatus
 
 bp = Blueprint("portal", __name__, url_prefix="/me")
@@ -78,7 +79,7 @@ def offer(offer_id: int):
         "portal/offer.html",
         offer=item,
         r=item.request,
-        show_requester=can_see_requester(current_user, item.request),
+        fields=read_request(item.request),
         decline_form=DeclineForm(formdata=None),
         now=utcnow(),
         **_offer_labels(),
@@ -111,7 +112,7 @@ def decline(offer_id: int):
             "portal/offer.html",
             offer=item,
             r=item.request,
-            show_requester=False,
+            fields=read_request(item.request),
             decline_form=form,
             now=utcnow(),
             **_offer_labels(),
