@@ -1,39 +1,105 @@
 """Keeping a case log typed into an expired session, to put back into the form after sign-in.
 
 Signing in starts a fresh session (``session.clear()`` against fixation), so the draft cannot
-wait in the session: it waits in a signed, HttpOnly cookie of its own, for a short while, and
-is given back only to the same account (or, when the session was lost and nobody is known, to
-whoever signs in next in that browser within ``MAX_AGE``).
+wait in the session. It waits on the server (:class:`~supporters.models.ActivityDraft`), for
+``LIFETIME``; the browser holds only a random key in an HttpOnly cookie, which reveals nothing
+(a case note is health data: it must never sit in a cookie, where base64 is all that hides it).
+
+A draft belongs to the account that typed it and is given back only to that account, once.
+When the session is gone altogether (cookie dropped, phone restarted) the author is read from
+the form itself: the case-log page carries a signed, timed token of the account it was shown
+to (``author_token``). Without a known author nothing is kept.
 """
 
-from flask import current_app, request
+import hashlib
+import json
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app, request, session
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
+from supporters.clock import utcnow
+from supporters.extensions import db
+from supporters.models import ActivityDraft, UserSession
+
 COOKIE = "yorisoi_case_draft"
-MAX_AGE = 2 * 3600  # seconds
-MAX_BYTES = 3800  # a cookie holds about 4 KB
-_SKIP = {"csrf_token", "submit"}
+AUTHOR_FIELD = "draft_author"
+LIFETIME = timedelta(hours=24)
+MAX_FIELDS = 40
+MAX_VALUE_CHARS = 4000
+PER_USER = 5  # older drafts of the same account are dropped beyond this
+_SKIP = {"csrf_token", "submit", AUTHOR_FIELD}
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="case-log-draft")
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _author_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="case-log-draft-author")
+
+
+def author_token(user_id: int) -> str:
+    """A signed, timed token naming the account a case-log form was shown to."""
+    return _author_serializer().dumps(user_id)
+
+
+def _author_from_form(form: MultiDict) -> int | None:
+    raw = form.get(AUTHOR_FIELD, "")
+    if not raw:
+        return None
+    try:
+        value = _author_serializer().loads(raw, max_age=int(LIFETIME.total_seconds()))
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _author_from_ended_session() -> int | None:
+    """The account of this browser's session cookie even when the session has ended."""
+    raw = session.get("sid")
+    if not isinstance(raw, str) or not raw:
+        return None
+    return db.session.scalar(
+        select(UserSession.user_id).where(UserSession.token_hash == _hash(raw))
+    )
 
 
 def stash(response, form: MultiDict, user_id: int | None, path: str):
-    """Put the posted ``form`` on ``response`` as the draft for ``path`` (a same-site URL)."""
-    fields = [[key, value] for key, value in form.items(multi=True) if key not in _SKIP]
-    value = _serializer().dumps({"u": user_id, "p": path, "f": fields})
-    while len(value) > MAX_BYTES:  # long notes: keep what fits rather than nothing
-        notes = next((pair for pair in fields if pair[0] == "notes" and pair[1]), None)
-        if notes is None:
-            return response
-        notes[1] = notes[1][: len(notes[1]) // 2]
-        value = _serializer().dumps({"u": user_id, "p": path, "f": fields})
+    """Keep the posted ``form`` on the server as ``user_id``'s draft for ``path``.
+
+    ``user_id`` is None when the session is gone: the author is then read from the form's
+    signed token (or the ended session). The response gets only the draft's random key.
+    """
+    author = user_id or _author_from_form(form) or _author_from_ended_session()
+    if author is None:
+        return response  # nobody it could safely be given back to
+    fields = [
+        [key, value[:MAX_VALUE_CHARS]]
+        for key, value in form.items(multi=True)
+        if key not in _SKIP and isinstance(value, str)
+    ][:MAX_FIELDS]
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        ActivityDraft(
+            key_hash=_hash(raw),
+            user_id=author,
+            path=path[:200],
+            fields=json.dumps(fields, ensure_ascii=False),
+            created_at=now,
+            expires_at=now + LIFETIME,
+        )
+    )
+    _drop_stale(author, now)
     response.set_cookie(
         COOKIE,
-        value,
-        max_age=MAX_AGE,
+        raw,
+        max_age=int(LIFETIME.total_seconds()),
         path="/me/",
         httponly=True,
         samesite="Lax",
@@ -42,21 +108,59 @@ def stash(response, form: MultiDict, user_id: int | None, path: str):
     return response
 
 
-def waiting(user_id: int) -> dict | None:
-    """The draft waiting in this browser for ``user_id``, if any: {"path", "form"}."""
+def _drop_stale(user_id: int, now: datetime) -> None:
+    """Remove expired drafts, and this account's drafts beyond the newest ``PER_USER``."""
+    db.session.flush()
+    db.session.execute(delete(ActivityDraft).where(ActivityDraft.expires_at <= now))
+    keep = select(ActivityDraft.id).where(ActivityDraft.user_id == user_id)
+    keep = keep.order_by(ActivityDraft.id.desc()).limit(PER_USER)
+    kept = list(db.session.scalars(keep))
+    db.session.execute(
+        delete(ActivityDraft).where(ActivityDraft.user_id == user_id, ActivityDraft.id.not_in(kept))
+    )
+
+
+def _own_draft(user_id: int) -> ActivityDraft | None:
     raw = request.cookies.get(COOKIE)
     if not raw:
         return None
+    return db.session.scalar(
+        select(ActivityDraft).where(
+            ActivityDraft.key_hash == _hash(raw),
+            ActivityDraft.user_id == user_id,
+            ActivityDraft.expires_at > utcnow(),
+        )
+    )
+
+
+def waiting(user_id: int) -> dict | None:
+    """The draft waiting in this browser for ``user_id``, if any: {"path", "form"}."""
+    draft = _own_draft(user_id)
+    if draft is None:
+        return None
     try:
-        data = _serializer().loads(raw, max_age=MAX_AGE)
-    except BadSignature:
-        return None
-    if data.get("u") not in (None, user_id):
-        return None
-    return {"path": data.get("p", ""), "form": MultiDict([tuple(pair) for pair in data["f"]])}
+        pairs = [(str(key), str(value)) for key, value in json.loads(draft.fields)]
+    except (ValueError, TypeError):
+        pairs = []
+    return {"path": draft.path, "form": MultiDict(pairs)}
 
 
 def forget(response):
-    """Drop the draft cookie (it has been put back into a form)."""
+    """Delete the signed-in account's draft of this browser (it has been put back in a form)."""
+    raw = request.cookies.get(COOKIE)
+    if raw and current_user.is_authenticated:
+        db.session.execute(
+            delete(ActivityDraft).where(
+                ActivityDraft.key_hash == _hash(raw), ActivityDraft.user_id == current_user.id
+            )
+        )
     response.delete_cookie(COOKIE, path="/me/")
     return response
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete every expired draft (``flask privacy purge``); returns how many."""
+    result = db.session.execute(
+        delete(ActivityDraft).where(ActivityDraft.expires_at <= (now or utcnow()))
+    )
+    return result.rowcount or 0

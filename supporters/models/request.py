@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supporters.clock import utcnow
@@ -132,6 +132,9 @@ class HelpRequest(db.Model):
     # Indexed for the report's "requests received in the month".
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when the personal fields were replaced by a marker (resident's request or retention);
+    # the row stays, so past reports count it as before (supporters/privacy/service.py).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     municipality: Mapped[Municipality] = relationship()
     language: Mapped[Language | None] = relationship()
@@ -149,7 +152,14 @@ class HelpRequest(db.Model):
 
 
 class RequestEvent(db.Model):
-    """One lifecycle transition of a request: from, to, who, when and a note."""
+    """One lifecycle transition of a request: from, to, who, when and a note.
+
+    A line with a ``code`` records something that happened to the request without (or before)
+    a transition — e.g. ``offer_withdrawn`` when a supporter was suspended — with ``params``
+    such as ``{"supporter_id": 7, "reason": "supporter_suspended"}``; its words are rendered in
+    the viewer's language (``help_requests/event_labels.py``). ``from_status`` and ``to_status``
+    are then both the status the request had.
+    """
 
     __tablename__ = "request_event"
     # The report counts requests by the month of their first move to a status.
@@ -164,5 +174,7 @@ class RequestEvent(db.Model):
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str] = mapped_column(String(40), default="")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
 
     request: Mapped[HelpRequest] = relationship(back_populates="events")

@@ -2,7 +2,7 @@
 
 A case typed on a phone must never be lost: a double tap saves it once (``client_token``), an
 expired form token shows the form again with what was typed, and an expired session keeps the
-input in a draft cookie that fills the form again after sign-in (``activities/drafts.py``).
+input in a server-side draft that fills the form again after sign-in (``activities/drafts.py``).
 """
 
 import time
@@ -38,7 +38,10 @@ from supporters.activities.log import (
 )
 from supporters.clock import today_jst, utcnow
 from supporters.extensions import db
+from supporters.help_requests.policy import read_request
 from supporters.i18n import localized_name
+from supporters.input_guard import parse_id
+from supporters.links import absolute_url
 from supporters.models import Role
 from supporters.portal.labels import labels
 from supporters.portal.routes import bp
@@ -67,6 +70,7 @@ def assignment(request_id: int):
     return render_template(
         "portal/assignment.html",
         r=item,
+        fields=read_request(item),
         coordinator=queries.coordinator_of(item),
         logged=queries.for_request(item.id),
         now=utcnow(),
@@ -88,7 +92,7 @@ def assignment_ics(request_id: int):
             "Yorisoi: %(what)s (%(where)s)", what=category, where=localized_name(item.municipality)
         ),
         location=item.place_name,
-        url=url_for("portal.assignment", request_id=item.id, _external=True),
+        url=absolute_url("portal.assignment", request_id=item.id),  # BASE_URL, not Host
     )
     return Response(
         calendar(event, utcnow()),
@@ -120,8 +124,8 @@ def log_new():
     supporter = _supporter()
     form = ActivityForm()
     assigned = None
-    if request.args.get("request", "").isdigit():
-        assigned = queries.own_assignment_or_404(int(request.args["request"]))
+    if (request_id := parse_id(request.args.get("request"))) is not None:
+        assigned = queries.own_assignment_or_404(request_id)
     if request.method == "GET":
         form.prefill(supporter, assigned)
         restored = _restore_draft(form)
@@ -179,6 +183,7 @@ def _form_page(form, assigned=None, activity=None, restored=False, problem=None)
         editable=activity is None or can_edit(activity),
         restored=restored,
         problem=problem,
+        draft_author=drafts.author_token(current_user.id),
         **labels(),
     )
 
@@ -219,20 +224,29 @@ def _keep_case_log_through_idle_timeout():
 
     Runs before ``safety._enforce_idle_timeout`` (blueprints register their hooks before
     ``safety.init_app``), which signs the user out and redirects to /login; the draft and a
-    ``next`` back to the form are added to that redirect.
+    ``next`` back to the form are added to that redirect. So is a case log sent after the
+    session ended on the server (absolute lifetime, signed out elsewhere) while its cookie,
+    and so the form token, still looks valid: ``drafts`` finds the author without a session.
     """
     if request.method != "POST" or request.endpoint not in LOG_ENDPOINTS:
         return
-    if not current_user.is_authenticated or not _idle():
+    if not current_user.is_authenticated:
+        user_id = None
+    elif _idle():
+        user_id = current_user.id
+    else:
         return
-    user_id, posted, path = current_user.id, request.form.copy(), request.path
+    posted, path = request.form.copy(), request.path
     back = request.full_path.rstrip("?")
 
     @after_this_request
     def keep(response):
-        if response.status_code in (302, 303):
-            if urlsplit(response.location).path == url_for("auth.login"):
-                response.location = url_for("auth.login", next=back)
+        to_login = response.status_code in (302, 303)
+        to_login = to_login and urlsplit(response.location).path == url_for("auth.login")
+        if to_login:
+            response.location = url_for("auth.login", next=back)
+        if user_id is None and not to_login:
+            return response
         return drafts.stash(response, posted, user_id, path)
 
 
