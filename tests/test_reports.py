@@ -335,21 +335,22 @@ def test_suppression_hides_small_cells_but_keeps_the_exact_report(app, db, make_
     exact = build_report(date(2025, 6, 1), date(2025, 6, 1))
     hidden = suppressed(exact, 3)
     municipalities = {cell["code"]: cell for cell in hidden["cases"]["by_municipality"]}
-    assert municipalities["08202"]["total"] == "<3"
+    assert municipalities["08202"]["total"] == "X"
     assert municipalities["08201"]["total"] == 5
     assert municipalities["08201"]["by_category"]["labor"] == 5
-    assert municipalities["08204"]["by_category"]["hospital"] == "<3"
+    assert municipalities["08204"]["by_category"]["hospital"] == "X"
     assert municipalities["08204"]["by_category"]["labor"] == 0  # zero is not hidden
     languages = {cell["code"]: cell["total"] for cell in hidden["cases"]["by_language"]}
-    assert languages == {"vi": 5, "ne": "<3", "pt": "<3"}
-    # Prefecture-wide category totals stay exact; the month blocks are suppressed too.
-    assert hidden["cases"]["by_category"]["hospital"] == 1
+    assert languages == {"vi": 5, "ne": "X", "pt": "X"}
+    # Prefecture-wide small counts are hidden too (and one more, so the total cannot give the
+    # hospital visit away); the month blocks are suppressed too.
+    assert hidden["cases"]["by_category"]["hospital"] == "X"
     assert {c["code"]: c["total"] for c in hidden["months"][0]["cases"]["by_municipality"]}[
         "08202"
-    ] == "<3"
+    ] == "X"
     # The exact report is untouched.
     assert {c["code"]: c["total"] for c in exact["cases"]["by_municipality"]}["08202"] == 2
-    assert hidden["suppression"] == {"below": 3, "mark": "<3"}
+    assert hidden["suppression"] == {"below": 3, "mark": "X", "method": "complementary"}
 
 
 def test_a_scoped_report_hides_every_small_count(app, db, make_supporter):
@@ -357,8 +358,8 @@ def test_a_scoped_report_hides_every_small_count(app, db, make_supporter):
     report = suppressed(
         build_report(date(2025, 6, 1), date(2025, 6, 1), scope=frozenset({"08204"})), 3
     )
-    assert report["cases"]["total"] == "<3"
-    assert report["cases"]["by_category"]["hospital"] == "<3"
+    assert report["cases"]["total"] == "X"
+    assert report["cases"]["by_category"]["hospital"] == "X"
     assert [cell["code"] for cell in report["cases"]["by_municipality"]] == ["08204"]
     assert report["stipends"] is None
 
@@ -379,13 +380,13 @@ def test_official_gets_suppressed_figures_and_coordinator_exact_ones(app, client
     coordinator = _get_report(app, "coordinator@example.jp", url).get_json()
     officer = _get_report(app, "municipal_officer@example.jp", url).get_json()
     hitachi = "08202"
-    assert {c["code"]: c["total"] for c in official["cases"]["by_municipality"]}[hitachi] == "<3"
+    assert {c["code"]: c["total"] for c in official["cases"]["by_municipality"]}[hitachi] == "X"
     assert {c["code"]: c["total"] for c in coordinator["cases"]["by_municipality"]}[hitachi] == 2
     assert official["suppression"] and coordinator["suppression"] is None
     # The officer of Koga sees Koga only, suppressed.
     assert officer["scope"] == ["08204"]
     assert [c["code"] for c in officer["cases"]["by_municipality"]] == ["08204"]
-    assert officer["cases"]["total"] == "<3"
+    assert officer["cases"]["total"] == "X"
 
 
 def test_officials_csv_and_page_carry_the_suppressed_cells(app, client, auth, users, db):
@@ -395,9 +396,9 @@ def test_officials_csv_and_page_carry_the_suppressed_cells(app, client, auth, us
         csv.reader(io.StringIO(client.get("/reports/monthly/2025-06.csv").data.decode("utf-8-sig")))
     )
     hitachi = [row for row in rows if row[2] == "08202"]
-    assert hitachi and hitachi[0][4] == "<3"
+    assert hitachi and hitachi[0][4] == "X"
     page = client.get("/reports/monthly/2025-06").get_data(as_text=True)
-    assert "&lt;3" in page
+    assert '<td class="num">X</td>' in page
 
 
 def test_supporters_cannot_open_reports(client, auth, users):
@@ -544,7 +545,7 @@ def test_the_command_writes_each_format(app, programme, tmp_path, fmt):
     if fmt == "json":
         report = json.loads(data)
         assert report["cases"]["by_category"] == BREAKDOWN
-        assert report["suppression"] == {"below": 3, "mark": "<3"}  # for officials by default
+        assert report["suppression"]["mark"] == "X"  # for officials by default
     elif fmt == "csv":
         assert data.startswith(b"\xef\xbb\xbf") and b"1806" in data
     elif fmt == "xlsx":

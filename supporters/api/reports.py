@@ -17,7 +17,7 @@ from supporters.api.schemas import (
     ReportSchema,
 )
 from supporters.clock import fiscal_year, today_jst
-from supporters.coverage import analysis, targets
+from supporters.coverage import analysis, protected, targets
 from supporters.i18n import current_locale
 from supporters.reports.visible import PeriodError, parse_period, report_for
 from supporters.stipends.months import current_month, month_text
@@ -61,13 +61,19 @@ def period_report(args):
 @bp.arguments(CoverageArgsSchema, location="query")
 @bp.response(200, CoverageSchema)
 def coverage(args):
-    """A fiscal year's coverage: cells by severity, the ten top gaps, progress to target."""
+    """A fiscal year's coverage: cells by severity, the ten top gaps, progress to target.
+
+    Officials and municipal officers: request counts from 1 to 2 (and, for officers, counts
+    holding 1 or 2 hospital requests) read ``"X"``, in every month of the period alike; the
+    severities and scores are worked out from what is shown."""
     year = args.get("fiscal_year") or fiscal_year(today_jst())
     first = date(year, 4, 1)
     last = max(first, min(date(year + 1, 3, 1), current_month()))
     scope = coverage_scope(current_user)
-    matrix = analysis.coverage_matrix(None, first, last, municipalities=scope)
-    progress = targets.target_progress(year, today_jst())
+    matrix = protected.matrix_for(
+        current_user, analysis.coverage_matrix(None, first, last, municipalities=scope)
+    )
+    progress = protected.progress_for(current_user, targets.target_progress(year, today_jst()))
     return {
         "fiscal_year": year,
         "first_month": month_text(first),

@@ -25,6 +25,14 @@ SEVERITY_HINTS = {
 }
 
 
+def count_text(value) -> str:
+    """A count as printed (``1,234``); a hidden count (``X``, see ``coverage/protected.py``)
+    as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_number(value)
+    return str(value)
+
+
 def gap_reasons(cell, radius_km: float) -> list[str]:
     """Why a cell is a gap, as short translated phrases (counts only, never names)."""
     reasons = [_("%(count)s residents", count=format_number(cell.residents))]
@@ -53,7 +61,7 @@ def gap_reasons(cell, radius_km: float) -> list[str]:
         reasons.append(
             _(
                 "%(count)s unfilled request(s) in the period",
-                count=format_number(cell.unfilled_requests),
+                count=count_text(cell.unfilled_requests),
             )
         )
     return reasons

@@ -18,7 +18,7 @@ from supporters.access import (
     roles_required,
 )
 from supporters.clock import fiscal_year, today_jst
-from supporters.coverage import analysis, mapping, residents, svgmap, targets
+from supporters.coverage import analysis, mapping, protected, residents, svgmap, targets
 from supporters.coverage.forms import (
     MappingAddForm,
     MappingRemoveForm,
@@ -26,7 +26,7 @@ from supporters.coverage.forms import (
     ResidentUploadForm,
     TargetForm,
 )
-from supporters.coverage.labels import SEVERITY_HINTS, SEVERITY_LABELS
+from supporters.coverage.labels import SEVERITY_HINTS, SEVERITY_LABELS, count_text
 from supporters.extensions import db
 from supporters.formkit import options
 from supporters.i18n import country_name, localized_name
@@ -46,6 +46,7 @@ def coverage_helpers():
         "SEVERITY_HINTS": SEVERITY_HINTS,
         "month_text": month_text,
         "country_name": country_name,
+        "count_text": count_text,
     }
 
 
@@ -77,8 +78,11 @@ def _as_of() -> date | None:
 
 
 def _matrix() -> analysis.CoverageMatrix:
+    """The matrix of the asked period, as the signed-in user may see it (officials and
+    officers: small request counts hidden, see ``coverage/protected.py``)."""
     first, last = _period()
-    return analysis.coverage_matrix(_as_of(), first, last, municipalities=_scope())
+    matrix = analysis.coverage_matrix(_as_of(), first, last, municipalities=_scope())
+    return protected.matrix_for(current_user, matrix)
 
 
 def _scope() -> frozenset[str] | None:
@@ -154,7 +158,9 @@ def _targets_page(form: TargetForm | None = None, status: int = 200):
     return (
         render_template(
             "coverage/targets.html",
-            progress=targets.target_progress(year, today_jst()),
+            progress=protected.progress_for(
+                current_user, targets.target_progress(year, today_jst())
+            ),
             all_targets=targets.all_targets(),
             form=form,
             can_change=can_change_targets(current_user),

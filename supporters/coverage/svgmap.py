@@ -21,7 +21,7 @@ from supporters.coverage.analysis import (
     SEVERITIES,
     CoverageMatrix,
 )
-from supporters.coverage.labels import SEVERITY_LABELS
+from supporters.coverage.labels import SEVERITY_LABELS, count_text
 from supporters.i18n import current_locale
 
 COLOURS = {
@@ -61,7 +61,7 @@ def _points(matrix: CoverageMatrix, language: str | None) -> list[tuple]:
                 residents=format_number(cell.residents),
                 in_person=format_number(cell.in_person_supporters),
                 remote=format_number(cell.remote_supporters),
-                unfilled=format_number(cell.unfilled_requests),
+                unfilled=count_text(cell.unfilled_requests),
             )
             for cell in sorted(cells, key=lambda c: (-c.score, -c.residents, c.language_code))
             if cell.is_gap or language is not None

@@ -1,7 +1,7 @@
 """Bar charts as SVG strings, drawn on the server: the same markup in the page and in the PDF.
 
 No script, no external resource and no ``style`` attribute (the CSP forbids inline style):
-only presentation attributes. A suppressed value (``"<3"``) is written, not drawn.
+only presentation attributes. A hidden value (``"X"``) is written, not drawn.
 """
 
 from markupsafe import Markup, escape

@@ -158,18 +158,32 @@ def _fill_cases(blocks: list[dict], bounds: list[date], scope) -> None:
         blocks[m]["cases"]["by_language"][code] = {"code": code, "total": n}
 
 
-def _fill_requests(blocks: list[dict], bounds: list[datetime], scope) -> None:
+def _fill_requests(
+    blocks: list[dict], bounds: list[datetime], scope, sensitive_only: bool = False
+) -> None:
     in_scope = []
     if scope is not None:
         in_scope = [HelpRequest.municipality_code.in_(sorted(scope))]
+    if sensitive_only:
+        in_scope.append(HelpRequest.sensitive.is_(True))
     for m, n in _grouped(HelpRequest.created_at, bounds, {}, in_scope):
         blocks[m]["requests"]["received"] = n
     event = aliased(RequestEvent)
     where = [event.to_status.in_(OUTCOMES), _first_transition(event)]
-    if scope is not None:
+    if in_scope:
         where.append(event.request_id.in_(select(HelpRequest.id).where(*in_scope)))
     for m, status, n in _grouped(event.at, bounds, {"status": event.to_status}, where):
         blocks[m]["requests"][_value(status)] = n
+
+
+def sensitive_request_counts(first_month: date, last_month: date, scope) -> list[dict]:
+    """Per month, the request figures counting hospital (sensitive) requests only — what a
+    municipal officer, who lists the others one by one, could work out from a scoped total."""
+    months = months_between(first_month, last_month)
+    bounds = [utc_start_of(day) for day in [*months, next_month(months[-1])]]
+    blocks = [{"requests": _empty_requests()} for _month in months]
+    _fill_requests(blocks, bounds, scope, sensitive_only=True)
+    return [block["requests"] for block in blocks]
 
 
 def time_to_assignment(start: datetime, end: datetime, scope) -> dict:
@@ -284,15 +298,20 @@ def residents_as_of(day: date) -> date | None:
 
 
 def coverage_gaps(
-    first: date, last: date, as_of: date | None, scope, names: dict
+    first: date, last: date, as_of: date | None, scope, names: dict, threshold: int | None = None
 ) -> list[dict] | None:
     """The top coverage gaps from ``coverage.analysis`` for the resident figures of ``as_of``
-    (None while that module is missing)."""
+    (None while that module is missing); with ``threshold``, from the matrix officials see
+    (``coverage.protected``: small request counts hidden, scores from what is shown)."""
     try:
-        from supporters.coverage.analysis import top_gaps
+        from supporters.coverage.analysis import coverage_matrix, gaps_of
+        from supporters.coverage.protected import protected_matrix
     except ImportError:
         return None
-    gaps = top_gaps(as_of, first, last, limit=GAP_LIMIT, municipalities=scope)
+    matrix = coverage_matrix(as_of, first, last, municipalities=scope)
+    if threshold is not None:
+        matrix = protected_matrix(matrix, threshold, sensitive_too=scope is not None)
+    gaps = gaps_of(matrix, GAP_LIMIT)
     rows = []
     for gap in gaps:
         municipality = names["municipality"].get(gap.municipality_code)

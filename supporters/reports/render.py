@@ -57,7 +57,7 @@ def language_name(cell: dict) -> str:
 
 
 def number(value) -> str:
-    """A count as printed: ``1,806``; a suppressed cell as it is (``<3``); nothing as ``—``."""
+    """A count as printed: ``1,806``; a hidden cell as it is (``X``); nothing as ``—``."""
     if value is None:
         return "—"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -71,8 +71,8 @@ def number(value) -> str:
 def coverage_map(report: dict) -> Markup | None:
     """The coverage map of ``coverage/svgmap.py`` for the report's period and scope.
 
-    In a suppressed report the map's hover texts (which hold exact counts per municipality and
-    language) are removed; the colours stay.
+    In a suppressed report the colours come from the protected matrix (``coverage.protected``:
+    a colour never depends on a hidden count) and the hover texts are removed.
     """
     if report.get("gaps") is None:
         return None
@@ -89,6 +89,12 @@ def coverage_map(report: dict) -> Markup | None:
         parse_month(report["period"]["to"]),
         municipalities=frozenset(scope) if scope is not None else None,
     )
+    if report["suppression"]:
+        from supporters.coverage.protected import protected_matrix
+
+        matrix = protected_matrix(
+            matrix, report["suppression"]["below"], sensitive_too=scope is not None
+        )
     svg = gap_map_svg(matrix, width=640, title=_("Coverage gaps"))
     if report["suppression"]:
         svg = TITLE.sub("", svg)

@@ -1,69 +1,181 @@
-"""Small-cell suppression: what officials and municipal officers see instead of exact counts.
+"""The report officials and municipal officers read: small counts hidden (``disclosure.py``).
 
-A count from 1 to ``threshold - 1`` in a cell that could point at a person becomes the text
-``"<3"`` (for the default threshold 3); zero stays zero. Which cells:
+Every count of cases, requests and people reached is protected — prefecture-wide or scoped —
+each month as one set of tables with its margins:
 
-- always: every per-municipality and per-language cell, the municipality × category cross-tab,
-  and the request counts of the coverage gaps (a municipality × language cell), in the period
-  and in each month;
-- for a report limited to some municipalities (a municipal officer's) also every count of
-  cases and requests, since there they describe one small area;
-- a median time to assignment based on fewer requests than the threshold is left out.
+- cases: the total = Σ categories = Σ modes = Σ languages = Σ municipalities; each
+  municipality's total = Σ its categories; each category = Σ its municipalities' cells;
+- requests received, assigned, unfilled and referred (each on its own; the number of timed
+  assignments equals the number assigned), and people reached;
 
-Prefecture-wide totals by category and mode, people reached, request counts, certified
-supporters (a public figure) and stipends stay exact. The exact report is never changed.
+a figure for the whole period is hidden when it is hidden in any of its months. A median time
+to assignment over fewer requests than the threshold is left out. The coverage gaps (and
+their map) come from the protected coverage matrix (``coverage/protected.py``).
+
+Not counts of residents, so exact: certified supporters and the target (public figures),
+stipends (the programme's expense), published resident figures, supporters in reach.
+The exact report is never changed.
 """
 
 import copy
+from datetime import date
+
+from supporters.reports.disclosure import MARK, is_small, protect, shown, union
 
 SUPPRESSED_MEDIAN = None
+REQUEST_KEYS = ("received", "assigned", "unfilled", "referred")
 
 
 def mark(threshold: int) -> str:
-    """How a suppressed cell reads: ``<3``."""
-    return f"<{threshold}"
+    """How a hidden cell reads (the same for every hidden cell, whatever the threshold)."""
+    return MARK
 
 
-def _hide(value, threshold: int):
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < threshold:
-        return mark(threshold)
-    return value
-
-
-def _hide_cases(cases: dict, threshold: int, scoped: bool) -> None:
+def block_table(block: dict) -> tuple[dict, list]:
+    """One month's (or the period's) counts by key, and the equations between them."""
+    cases, requests = block["cases"], block["requests"]
+    values = {("cases",): cases["total"], ("people",): cases["people_reached"]}
+    categories = [("category", code) for code in cases["by_category"]]
+    modes = [("mode", code) for code in cases["by_mode"]]
+    languages = [("language", cell["code"]) for cell in cases["by_language"]]
+    municipalities = [("municipality", cell["code"]) for cell in cases["by_municipality"]]
+    values.update({("category", k): v for k, v in cases["by_category"].items()})
+    values.update({("mode", k): v for k, v in cases["by_mode"].items()})
+    values.update({("language", c["code"]): c["total"] for c in cases["by_language"]})
+    equations = [
+        (("cases",), categories),
+        (("cases",), modes),
+        (("cases",), languages),
+        (("cases",), municipalities),
+    ]
+    columns: dict = {key: [] for key in categories}
     for cell in cases["by_municipality"]:
-        cell["total"] = _hide(cell["total"], threshold)
-        cell["by_category"] = {k: _hide(v, threshold) for k, v in cell["by_category"].items()}
+        row = ("municipality", cell["code"])
+        values[row] = cell["total"]
+        members = []
+        for code, n in cell["by_category"].items():
+            key = ("cross", cell["code"], code)
+            values[key] = n
+            members.append(key)
+            columns[("category", code)].append(key)
+        equations.append((row, members))
+    equations += list(columns.items())
+    for key in REQUEST_KEYS:
+        values[("requests", key)] = requests[key]
+    values[("timed",)] = requests["time_to_assignment"]["assigned"]
+    equations.append((("requests", "assigned"), [("timed",)]))
+    return values, equations
+
+
+def hidden_cells(block: dict, threshold: int, already: set = frozenset()) -> set:
+    """The keys of ``block`` (one month, or a period with ``already`` its months' hidden keys)
+    to hide."""
+    values, equations = block_table(block)
+    return protect(values, equations, threshold, already)
+
+
+def _apply(block: dict, hidden: set, threshold: int) -> None:
+    """Write the mark into ``block`` (a copy) for every hidden key; languages re-ordered so the
+    order says nothing about hidden counts (published counts first, largest first; then the
+    hidden ones by code)."""
+    cases, requests = block["cases"], block["requests"]
+    cases["total"] = shown(cases["total"], ("cases",) in hidden)
+    cases["people_reached"] = shown(cases["people_reached"], ("people",) in hidden)
+    for name, prefix in (("by_category", "category"), ("by_mode", "mode")):
+        cases[name] = {k: shown(v, (prefix, k) in hidden) for k, v in cases[name].items()}
     for cell in cases["by_language"]:
-        cell["total"] = _hide(cell["total"], threshold)
-    if scoped:
-        for key in ("total", "people_reached"):
-            cases[key] = _hide(cases[key], threshold)
-        for key in ("by_category", "by_mode"):
-            cases[key] = {k: _hide(v, threshold) for k, v in cases[key].items()}
-
-
-def _hide_requests(requests: dict, threshold: int, scoped: bool) -> None:
+        cell["total"] = shown(cell["total"], ("language", cell["code"]) in hidden)
+    cases["by_language"].sort(
+        key=lambda c: (
+            c["total"] == MARK,
+            -c["total"] if c["total"] != MARK else 0,
+            c["code"] or "",
+        )
+    )
+    for cell in cases["by_municipality"]:
+        cell["total"] = shown(cell["total"], ("municipality", cell["code"]) in hidden)
+        cell["by_category"] = {
+            k: shown(v, ("cross", cell["code"], k) in hidden)
+            for k, v in cell["by_category"].items()
+        }
+    for key in REQUEST_KEYS:
+        requests[key] = shown(requests[key], ("requests", key) in hidden)
     timing = requests["time_to_assignment"]
-    if 0 < timing["assigned"] < threshold:
+    if ("timed",) in hidden or is_small(timing["assigned"], threshold):
         timing["median_hours"] = SUPPRESSED_MEDIAN
         timing["suppressed"] = True
-    if scoped:
-        timing["assigned"] = _hide(timing["assigned"], threshold)
-        for key in ("received", "assigned", "unfilled", "referred"):
-            requests[key] = _hide(requests[key], threshold)
+    timing["assigned"] = shown(timing["assigned"], ("timed",) in hidden)
 
 
 def suppressed(report: dict, threshold: int) -> dict:
-    """A copy of ``report`` with small cells replaced by ``"<threshold"`` (see module doc)."""
+    """A copy of ``report`` with small counts, and the counts that would give them away,
+    replaced by the mark (see module doc)."""
     out = copy.deepcopy(report)
     threshold = max(int(threshold), 0)
-    out["suppression"] = {"below": threshold, "mark": mark(threshold)}
-    scoped = report["scope"] is not None
-    for block in [out, *out["months"]]:
-        _hide_cases(block["cases"], threshold, scoped)
-        _hide_requests(block["requests"], threshold, scoped)
-    for gap in out.get("gaps") or []:
-        for key in ("requests", "unfilled_requests"):
-            gap[key] = _hide(gap[key], threshold)
+    out["suppression"] = {"below": threshold, "mark": mark(threshold), "method": "complementary"}
+    known = _officer_knowledge(report, threshold)
+    by_month = [
+        hidden_cells(block, threshold, extra)
+        for block, extra in zip(report["months"], known, strict=True)
+    ]
+    period = union(by_month)
+    if len(by_month) != 1:
+        # Rarely hides more than the months do; it makes the period's own table pass the audit.
+        period = hidden_cells(report, threshold, period)
+    for block, hidden in zip(out["months"], by_month, strict=True):
+        _apply(block, hidden, threshold)
+    _apply(out, period, threshold)
+    if out.get("gaps") is not None:
+        out["gaps"] = _protected_gaps(report, threshold)
     return out
+
+
+def _officer_knowledge(report: dict, threshold: int) -> list[set]:
+    """Per month, the cells to hide because the reader already knows their other part.
+
+    A municipal officer (a scoped report) lists their area's cases and requests one by one,
+    except hospital ones. Any figure that may include hospital cases is then "known part +
+    hospital part": when a month's hospital cases (or hospital requests) are from 1 to
+    ``threshold - 1``, every such figure of that month is hidden, all of them alike so the
+    pattern tells nothing. Officials (the whole prefecture) list nothing, so nothing extra.
+    """
+    if report["scope"] is None:
+        return [set() for _block in report["months"]]
+    from supporters.reports.monthly import sensitive_request_counts
+    from supporters.stipends.months import parse_month
+
+    period = report["period"]
+    requests = sensitive_request_counts(
+        parse_month(period["from"]), parse_month(period["to"]), frozenset(report["scope"])
+    )
+    out = []
+    for block, sensitive in zip(report["months"], requests, strict=True):
+        cases, extra = block["cases"], set()
+        if is_small(cases["by_category"].get("hospital", 0), threshold):
+            extra |= {("cases",), ("category", "hospital")}
+            extra |= {("mode", code) for code in cases["by_mode"]}
+            extra |= {("language", cell["code"]) for cell in cases["by_language"]}
+            extra |= {("municipality", cell["code"]) for cell in cases["by_municipality"]}
+            extra |= {("cross", cell["code"], "hospital") for cell in cases["by_municipality"]}
+        if any(is_small(n, threshold) for n in sensitive.values()):
+            extra |= {("requests", key) for key in REQUEST_KEYS} | {("timed",)}
+        out.append(extra)
+    return out
+
+
+def _protected_gaps(report: dict, threshold: int) -> list[dict] | None:
+    """The report's gap list, drawn again from the protected coverage matrix."""
+    from supporters.reports.monthly import _names, coverage_gaps
+    from supporters.stipends.months import parse_month
+
+    period = report["period"]
+    as_of = period.get("residents_as_of")
+    scope = frozenset(report["scope"]) if report["scope"] is not None else None
+    return coverage_gaps(
+        parse_month(period["from"]),
+        parse_month(period["to"]),
+        date.fromisoformat(as_of) if as_of else None,
+        scope,
+        _names(report["locale"]),
+        threshold=threshold,
+    )
