@@ -21,6 +21,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from supporters.activities.log import MAX_DURATION, ActivityEntry
 from supporters.clock import today_jst
 from supporters.formkit import options
+from supporters.input_guard import parse_id
 from supporters.models import Activity, ActivityCategory, ActivityOutcome, HelpRequest, Mode
 from supporters.portal.labels import CATEGORY_LABELS, MODE_LABELS, OUTCOME_LABELS
 from supporters.registry.forms import language_choices, municipality_choices, normalise_text
@@ -170,7 +171,7 @@ class ActivityForm(FlaskForm):
             follow_up_needed=bool(self.follow_up_needed.data),
             notes=self.notes.data or "",
             client_token=(self.client_token.data or "").strip()[:64],
-            request_id=int(request_id) if request_id.isdigit() else None,
+            request_id=parse_id(request_id),
         )
 
     # Which field shows a service error about each entry attribute.

@@ -6,6 +6,7 @@ unknown keys (a misspelt field is an error, not silently ignored).
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
+from supporters.clock import FIRST_YEAR, LAST_YEAR, in_window
 from supporters.help_requests.offers import DECLINE_REASONS
 from supporters.models import (
     GENDERS,
@@ -39,6 +40,12 @@ def valid_month(text: str) -> None:
         parse_month(text)
     except ValueError as error:
         raise ValidationError("Write months as YYYY-MM, for example 2025-04.") from error
+
+
+def within_years(value) -> None:
+    """A date or time the app can hold: between 2000 and 2100 (``clock.in_window``)."""
+    if not in_window(value):
+        raise ValidationError(f"Give a date between {FIRST_YEAR} and {LAST_YEAR}.")
 
 
 def _enum(enum_class, **kwargs):
@@ -177,7 +184,9 @@ class SupporterInSchema(Schema):
     monthly_case_cap = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     training_cohort = fields.String(validate=validate.Length(max=30))
     notes = fields.String(validate=validate.Length(max=4000))
-    applied_on = fields.Date(metadata={"description": "Default: today (JST)."})
+    applied_on = fields.Date(
+        validate=within_years, metadata={"description": "Default: today (JST)."}
+    )
 
     @pre_load
     def normalise(self, data, **kwargs):
@@ -207,7 +216,9 @@ class CertifyInSchema(Schema):
         validate=validate.Length(min=1, max=30),
         metadata={"description": "Default: the next free number, e.g. INCS-2026-0001."},
     )
-    effective_on = fields.Date(metadata={"description": "Default: today (JST)."})
+    effective_on = fields.Date(
+        validate=within_years, metadata={"description": "Default: today (JST)."}
+    )
     override_reason = fields.String(
         validate=validate.Length(max=1000),
         metadata={"description": "Administrators only: certify with training hours missing."},
@@ -229,8 +240,8 @@ class RequestInSchema(Schema):
     mode = _enum(Mode, required=True)
     language_code = fields.String(allow_none=True, load_default=None, validate=CODE)
     municipality_code = fields.String(required=True, validate=validate.Length(max=5))
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = fields.AwareDateTime(required=True, validate=within_years)
+    ends_at = fields.AwareDateTime(required=True, validate=within_years)
     duration_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=1440))
     requester_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     requester_contact = fields.String(required=True, validate=validate.Length(min=1, max=254))
@@ -254,10 +265,10 @@ class RequestInSchema(Schema):
 
 
 class RequesterSchema(Schema):
-    name = fields.String()
-    contact = fields.String()
+    name = fields.String(allow_none=True)
+    contact = fields.String(allow_none=True)
     nationality = fields.String(allow_none=True)
-    residence_status = fields.String()
+    residence_status = fields.String(allow_none=True)
 
 
 class OfferSchema(Schema):
@@ -273,31 +284,41 @@ class OfferSchema(Schema):
 
 
 class RequestSchema(Schema):
-    """A help request; ``requester`` is null and ``need`` may be empty for who may not see them."""
+    """A help request through the field policy: a field the caller may not read is null.
+
+    Municipal officers get the basics and the progress, never ``need``, ``place_address`` or
+    ``requester``; a supporter offered the request gets what the offer needs, and the need,
+    address, name and contact once it is assigned to them.
+    """
 
     id = fields.Integer()
-    reference = fields.String()
-    category = _enum(RequestCategory)
-    mode = _enum(Mode)
+    reference = fields.String(allow_none=True)
+    category = _enum(RequestCategory, allow_none=True)
+    mode = _enum(Mode, allow_none=True)
     language_code = fields.String(allow_none=True)
-    municipality_code = fields.String()
-    place_name = fields.String()
-    place_address = fields.String()
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    duration_minutes = fields.Integer()
-    urgency = _enum(Urgency)
+    municipality_code = fields.String(allow_none=True)
+    place_name = fields.String(allow_none=True)
+    place_address = fields.String(allow_none=True)
+    starts_at = fields.DateTime(allow_none=True)
+    ends_at = fields.DateTime(allow_none=True)
+    duration_minutes = fields.Integer(allow_none=True)
+    urgency = _enum(Urgency, allow_none=True)
     preferred_gender = fields.String(allow_none=True)
-    source = _enum(RequestSource)
-    sensitive = fields.Boolean(metadata={"description": "Hospital requests (health data)."})
-    status = _enum(RequestStatus)
+    source = _enum(RequestSource, allow_none=True)
+    sensitive = fields.Boolean(
+        allow_none=True, metadata={"description": "Hospital requests (health data)."}
+    )
+    status = _enum(RequestStatus, allow_none=True)
     answer_by = fields.DateTime(allow_none=True)
     assigned_supporter_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    need = fields.String()
+    referred_to = fields.String(allow_none=True)
+    created_at = fields.DateTime(allow_none=True)
+    need = fields.String(allow_none=True)
     requester = fields.Nested(RequesterSchema, allow_none=True)
     offers = fields.List(
-        fields.Nested(OfferSchema), metadata={"description": "Coordinators and admins only."}
+        fields.Nested(OfferSchema),
+        allow_none=True,
+        metadata={"description": "Coordinators and admins only."},
     )
 
 
@@ -385,7 +406,7 @@ class ActivityInSchema(Schema):
         validate=ID,
         metadata={"description": "Required for coordinators; a supporter may only give their own."},
     )
-    happened_on = fields.Date(required=True)
+    happened_on = fields.Date(required=True, validate=within_years)
     duration_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=1440))
     category = _enum(ActivityCategory, required=True)
     mode = _enum(Mode, required=True)
@@ -499,7 +520,8 @@ class PeriodArgsSchema(ReportArgsSchema):
 class ReportSchema(Schema):
     """The monthly report, exactly as the report pages and their JSON download render it.
 
-    Officials and municipal officers receive small counts suppressed (e.g. ``"<3"``).
+    Officials and municipal officers receive small counts, and the counts that would give them
+    away by subtraction, as ``"X"`` (see ``suppression``).
     """
 
     period = fields.Dict()
@@ -522,6 +544,9 @@ class CoverageArgsSchema(Schema):
     )
 
 
+HIDDEN_COUNT = 'A count, or "X" when hidden from officials and officers (small counts).'
+
+
 class GapSchema(Schema):
     municipality_code = fields.String()
     municipality_name = fields.String()
@@ -532,8 +557,8 @@ class GapSchema(Schema):
     in_person_supporters = fields.Integer()
     remote_supporters = fields.Integer()
     nearest_supporter_km = fields.Float(allow_none=True)
-    requests = fields.Integer()
-    unfilled_requests = fields.Integer()
+    requests = fields.Raw(metadata={"description": HIDDEN_COUNT})
+    unfilled_requests = fields.Raw(metadata={"description": HIDDEN_COUNT})
     score = fields.Float()
     severity = fields.String()
     reasons = fields.List(fields.String())
@@ -562,7 +587,7 @@ class TargetProgressSchema(Schema):
     percent = fields.Integer()
     on_track = fields.Boolean()
     trend = fields.List(fields.Nested(MonthPointSchema))
-    cases_so_far = fields.Integer()
+    cases_so_far = fields.Raw(metadata={"description": HIDDEN_COUNT})
     languages_covered = fields.List(fields.String())
     languages_missing = fields.List(fields.String())
     per_month = fields.Float()

@@ -34,6 +34,7 @@ from supporters.models import (
     Urgency,
     User,
 )
+from supporters.textrules import name_problem
 
 # No 0/O, 1/I/L: residents read these out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -114,6 +115,8 @@ def validate(draft: RequestDraft) -> dict[str, str]:
         problems["duration_minutes"] = _("The expected duration is longer than the time window.")
     if not draft.requester_name.strip():
         problems["requester_name"] = _("Enter the name of the person who needs help.")
+    elif problem := name_problem(draft.requester_name):
+        problems["requester_name"] = str(problem)
     if not draft.requester_contact.strip():
         problems["requester_contact"] = _("Enter a phone number or e-mail address.")
     return problems

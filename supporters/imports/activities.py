@@ -24,6 +24,7 @@ from supporters.extensions import db
 from supporters.imports.base import CREATE, UNCHANGED, Importer, ParsedRow, RowRefused
 from supporters.imports.reading import Column, RowError
 from supporters.imports.registry import parse_date
+from supporters.input_guard import parse_id
 from supporters.models import (
     Activity,
     ActivityCategory,
@@ -204,7 +205,7 @@ class ActivityImporter(Importer):
     def _supporter(self, values, supporters, by_email, problems) -> Supporter | None:
         """The row's supporter by e-mail or id (both given: they must agree)."""
         text_id, email = values.get("supporter_id", ""), values.get("supporter_email", "").lower()
-        by_id = supporters.get(int(text_id)) if text_id.isdigit() else None
+        by_id = supporters.get(parse_id(text_id))
         found = by_email.get(email) if email else None
         if not text_id and not email:
             problems.append(_("Give the supporter's id or e-mail."))

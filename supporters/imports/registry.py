@@ -18,6 +18,7 @@ from supporters.clock import today_jst
 from supporters.extensions import db
 from supporters.imports.base import CREATE, UNCHANGED, UPDATE, Importer, ParsedRow, RowRefused
 from supporters.imports.reading import Column, RowError
+from supporters.input_guard import parse_id
 from supporters.models import (
     GENDERS,
     JAPANESE_LEVELS,
@@ -107,7 +108,7 @@ class SupporterImporter(Importer):
             profile = self._profile(values, problems)
             supporter = None
             if values.get("id"):
-                supporter_id = int(values["id"]) if values["id"].isdigit() else None
+                supporter_id = parse_id(values["id"])
                 supporter = db.session.get(Supporter, supporter_id) if supporter_id else None
                 if supporter is None:
                     problems.append(_("No supporter has the id %(value)s.", value=values["id"]))

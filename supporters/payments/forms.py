@@ -100,6 +100,8 @@ class TransferDateForm(FlaskForm):
     )
 
     def validate_transfer_date(self, field):
+        if field.data is None:  # not a date: DateField has already said so
+            return
         if field.data < today_jst():
             raise ValidationError(_l("The transfer date cannot be in the past."))
         if field.data > today_jst() + timedelta(days=60):

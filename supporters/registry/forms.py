@@ -36,8 +36,8 @@ from supporters.registry.labels import (
     MODE_LABELS,
     STATUS_LABELS,
 )
+from supporters.textrules import name_problem
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff70]")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{8,18}[0-9]$")
 
@@ -142,8 +142,8 @@ class SupporterForm(FlaskForm):
         self.origins.choices = options(country_choices())
 
     def validate_display_name(self, field):
-        if _CONTROL.search(field.data or ""):
-            raise ValidationError(_l("The name contains characters that cannot be shown."))
+        if problem := name_problem(field.data):
+            raise ValidationError(problem)
 
     def validate_phone(self, field):
         if not _PHONE.match(field.data or ""):

@@ -16,6 +16,7 @@ from supporters.audit import record
 from supporters.clock import today_jst
 from supporters.extensions import db
 from supporters.models import Role
+from supporters.pagination import paginate, usable_filters
 from supporters.registry import operations
 from supporters.registry.forms import (
     CertifyForm,
@@ -87,8 +88,7 @@ def _show_error(form, error: RegistryError) -> None:
 @registry_viewers
 def index():
     """The supporter list with filters, search and pagination."""
-    form = SupporterFilterForm(request.args)
-    form.validate()
+    form = usable_filters(SupporterFilterForm(request.args))
     filters = SupporterFilters(
         q=form.q.data or "",
         language=form.language.data or "",
@@ -96,11 +96,7 @@ def index():
         status=form.status.data or "",
         mode=form.mode.data or "",
     )
-    page = db.paginate(
-        supporter_list_statement(filters, current_user),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+    page = paginate(supporter_list_statement(filters, current_user))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("registry/index.html", form=form, page=page, args=args)
 
@@ -141,6 +137,7 @@ def edit(supporter_id: int):
     form = SupporterForm(obj=supporter)
     if request.method == "GET":
         _fill_form(form, supporter)
+        record("view_contact", supporter)  # the form shows e-mail, phone and notes
     if form.validate_on_submit():
         try:
             operations.update_supporter(supporter, _profile(form), current_user)

@@ -5,16 +5,22 @@ from datetime import date
 
 from werkzeug.routing import BaseConverter, ValidationError
 
-from supporters.clock import today_jst
+from supporters.clock import FIRST_YEAR, LAST_YEAR, today_jst
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_month(text: str) -> date:
-    """``"2025-04"`` → ``date(2025, 4, 1)``; ValueError for anything else."""
+    """``"2025-04"`` → ``date(2025, 4, 1)``; ValueError for anything else.
+
+    Only the app's window of years (``clock.FIRST_YEAR``–``LAST_YEAR``) is a month: ``9999-12``
+    would overflow the first month after it, and no stipend or report lives there.
+    """
     found = MONTH_PATTERN.match(text.strip())
-    if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
+    if not found or not 1 <= int(found.group(2)) <= 12:
         raise ValueError(f"not a month in the form YYYY-MM: {text!r}")
+    if not FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR:
+        raise ValueError(f"not a month between {FIRST_YEAR} and {LAST_YEAR}: {text!r}")
     return date(int(found.group(1)), int(found.group(2)), 1)
 
 

@@ -1,0 +1,126 @@
+"""Hostile input stops at the door: ids the database cannot hold, JSON bodies no view can use.
+
+* :class:`IdConverter` replaces Flask's ``int`` URL converter: an id outside the database's
+  integer column (``2**31 - 1`` on PostgreSQL, ``INTEGER``) does not match the route, so
+  ``/supporters/99999999999999999999`` is a 404 like any unknown id — on pages and in the API
+  alike — instead of an overflow inside the driver. :func:`parse_id` is the same rule for an id
+  given as text (a query, a hidden field, a CSV cell).
+* :func:`_guard_json_body` reads a JSON body once before any view (or the NUL check in
+  ``safety``) sees it, and refuses in the API's error shape: more than :data:`MAX_JSON_BYTES`
+  (413), bytes that are not UTF-8 or not JSON, nesting deeper than :data:`MAX_JSON_DEPTH` (deep
+  enough, Python's parser raises RecursionError) — all 400 — and lone surrogates
+  (``"\\ud800"``), which no database can store (422, naming the field).
+"""
+
+import json
+from typing import NoReturn
+
+from flask import Flask, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnprocessableEntity
+from werkzeug.routing import IntegerConverter
+
+# Ids are ``INTEGER`` columns: 32-bit signed on PostgreSQL, so larger numbers can name no row.
+MAX_ID = 2**31 - 1
+# No input schema of the API nests more than a few levels; 32 leaves room and stops the abuse.
+MAX_JSON_DEPTH = 32
+# The API's largest body (a supporter profile, a request) is a few KB; files come as uploads.
+MAX_JSON_BYTES = 1024 * 1024
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` with the database's range: 0 to ``MAX_ID`` unless the rule says otherwise."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def parse_id(text: str | None) -> int | None:
+    """An id given as text (a query, a hidden field, a CSV cell): ASCII digits naming a row the
+    database could hold (1 … MAX_ID), else None. ``"²".isdigit()`` is true, ``int("²")`` fails."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def _depth_and_surrogates(value) -> tuple[int, list[str]]:
+    """How deep ``value`` nests, and the paths of strings (keys too) holding a lone surrogate.
+
+    Walks iteratively, so a hostile document cannot exhaust the stack here either.
+    """
+    deepest, found = 0, []
+    stack = [(value, 1, "")]
+    while stack:
+        item, depth, path = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, str):
+            if _has_surrogate(item):
+                found.append(path or "body")
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                inner_path = f"{path}.{key}" if path else str(key)
+                if _has_surrogate(key):
+                    found.append(_printable(inner_path))
+                stack.append((inner, depth + 1, inner_path))
+        elif isinstance(item, list):
+            for index, inner in enumerate(item):
+                stack.append((inner, depth + 1, f"{path}.{index}" if path else str(index)))
+    return deepest, sorted(_printable(path) for path in found)
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _printable(path: str) -> str:
+    """A field path safe to put in a JSON answer: lone surrogates shown as U+FFFD."""
+    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in path)
+
+
+def _unreadable(message: str) -> NoReturn:
+    error = BadRequest(description=message)
+    error.data = {"code": "invalid_json", "message": message, "fields": {"_": message}}
+    raise error
+
+
+def _guard_json_body():
+    """Refuse a JSON body that is too large, not UTF-8, not JSON, too deep, or holds lone
+    surrogates — before a view, webargs or the NUL check parses it."""
+    if not request.is_json:
+        return
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise RequestEntityTooLarge()
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_JSON_BYTES:  # sent without a length (chunked)
+        raise RequestEntityTooLarge()
+    if not raw.strip():
+        return
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except RecursionError:  # thousands of levels: the parser's own guard fired
+        _too_deep()
+    except ValueError:  # UnicodeDecodeError is a ValueError too
+        _unreadable(_("The body is not valid JSON in UTF-8."))
+    depth, surrogates = _depth_and_surrogates(document)
+    if depth > MAX_JSON_DEPTH:
+        _too_deep()
+    if surrogates:
+        message = _("Text may not contain unpaired surrogate characters.")
+        error = UnprocessableEntity(description=message)
+        error.data = {
+            "code": "invalid",
+            "message": message,
+            "fields": dict.fromkeys(surrogates, message),
+        }
+        raise error
+
+
+def _too_deep() -> NoReturn:
+    _unreadable(_("The JSON body nests too deeply (at most %(n)s levels).", n=MAX_JSON_DEPTH))
+
+
+def init_app(app: Flask) -> None:
+    """Install the guards; called from ``safety.init_app`` before the NUL check reads JSON."""
+    app.before_request(_guard_json_body)
