@@ -13,7 +13,7 @@ class CalendarEvent:
     ends_at: datetime
     summary: str
     location: str = ""
-    url: str = ""
+    url: str = ""  # absolute, from supporters.links (BASE_URL) — never from the request's Host
 
 
 def escape_text(value: str) -> str:

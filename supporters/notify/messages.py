@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from supporters.links import absolute_link
 from supporters.models import User
 
 DEFAULT_LOCALE = "ja"
@@ -52,6 +53,14 @@ _TEXTS = {
     "continuation_check": KindText(
         _l("Continuing as a supporter"),
         _l("Please tell us whether you will continue as a supporter this year."),
+    ),
+    # To coordinators, once a day (supporters/public/ceiling.py).
+    "public_form_ceiling": KindText(
+        _l("Residents' form: today's limit reached"),
+        _l(
+            "The residents' form has taken today's maximum number of requests. Residents who "
+            "send the form today are asked to phone instead. Please check today's requests."
+        ),
     ),
 }
 
@@ -101,7 +110,7 @@ def render_message(kind: str, link: str, locale: str) -> RenderedMessage:
         context = {
             "title": str(text.title),
             "lead": str(text.lead),
-            "url": current_app.config["BASE_URL"].rstrip("/") + link,
+            "url": absolute_link(link),  # from BASE_URL, never the request's Host
             "open_label": _("Open Yorisoi:"),
             "footer": _("This message was sent automatically by Yorisoi. Replies are not read."),
         }

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -32,14 +33,15 @@ from supporters.formkit import options
 from supporters.help_requests.intake import RequestDraft
 from supporters.i18n import EASY_JAPANESE, country_choices, current_locale, localized_name
 from supporters.models import Language, Mode, Municipality, RequestCategory, RequestSource
+from supporters.public import abuse
 from supporters.registry.forms import normalise_phone, normalise_text
+from supporters.textrules import name_problem
 
 NO_INTERPRETER = "none"  # the language choice "Easy Japanese is enough"
 UNKNOWN_DURATION_MINUTES = 120  # assumed when the resident does not know, capped by the window
 MIN_WINDOW_MINUTES = 30
 MONTHS_AHEAD = 6
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{8,18}[0-9]$")
 
 CATEGORY_CHOICES = (
@@ -223,6 +225,10 @@ class HelpRequestForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Send request"))
+    # Bot traps (supporters/public/abuse.py): a field no person sees or fills in, and the signed
+    # time the form was shown. Neither is ever shown back as an error.
+    website = StringField(_l("Leave this field empty"))
+    started = HiddenField()
 
     def __init__(self, *args, ui_code: str = "ja", **kwargs):
         super().__init__(*args, **kwargs)
@@ -234,6 +240,7 @@ class HelpRequestForm(FlaskForm):
         self.nationality.choices = options([("", _l("Not stated")), *country_choices()])
         if not self.is_submitted():
             self.language.data = suggested_language(ui_code) or ""
+            self.started.data = abuse.started_token()
 
     # --- field checks -------------------------------------------------------------------------
 
@@ -267,8 +274,8 @@ class HelpRequestForm(FlaskForm):
                 raise ValidationError(_l("This is longer than the time between start and end."))
 
     def validate_name(self, field):
-        if _CONTROL.search(field.data or ""):
-            raise ValidationError(_l("The name contains characters that cannot be shown."))
+        if problem := name_problem(field.data):
+            raise ValidationError(problem)
 
     def validate_contact(self, field):
         value = field.data or ""

@@ -2,12 +2,19 @@
 
 The page's language comes from ``?lang=`` → cookie → Accept-Language → Japanese
 (``i18n.public_locale``); every response here, errors included, is in that language.
+
+Abuse (docs/decisions.md): sending is limited per address and per network; a submission caught by
+a bot trap (``abuse.trap``) gets the same redirect as a real one and is not stored; past the daily
+ceiling (``ceiling``) residents are asked to phone and the coordinators are alerted.
 """
+
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
     current_app,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -18,16 +25,19 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from supporters.access import wants_json
+from supporters.clock import JST
 from supporters.extensions import db, limiter
 from supporters.help_requests.errors import RequestError
 from supporters.help_requests.intake import ConsentGiven, take_request
 from supporters.i18n import LOCALE_COOKIE, PUBLIC_LOCALES, match_public_locale, public_locale
 from supporters.models import ConsentChannel
+from supporters.public import abuse, ceiling
 from supporters.public.forms import HelpRequestForm
 
 bp = Blueprint("public", __name__, url_prefix="/help")
 
 SESSION_KEY = "public_reference"
+RECEIVED_KEY = "public_received"  # a submission taken for a bot: thanked, never stored
 # Defaults for settings that config.py may provide (PROGRAMME_CONTACT_PHONE is shown only if set).
 DEFAULTS = {"PROGRAMME_CONTACT_PHONE": "", "PUBLIC_REPLY_WORKING_DAYS": 2}
 
@@ -37,12 +47,30 @@ def setting(name: str):
     return current_app.config.get(name, DEFAULTS[name])
 
 
-def _request_limit() -> str:
+@bp.record_once
+def _warn_without_phone(state):
+    app = state.app
+    if (
+        app.config.get("YORISOI_ENV") == "production"
+        and not app.testing
+        and not app.config.get("PROGRAMME_CONTACT_PHONE")
+    ):
+        app.logger.warning(
+            "PROGRAMME_CONTACT_PHONE is not set: residents turned away by the public form's "
+            "limits are not given a number to call."
+        )
+
+
+def _address_limit() -> str:
     return current_app.config["PUBLIC_REQUEST_RATE_LIMIT"]
 
 
-def _stored(response) -> bool:
-    """Only requests actually taken count against the limit, so typing mistakes cost nothing."""
+def _network_limit() -> str:
+    return current_app.config["PUBLIC_NETWORK_RATE_LIMIT"]
+
+
+def _counted(response) -> bool:
+    """Requests taken, and bots' submissions, count against the limits; typing mistakes do not."""
     return response.status_code == 302
 
 
@@ -75,13 +103,26 @@ def _remember_language_and_never_cache(response):
 
 
 @bp.route("/", methods=["GET", "POST"])
-@limiter.limit(_request_limit, methods=["POST"], deduct_when=_stored)
+@limiter.limit(_address_limit, key_func=abuse.address_key, methods=["POST"], deduct_when=_counted)
+@limiter.limit(_network_limit, key_func=abuse.network_key, methods=["POST"], deduct_when=_counted)
 def request_form():
     """Show the form; on a valid POST record consent and the request, then go to /help/sent."""
     locale = public_locale()
+    if request.method == "GET" and ceiling.is_full():
+        return _closed(answers_lost=False)
     form = HelpRequestForm(ui_code=locale.code)
+    reason = abuse.trap(request.form) if form.is_submitted() else None
+    if reason:
+        ceiling.count_trap(reason, abuse.network())
+        session.pop(SESSION_KEY, None)
+        session[RECEIVED_KEY] = True
+        return redirect(url_for("public.sent", lang=locale.code))  # as if it had been taken
     problem = None
     if form.validate_on_submit():
+        if not ceiling.claim_place():
+            ceiling.count_refusal()
+            db.session.commit()  # the answer is a 429, which rolls back: keep count and alert
+            return _closed(answers_lost=True)
         consent = ConsentGiven(
             notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
             language_shown=locale.code,
@@ -97,6 +138,7 @@ def request_form():
                 if field is not None:
                     field.errors = [*field.errors, message]
         else:
+            session.pop(RECEIVED_KEY, None)
             session[SESSION_KEY] = help_request.reference
             return redirect(url_for("public.sent", lang=locale.code))
     return render_template("public/request.html", form=form, problem=problem)
@@ -106,18 +148,60 @@ def request_form():
 def sent():
     """The reference number and what happens next (after the redirect, so a reload is safe)."""
     reference = session.get(SESSION_KEY)
-    if not reference:
-        return redirect(url_for("public.request_form"))
-    return render_template("public/sent.html", reference=reference)
+    if reference:
+        return render_template("public/sent.html", reference=reference)
+    if session.get(RECEIVED_KEY):
+        return render_template("public/received.html")
+    return redirect(url_for("public.request_form"))
+
+
+def _closed(answers_lost: bool):
+    """The day's ceiling is reached: the form is closed until midnight (Japan time); phone us.
+
+    Shown instead of the form (200), or instead of storing a filled-in one (429, Retry-After).
+    """
+    message = _(
+        "We have received many requests today, so the form cannot take more until tomorrow "
+        "(Japan time)."
+    )
+    if wants_json():
+        response = _json_error(429, "closed_for_today", message)
+    else:
+        page = render_template(
+            "public/limited.html",
+            title=_("The form is closed for today"),
+            message=message,
+            answers_lost=answers_lost,
+            call_instead=True,
+        )
+        response = make_response(page, 429 if answers_lost else 200)
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(_seconds_until_tomorrow())
+    return response
+
+
+def _seconds_until_tomorrow() -> int:
+    now = datetime.now(JST)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), JST)
+    return max(int((midnight - now).total_seconds()), 1)
 
 
 @bp.errorhandler(429)
 def too_many_requests(error):
-    """The rate limit, explained in the resident's language."""
-    message = _("You have sent several requests from this connection. Please try again later.")
+    """A rate limit (this address, or this network), explained in the resident's language."""
+    if getattr(getattr(error, "limit", None), "key_func", None) is abuse.network_key:
+        message = _(
+            "Many requests have been sent recently from your network (for example the same "
+            "Wi-Fi or mobile phone company). Please try again later."
+        )
+    else:
+        message = _("You have sent several requests from this connection. Please try again later.")
     if wants_json():
         return _json_error(429, "too_many_requests", message)
-    return render_template("public/limited.html", message=message), 429
+    page = render_template(
+        "public/limited.html", title=_("Please wait"), message=message, answers_lost=True
+    )
+    return page, 429
 
 
 @bp.errorhandler(CSRFError)
