@@ -541,7 +541,12 @@ def summarise(samples: list[Sample]) -> list[tuple]:
 def run_backend(url: str) -> dict:
     """Build the data set on ``url`` and measure the requests against it."""
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SQLALCHEMY_ENGINE_OPTIONS": {}}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_ENGINE_OPTIONS": {},
+            "TESTING": True,
+        }
     )
     with app.app_context():
         db.drop_all()

@@ -48,7 +48,7 @@ def load(n: int) -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.db")
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
         with app.app_context():
             db.drop_all()
             db.create_all()

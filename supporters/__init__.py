@@ -18,6 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment())
     if config:
         app.config.from_mapping(config)
+    from supporters import links
+
+    links.init_app(app)  # a production app without a real BASE_URL refuses to start
 
     if app.config.get("TRUST_PROXY_HOPS"):
         # Behind a reverse proxy, take the client address (for rate limits) from X-Forwarded-For.
@@ -55,6 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
     from supporters.imports import cli as imports_cli
 
     imports_cli.init_app(app)
+    from supporters.privacy import cli as privacy_cli
+
+    privacy_cli.init_app(app)
     app.after_request(_commit_on_success)
     return app
 
@@ -90,18 +96,23 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from supporters.accounts.routes import bp as accounts_bp
     from supporters.activities.routes import bp as activities_bp
+    from supporters.audit_trail.routes import bp as audit_trail_bp
     from supporters.auth.routes import bp as auth_bp
     from supporters.continuation.routes import bp as continuation_bp
     from supporters.coverage.routes import bp as coverage_bp
+    from supporters.credentials.routes import bp as credentials_bp
     from supporters.dashboard.routes import bp as dashboard_bp
     from supporters.exports.routes import bp as exports_bp
     from supporters.help_requests.routes import bp as help_requests_bp
     from supporters.imports.routes import bp as imports_bp
+    from supporters.input_guard import IdConverter
     from supporters.main.routes import bp as main_bp
     from supporters.notify.routes import bp as notifications_bp
     from supporters.payments.routes import bp as payments_bp
     from supporters.portal.routes import bp as portal_bp
+    from supporters.privacy.routes import bp as privacy_bp
     from supporters.public.routes import bp as public_bp
     from supporters.reference.routes import bp as reference_bp
     from supporters.registry.routes import bp as registry_bp
@@ -111,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.training.routes import bp as training_bp
 
     app.url_map.converters["month"] = MonthConverter
+    app.url_map.converters["int"] = IdConverter  # ids beyond the database's integers are 404s
     for blueprint in (
         main_bp,
         auth_bp,
@@ -130,6 +142,10 @@ def _register_blueprints(app: Flask) -> None:
         coverage_bp,
         imports_bp,
         exports_bp,
+        privacy_bp,
+        accounts_bp,
+        credentials_bp,
+        audit_trail_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -154,6 +170,12 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if (error.code or 500) >= 500:
+            from supporters.extensions import db
+
+            # First: a failed flush leaves the session unusable, and even choosing the
+            # language of the message below reads the signed-in user.
+            db.session.rollback()
         messages = {
             400: _("The request could not be understood."),
             403: _("You do not have permission to see this page."),
@@ -162,6 +184,7 @@ def _register_error_handlers(app: Flask) -> None:
             413: _("The upload is too large."),
             422: _("Please correct the marked fields."),
             429: _("Too many attempts. Please wait a few minutes and try again."),
+            500: _("Something went wrong on our side. Please try again later."),
         }
         message = messages.get(error.code, error.description or "")
         if wants_json():

@@ -48,6 +48,10 @@ def roles_required(*roles: Role) -> Callable:
 coordinator_required = roles_required(*STAFF)
 console_required = roles_required(*CONSOLE)
 supporter_required = roles_required(Role.SUPPORTER)
+# The accounts console (users, their sessions and tokens, deactivation): administrators only.
+admin_required = roles_required(Role.ADMIN)
+# Pages about one's own account (e.g. API tokens): anyone signed in, whatever the role.
+signed_in_required = roles_required(*Role)
 
 
 def can_manage_supporters(user: User) -> bool:
@@ -115,18 +119,11 @@ def can_view_request(user: User, request_obj) -> bool:
 
 
 def can_see_requester(user: User, request_obj) -> bool:
-    """See the resident's name, contact, nationality and residence status."""
-    if user.role in STAFF:
-        return True
-    if user.role == Role.SUPPORTER and user.supporter_id is not None:
-        from supporters.models import RequestStatus
+    """See the resident's name and contact. Which fields exactly each role reads is the field
+    policy's (``help_requests/policy.py``); this asks it, so there is one rule."""
+    from supporters.help_requests.policy import CONTACT, readable_fields
 
-        return request_obj.assigned_supporter_id == user.supporter_id and request_obj.status in (
-            RequestStatus.ASSIGNED,
-            RequestStatus.COMPLETED,
-            RequestStatus.CLOSED,
-        )
-    return False
+    return CONTACT <= readable_fields(user, request_obj)
 
 
 def scope_requests(stmt: Select, user: User) -> Select:
@@ -222,3 +219,17 @@ def can_export(user: User, kind: str) -> bool:
 def export_scope(user: User) -> frozenset[str] | None:
     """The municipalities whose resident figures ``user`` may export; ``None`` means all."""
     return coverage_scope(user)
+
+
+# --- Two-factor sign-in ---------------------------------------------------------------------------
+# Console accounts may add an authenticator (supporters' pages do not offer it yet); the roles in
+# TWO_FACTOR_REQUIRED_ROLES (admins and coordinators in production) must have one to sign in.
+
+two_factor_settings_required = console_required
+
+
+def must_use_two_factor(user: User) -> bool:
+    """Whether ``user`` may only sign in with a second factor (``TWO_FACTOR_REQUIRED_ROLES``)."""
+    from flask import current_app
+
+    return user.role.value in current_app.config.get("TWO_FACTOR_REQUIRED_ROLES", ())

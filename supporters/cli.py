@@ -3,11 +3,13 @@
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 from sqlalchemy import select
 
-from supporters.auth.passwords import MIN_LENGTH, hash_password
+from supporters.auth.passwords import hash_password, password_problems, user_inputs_of
 from supporters.extensions import db
 from supporters.models import Municipality, Role, Supporter, User
+from supporters.textrules import name_problem
 
 
 @click.command("seed-demo")
@@ -44,10 +46,14 @@ def users_group():
 def create_user(email, password, role, name, supporter_id, municipalities):
     """Create an account."""
     role = Role(role)
-    if len(password) < MIN_LENGTH:
-        raise click.BadParameter(f"at least {MIN_LENGTH} characters", param_hint="--password")
+    with force_locale("en"):  # the same policy as every other way of choosing a password
+        problems = password_problems(password, user_inputs_of(email, name))
+    if problems:
+        raise click.BadParameter(" ".join(problems), param_hint="--password")
     if db.session.scalar(select(User).where(User.email == email.lower())):
         raise click.BadParameter("an account with this e-mail exists", param_hint="--email")
+    if name_problem(name):
+        raise click.BadParameter(str(name_problem(name)), param_hint="--name")
     user = User(email=email.lower(), name=name, role=role, password_hash=hash_password(password))
     if role == Role.SUPPORTER:
         supporter = db.session.get(Supporter, supporter_id) if supporter_id else None
@@ -76,16 +82,67 @@ def _user_by_email(email: str) -> User:
 @users_group.command("token")
 @click.argument("email")
 @click.option("--name", default="", help="What the token is for, e.g. the system using it.")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 365),
+    default=None,
+    help="How many days the token works (default: API_TOKEN_DAYS, 90).",
+)
 @with_appcontext
-def create_token(email, name):
+def create_token(email, name, days):
     """Make an API token for an account; it is printed once, on the last line."""
     from supporters.api.tokens import issue_token
 
     user = _user_by_email(email)
-    row, token = issue_token(user, name)
+    row, token = issue_token(user, name, days)
     db.session.commit()
-    click.echo(f"API token {row.prefix}… for {user.email} ({user.role.value}); keep it secret:")
+    click.echo(
+        f"API token {row.prefix}… for {user.email} ({user.role.value}), valid until "
+        f"{row.expires_at:%Y-%m-%d %H:%M} UTC; keep it secret:"
+    )
     click.echo(token)
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+@click.option("--reason", default="flask users deactivate", help="Why (kept in the audit trail).")
+@with_appcontext
+def deactivate_user(email, reason):
+    """Deactivate an account: no sign-in; its sessions end and its API tokens are revoked."""
+    from supporters.accounts.service import AccountError, deactivate
+
+    user = _user_by_email(email)
+    try:
+        closed = deactivate(user, reason, None)
+    except AccountError as error:
+        with force_locale("en"):
+            raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(
+        f"Deactivated {user.email}: {closed.sessions} session(s) ended, {closed.tokens} "
+        f"token(s) revoked, {closed.offers} open offer(s) withdrawn."
+    )
+
+
+@users_group.command("activate")
+@click.argument("email")
+@click.option("--reason", default="flask users activate", help="Why (kept in the audit trail).")
+@with_appcontext
+def activate_user(email, reason):
+    """Reactivate a deactivated account (its owner signs in again)."""
+    from supporters.accounts.service import AccountError, activate
+    from supporters.accounts.standing import refusal
+
+    user = _user_by_email(email)
+    try:
+        activate(user, reason, None)
+    except AccountError as error:
+        with force_locale("en"):
+            raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Activated {user.email}.")
+    if (still := refusal(user)) is not None:
+        click.echo(f"It still cannot be used ({still}): the supporter registry decides that.")
 
 
 @users_group.command("revoke-token")
@@ -101,6 +158,21 @@ def revoke_token(email, prefix):
     if not revoked:
         raise click.ClickException("no live token matched")
     click.echo(f"Revoked {len(revoked)} token(s): " + ", ".join(r.prefix for r in revoked))
+
+
+@users_group.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor(email):
+    """Remove an account's authenticator and recovery codes (lost phone and codes)."""
+    from supporters.auth.twofactor import is_enrolled, reset
+
+    user = _user_by_email(email)
+    if not is_enrolled(user):
+        raise click.ClickException(f"{user.email} has no two-factor sign-in")
+    reset(user, by=None)
+    db.session.commit()
+    click.echo(f"Two-factor sign-in removed for {user.email}; they set it up again at sign-in.")
 
 
 def init_app(app: Flask) -> None:

@@ -36,6 +36,15 @@ def import_max_bytes() -> int:
     return int(float(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024)
 
 
+def two_factor_roles(development: bool) -> tuple[str, ...]:
+    """``TWO_FACTOR_REQUIRED_ROLES`` (comma-separated role codes); default admin and coordinator,
+    none in development so the demo accounts sign in with a password alone."""
+    raw = os.environ.get("TWO_FACTOR_REQUIRED_ROLES")
+    if raw is None:
+        raw = "" if development else "admin,coordinator"
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
 def from_environment() -> dict:
     """Build the configuration mapping for :func:`supporters.create_app`."""
     development = os.environ.get("YORISOI_ENV", "production") == "development"
@@ -48,6 +57,11 @@ def from_environment() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,
+        # Any other cookie (language, Flask-Login's remember-me) follows the same rule; HSTS is
+        # sent in production (a year, subdomains included) unless HSTS_MAX_AGE says otherwise.
+        "REMEMBER_COOKIE_SECURE": not development,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "HSTS_MAX_AGE": int(os.environ["HSTS_MAX_AGE"]) if os.environ.get("HSTS_MAX_AGE") else None,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         # A sign-in ends this long after it began, however active (server-side, revocable).
         "SESSION_ABSOLUTE_LIFETIME": timedelta(
@@ -57,9 +71,34 @@ def from_environment() -> dict:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Sign-in attempts (no targeted lockout, docs/decisions.md): LOGIN_RATE_LIMIT per account
+        # *and* source address; LOGIN_SOURCE_RATE_LIMIT per source address, any account (an office
+        # behind one NAT shares it). Past LOGIN_ACCOUNT_CEILING failures on one account from all
+        # addresses, each address may only try that account at LOGIN_SLOWED_RATE_LIMIT.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "LOGIN_SOURCE_RATE_LIMIT": os.environ.get(
+            "LOGIN_SOURCE_RATE_LIMIT", "20 per minute;100 per hour"
+        ),
+        "LOGIN_ACCOUNT_CEILING": os.environ.get("LOGIN_ACCOUNT_CEILING", "100 per hour"),
+        "LOGIN_SLOWED_RATE_LIMIT": os.environ.get("LOGIN_SLOWED_RATE_LIMIT", "1 per 20 seconds"),
+        # Two-factor sign-in (TOTP): required for these roles (comma-separated; development lets
+        # the demo accounts skip it), the name shown in authenticator apps, how long the step
+        # between password and code stays open, and the code attempts allowed per account.
+        "TWO_FACTOR_REQUIRED_ROLES": two_factor_roles(development),
+        "TWO_FACTOR_ISSUER": os.environ.get("TWO_FACTOR_ISSUER", "Yorisoi"),
+        "TWO_FACTOR_PENDING_SECONDS": int(os.environ.get("TWO_FACTOR_PENDING_SECONDS", "300")),
+        "TWO_FACTOR_RATE_LIMIT": os.environ.get(
+            "TWO_FACTOR_RATE_LIMIT", "5 per minute;20 per hour"
+        ),
         # JSON API calls per token (or per address without one).
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
+        # A new API token stops working this many days after it was made (owner or admin may
+        # revoke it sooner; `flask users token --days` chooses another lifetime).
+        "API_TOKEN_DAYS": int(os.environ.get("API_TOKEN_DAYS", "90")),
+        # "Forgot password" requests, per e-mail asked for and per client address.
+        "PASSWORD_RESET_RATE_LIMIT": os.environ.get(
+            "PASSWORD_RESET_RATE_LIMIT", "5 per hour;20 per day"
+        ),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
@@ -86,10 +125,12 @@ def from_environment() -> dict:
         "IMPORT_MAX_BYTES": import_max_bytes(),
         "MAX_CONTENT_LENGTH": import_max_bytes() * 4 // 3 + 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": import_max_bytes() * 4 // 3 + 64 * 1024,
-        # Reports for officials and municipal officers show counts from 1 to this minus one
-        # as "<3" (for 3), wherever a cell could identify a person (docs/decisions.md).
+        # Officials and municipal officers never read a count of cases, requests or people from
+        # 1 to this minus one: it and any count that would give it away read "X"
+        # (supporters/reports/disclosure.py, docs/decisions.md).
         "REPORT_SUPPRESS_BELOW": int(os.environ.get("REPORT_SUPPRESS_BELOW", "3")),
-        # Where links in e-mails point (no trailing slash).
+        # Where links in e-mails and .ics files point (no trailing slash), never the Host header.
+        # A production app refuses to start without a real https:// address (supporters/links.py).
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Outgoing mail (SMTP). Messages wait in the outbox until `flask outbox deliver` sends them.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
@@ -106,10 +147,25 @@ def from_environment() -> dict:
         "PUBLIC_REQUEST_RATE_LIMIT": os.environ.get(
             "PUBLIC_REQUEST_RATE_LIMIT", "5 per hour;20 per day"
         ),
+        # The residents' form (docs/decisions.md): the same kind of limit per network (/24 IPv4,
+        # /64 IPv6: one household, office or mobile operator's block), a minimum time between
+        # loading and sending the form (faster is a bot: 0 turns the check off), and a ceiling of
+        # requests stored per Japan-time day, beyond which residents are asked to phone and the
+        # coordinators are alerted once (0 = no ceiling).
+        "PUBLIC_NETWORK_RATE_LIMIT": os.environ.get(
+            "PUBLIC_NETWORK_RATE_LIMIT", "10 per hour;40 per day"
+        ),
+        "PUBLIC_NETWORK_PREFIX_V4": int(os.environ.get("PUBLIC_NETWORK_PREFIX_V4", "24")),
+        "PUBLIC_NETWORK_PREFIX_V6": int(os.environ.get("PUBLIC_NETWORK_PREFIX_V6", "64")),
+        "PUBLIC_MIN_FILL_SECONDS": float(os.environ.get("PUBLIC_MIN_FILL_SECONDS", "3")),
+        "PUBLIC_DAILY_CEILING": int(os.environ.get("PUBLIC_DAILY_CEILING", "50")),
         # Shown to residents after they send the public form (phone only when set).
         "PROGRAMME_CONTACT_PHONE": os.environ.get("PROGRAMME_CONTACT_PHONE", ""),
         "PUBLIC_REPLY_WORKING_DAYS": int(os.environ.get("PUBLIC_REPLY_WORKING_DAYS", "2")),
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-04"),
+        # Personal fields of finished requests are anonymised this many whole fiscal years after
+        # the fiscal year they finished in (`flask privacy purge`, docs/decisions.md).
+        "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "3")),
         # Stipends: the programme default when no dated rule is recorded, and the yearly budget
         # when none is set for a fiscal year (150 supporters × 2,000 yen × 12 months).
         "STIPEND_DEFAULT_YEN": int(os.environ.get("STIPEND_DEFAULT_YEN", "2000")),

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.exceptions import UnprocessableEntity
 
+from supporters import input_guard
 from supporters.extensions import db
 
 CSP = (
@@ -33,6 +34,17 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _hsts_max_age() -> int:
+    """HSTS lifetime in seconds: HSTS_MAX_AGE when configured, else a year in production only."""
+    from flask import current_app
+
+    configured = current_app.config.get("HSTS_MAX_AGE")
+    if configured is not None:
+        return int(configured)
+    development = current_app.config.get("YORISOI_ENV") == "development"
+    return 0 if development or current_app.testing else 31_536_000
+
+
 def _security_headers(response):
     """Add the headers every response carries; personal pages are never cached."""
     response.headers.setdefault("Content-Security-Policy", CSP)
@@ -40,6 +52,11 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+    hsts = _hsts_max_age()
+    if hsts:  # production: browsers keep to HTTPS for a year, subdomains included
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={hsts}; includeSubDomains"
+        )
     if not request.path.startswith("/static/"):
         # Every signed-in page may show personal data: keep it out of shared and back-button caches.
         if current_user.is_authenticated:
@@ -116,6 +133,7 @@ def _refuse_nul_characters():
 
 def init_app(app: Flask) -> None:
     """Install the security hooks on the app."""
+    input_guard.init_app(app)  # first: JSON bodies are checked before anything parses them
     app.before_request(_refuse_nul_characters)
     app.before_request(_enforce_idle_timeout)
     app.after_request(_security_headers)

@@ -55,7 +55,13 @@ def make_app(tmp_path, **overrides):
         "SQLALCHEMY_DATABASE_URI": _database_uri(tmp_path),
         "SESSION_COOKIE_SECURE": False,
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_SOURCE_RATE_LIMIT": "1000 per minute",
+        # Two-factor sign-in is off unless a test turns it on (tests/test_signin.py does).
+        "TWO_FACTOR_REQUIRED_ROLES": (),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Tests send the residents' form right after loading it; tests/test_public_abuse.py
+        # turns the minimum fill time back on.
+        "PUBLIC_MIN_FILL_SECONDS": 0,
         "SERVER_NAME": None,
     }
     config.update(overrides)
@@ -114,7 +120,7 @@ class Auth:
         return post_form(self.client, "/login", {"email": email, "password": password}, **kwargs)
 
     def logout(self):
-        return post_form(self.client, "/logout", {}, token_from="/")
+        return post_form(self.client, "/logout", {}, token_from="/account/password")
 
 
 @pytest.fixture

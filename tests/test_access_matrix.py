@@ -51,6 +51,9 @@ CHECK = redirect_to("/continuation/")
 MONTH = redirect_to("/stipends/<id>-04")  # back to the month page (the year is normalised)
 PAY_MONTH = redirect_to("/payments/<id>-04")  # back to the payments page of the month
 BANK = redirect_to("/payments/bank/<id>")
+TWO_FACTOR = redirect_to("/account/two-factor")  # the two-factor settings page
+RECORD = redirect_to("/supporters/<id>")  # back to the supporter's registry page
+ACCOUNT = redirect_to("/accounts/<id>")
 INVALID = "422"  # the form was checked and refused: nothing happened
 # The JSON API (/api/v1) is called with a bearer token per role, never the session cookie.
 NO_TOKEN = "401"  # no bearer token: refused before anything else
@@ -66,6 +69,17 @@ EXPECTED = {
     "main.set_language":        (HOME,     HOME,      HOME,      HOME,      HOME,      HOME),
     "auth.login":               (OK,       HOME,      HOME,      HOME,      HOME,      HOME),
     "auth.logout":              (SIGN_IN,  SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN),
+    # Two-factor sign-in ([1/6]): the code and forced-setup steps open only after a right password
+    # (otherwise back to /login); console accounts manage their authenticator (nobody is enrolled
+    # in this world, so "turn off" goes back to the page; empty forms are refused).
+    "auth.second_factor":       (SIGN_IN,  SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN),
+    "auth.second_factor_setup": (SIGN_IN,  SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN),
+    "auth.two_factor":          (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    "auth.two_factor_start":    (LOGIN,  TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, FORBIDDEN),
+    "auth.two_factor_confirm":  (LOGIN,    INVALID,   INVALID,   INVALID,   INVALID,   FORBIDDEN),
+    "auth.two_factor_disable":  (LOGIN,  TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, FORBIDDEN),
+    "auth.two_factor_recovery_codes":
+                                (LOGIN,    INVALID,   INVALID,   INVALID,   INVALID,   FORBIDDEN),
     "dashboard.index":          (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "registry.index":           (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "registry.detail":          (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
@@ -164,6 +178,38 @@ EXPECTED = {
     "exports.residents":        (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "exports.supporters":       (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "exports.activities":       (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Residents' rights (issue 12): find, show, export, correct, anonymise — staff only.
+    "privacy.index":            (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.resident":         (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.export_json":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.disclosure":       (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.disclosure_pdf":   (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.correct":          (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.anonymise":        (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The audit trail (issue 12): admins only; read and export, never edit.
+    "audit_trail.index":        (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "audit_trail.export":       (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Account links and passwords (issue 12): the pages opened from an e-mail are for anyone; a
+    # made-up link is a 404 with a clear page. Inviting is the registry's staff; changing one's
+    # own password is for every signed-in account.
+    "credentials.forgot_password": (OK,    OK,        OK,        OK,        OK,        OK),
+    "credentials.forgot_sent":  (OK,       OK,        OK,        OK,        OK,        OK),
+    "credentials.accept_invite": (NOT_FOUND,) * 6,
+    "credentials.reset_password": (NOT_FOUND,) * 6,
+    "credentials.change_password": (LOGIN, OK,        OK,        OK,        OK,        OK),
+    "credentials.invite":       (LOGIN,    RECORD,    RECORD,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The accounts console (issue 12): admins only, about another account (no session_id or
+    # token_id in the form: refused). Everyone signed in has their own API tokens page.
+    "accounts.index":           (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "accounts.detail":          (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "accounts.end_session":     (LOGIN,    INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "accounts.end_all_sessions": (LOGIN,   ACCOUNT, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "accounts.revoke_token":    (LOGIN,    INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "accounts.deactivate":      (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "accounts.activate":        (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "accounts.tokens":          (LOGIN,    OK,        OK,        OK,        OK,        OK),
+    "accounts.create_token":    (LOGIN,    INVALID,   INVALID,   INVALID,   INVALID,   INVALID),
+    "accounts.revoke_own_token": (LOGIN,   INVALID,   INVALID,   INVALID,   INVALID,   INVALID),
     # Residents' pages are public; /help/sent without a request just sent goes back to the form.
     "public.request_form":      (OK,       OK,        OK,        OK,        OK,        OK),
     "public.sent":              (redirect_to("/help/"),) * 6,
@@ -205,6 +251,12 @@ EXPECTED_REQUEST_ELSEWHERE = {
     "help_requests.send_offers": (LOGIN,   REQUEST,   REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.change_status": (LOGIN, OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.refer":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.resident":         (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.export_json":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.disclosure":       (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.disclosure_pdf":   (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.correct":          (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "privacy.anonymise":        (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "portal.assignment":        (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.assignment_ics":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "api_requests.get_request": (NO_TOKEN, OK,    OK,        NOT_FOUND, FORBIDDEN, FORBIDDEN),
@@ -243,6 +295,7 @@ EXPECTED_OUTSIDE_SCOPE = {
     "registry.edit":            (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "registry.certify":         (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "registry.change_status":   (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "credentials.invite":       (LOGIN,    RECORD,    RECORD,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "payments.bank_details":    (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "payments.remove_bank_details": (LOGIN, BANK,     BANK,      FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "training.certificate":     (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
@@ -312,6 +365,10 @@ def _url_variants(rule) -> list[dict]:
         variants = [{**v, argument: argument} for v in variants]
     if "month" in rule.arguments:
         variants = [{**v, "month": "2025-04"} for v in variants]
+    if "user_id" in rule.arguments:  # the accounts console, about an account nobody signs in to
+        variants = [{**v, "user_id": "bystander"} for v in variants]
+    if "token" in rule.arguments:  # an account link nobody was sent
+        variants = [{**v, "token": "made-up-link"} for v in variants]
     return variants
 
 
@@ -386,6 +443,14 @@ class World:
             client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {self.tokens[role]}"
         return client
 
+    def _still_signed_in(self, cookie: str) -> bool:
+        """Whether the server-side session behind a saved session cookie is still live."""
+        from supporters.auth.sessions import session_is_live
+
+        serializer = self.app.session_interface.get_signing_serializer(self.app)
+        with self.app.app_context():
+            return session_is_live(serializer.loads(cookie).get("sid"))
+
     def client(self, role: str):
         """A fresh browser signed in as ``role`` (unless anonymous).
 
@@ -393,6 +458,8 @@ class World:
         because argon2 makes every sign-in cost about a third of a second.
         """
         cookie = self.app.config["SESSION_COOKIE_NAME"]
+        if role in self.sessions and not self._still_signed_in(self.sessions[role]):
+            del self.sessions[role]  # a cell signed it out (sign-out, password change …)
         if role != "anonymous" and role not in self.sessions:
             client = self.app.test_client()
             response = Auth(client).login(f"{role}@example.jp")
@@ -467,6 +534,17 @@ def world(tmp_path_factory):
             db.session.add(user)
             db.session.flush()
             accounts[role] = user.id
+        # An account the accounts console's routes are asked about (ending its sessions must
+        # not sign out the roles these tests use).
+        bystander = User(
+            email="bystander@example.jp",
+            name="Bystander",
+            role=Role.OFFICIAL,
+            password_hash=password_hash,
+        )
+        db.session.add(bystander)
+        db.session.flush()
+        accounts["bystander"] = bystander.id
         db.session.commit()
         requests, offers = _add_requests(supporters, db.session.get(User, accounts["coordinator"]))
         offers["api_own_offer"] = _add_api_offer(supporters["own"], accounts["coordinator"])
@@ -615,6 +693,8 @@ def _url(world: World, cell: Cell) -> str:
         values["offer_id"] = world.offers[offer]
     if "activity_id" in values:
         values["activity_id"] = world.activities[values["activity_id"]]
+    if "user_id" in values:
+        values["user_id"] = world.accounts[values["user_id"]]
     for argument in TRAINING_ARGUMENTS & set(values):
         values[argument] = world.training[argument]
     with world.app.test_request_context():
@@ -639,7 +719,8 @@ def test_every_route_is_in_the_expected_table():
 def test_every_url_argument_has_test_values():
     """A route with a new kind of URL argument needs a value here before the matrix can test it."""
     known = {
-        *("supporter_id", "request_id", "offer_id", "activity_id", "action", "month"),
+        *("supporter_id", "request_id", "offer_id", "activity_id", "action", "month", "token"),
+        "user_id",
         *TRAINING_ARGUMENTS,
     }
     unknown = {(rule.endpoint, arg) for rule in RULES for arg in rule.arguments if arg not in known}

@@ -33,6 +33,11 @@ SOURCES = [
     # coordinators' console, in Japanese and English only).
     ("supporters/stipends", "rules.py", "python"),
     ("supporters/help_requests", "offers.py", "python"),
+    # Account pages opened from an e-mail (invitation, password reset), the change-password page
+    # and the password policy's reasons: supporters read them too.
+    ("templates/credentials", "**.html", "jinja2"),
+    ("supporters/credentials", "**.py", "python"),
+    ("supporters/auth", "passwords.py", "python"),
 ]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 

@@ -9,8 +9,11 @@ from supporters.models.coverage import (
     ResidentCount,
     TargetLanguage,
 )
+from supporters.models.credentials import AccountLink, AccountLinkPurpose
 from supporters.models.notification import Notification, OutboxMessage, OutboxStatus
 from supporters.models.offer import Offer, OfferStatus
+from supporters.models.privacy import ActivityDraft
+from supporters.models.public_form import PublicFormDay
 from supporters.models.reference import Language, Municipality
 from supporters.models.request import (
     OPEN_STATUSES,
@@ -56,10 +59,16 @@ from supporters.models.training import (
     TrainingCohort,
     TrainingSession,
 )
+from supporters.models.twofactor import RecoveryCode, TwoFactor  # noqa: E402
 from supporters.models.user import ApiToken, Role, User
 
 __all__ = [
+    "ActivityDraft",
     "UserSession",
+    "RecoveryCode",
+    "TwoFactor",
+    "AccountLink",
+    "AccountLinkPurpose",
     "ApiToken",
     "NationalityLanguage",
     "ProgrammeTarget",
@@ -94,6 +103,7 @@ __all__ = [
     "OfferStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "PublicFormDay",
     "RequestCategory",
     "RequestEvent",
     "RequestSource",
