@@ -145,6 +145,7 @@ def targets(applicant, make_request, make_supporter, users):
         "activity_id": activity.id,
         "month": "2025-04",  # stipend and payment pages of a month
         "token": "made-up-link",  # account links (invitation, reset) nobody was sent
+        "user_id": users["official"].id,  # an account in the admins' accounts console
     }
 
 
