@@ -222,10 +222,11 @@ def export_scope(user: User) -> frozenset[str] | None:
 
 
 # --- Two-factor sign-in ---------------------------------------------------------------------------
-# Console accounts may add an authenticator (supporters' pages do not offer it yet); the roles in
-# TWO_FACTOR_REQUIRED_ROLES (admins and coordinators in production) must have one to sign in.
+# Every account may add an authenticator (supporters from their profile, in the portal's layout
+# and their language); the roles in TWO_FACTOR_REQUIRED_ROLES (admins and coordinators in
+# production) must have one to sign in.
 
-two_factor_settings_required = console_required
+two_factor_settings_required = signed_in_required
 
 
 def must_use_two_factor(user: User) -> bool:

@@ -74,12 +74,12 @@ EXPECTED = {
     # in this world, so "turn off" goes back to the page; empty forms are refused).
     "auth.second_factor":       (SIGN_IN,  SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN),
     "auth.second_factor_setup": (SIGN_IN,  SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN),
-    "auth.two_factor":          (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
-    "auth.two_factor_start":    (LOGIN,  TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, FORBIDDEN),
-    "auth.two_factor_confirm":  (LOGIN,    INVALID,   INVALID,   INVALID,   INVALID,   FORBIDDEN),
-    "auth.two_factor_disable":  (LOGIN,  TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, FORBIDDEN),
+    "auth.two_factor":          (LOGIN,    OK,        OK,        OK,        OK,        OK),
+    "auth.two_factor_start":    (LOGIN, TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, TWO_FACTOR),
+    "auth.two_factor_confirm":  (LOGIN,    INVALID,   INVALID,   INVALID,   INVALID,   INVALID),
+    "auth.two_factor_disable":  (LOGIN, TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, TWO_FACTOR, TWO_FACTOR),
     "auth.two_factor_recovery_codes":
-                                (LOGIN,    INVALID,   INVALID,   INVALID,   INVALID,   FORBIDDEN),
+                                (LOGIN,    INVALID,   INVALID,   INVALID,   INVALID,   INVALID),
     "dashboard.index":          (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "registry.index":           (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "registry.detail":          (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),

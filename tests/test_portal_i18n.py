@@ -38,6 +38,15 @@ SOURCES = [
     ("templates/credentials", "**.html", "jinja2"),
     ("supporters/credentials", "**.py", "python"),
     ("supporters/auth", "passwords.py", "python"),
+    # Two-factor sign-in: the settings (in the portal), the code step after the password, and
+    # the sign-in forms and messages (supporters/auth/pages.py picks their layout and language).
+    ("templates/auth", "two_factor.html", "jinja2"),
+    ("templates/auth", "second_factor.html", "jinja2"),
+    ("templates/auth", "second_factor_setup.html", "jinja2"),
+    ("templates/auth", "recovery_codes.html", "jinja2"),
+    ("templates/auth", "_parts.html", "jinja2"),
+    ("supporters/auth", "forms.py", "python"),
+    ("supporters/auth", "routes.py", "python"),
 ]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 

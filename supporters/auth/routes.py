@@ -1,5 +1,5 @@
 """Sign-in (password, then the second factor when enrolled or required), sign-out, and the
-two-factor settings of a console account."""
+two-factor settings of one's own account (a supporter's in the portal's layout)."""
 
 from flask import (
     Blueprint,
@@ -26,6 +26,7 @@ from supporters.auth.forms import (
     PostForm,
     SecondFactorForm,
 )
+from supporters.auth.pages import settings_layout, sign_in_step
 from supporters.auth.passwords import verify_password
 from supporters.auth.service import (
     SECOND_FACTOR_DONE,
@@ -157,6 +158,11 @@ def second_factor():
     user = pending.pending_user(pending.VERIFY)
     if user is None:
         return _sign_in_again()
+    with sign_in_step(user) as page:
+        return _second_factor_step(user, page)
+
+
+def _second_factor_step(user: User, page: dict):
     form = SecondFactorForm()
     error = None
     if form.validate_on_submit():
@@ -176,7 +182,7 @@ def second_factor():
     elif request.method == "POST":
         error = _("Enter the code from your authenticator app, or a recovery code.")
     status = 401 if error else 200
-    return render_template("auth/second_factor.html", form=form, error=error), status
+    return render_template("auth/second_factor.html", form=form, error=error, **page), status
 
 
 @bp.route("/login/two-factor/setup", methods=["GET", "POST"])
@@ -188,18 +194,26 @@ def second_factor_setup():
     row = twofactor.authenticator(user) if user is not None else None
     if row is None or row.pending_secret is None:
         return _sign_in_again()
+    with sign_in_step(user) as page:
+        return _setup_step(user, row, page)
+
+
+def _setup_step(user: User, row, page: dict):
     form = ConfirmCodeForm()
     if form.validate_on_submit():
         codes = twofactor.confirm_enrolment(user, form.code.data)
         if codes is not None:
             next_url = safe_next(pending.next_url()) or url_for("main.home")
             complete_sign_in(user, "enrolled")
-            return render_template("auth/recovery_codes.html", codes=codes, continue_to=next_url)
+            return render_template(
+                "auth/recovery_codes.html",
+                codes=codes,
+                continue_to=next_url,
+                layout=settings_layout(user),
+            )
         form.code.errors.append(_wrong_setup_code())
     return render_template(
-        "auth/second_factor_setup.html",
-        setup=_setup_of(user, row),
-        form=form,
+        "auth/second_factor_setup.html", setup=_setup_of(user, row), form=form, **page
     ), (422 if form.errors else 200)
 
 
@@ -237,6 +251,7 @@ def _settings_page(status: int = 200, **forms):
     enrolled = row is not None and row.enrolled
     return render_template(
         "auth/two_factor.html",
+        layout=settings_layout(current_user),
         row=row,
         enrolled=enrolled,
         required=must_use_two_factor(current_user),
@@ -276,10 +291,19 @@ def two_factor_confirm():
         codes = twofactor.confirm_enrolment(_me(), form.code.data)
         if codes is not None:
             session[SECOND_FACTOR_DONE] = True
-            continue_to = url_for("auth.two_factor")
-            return render_template("auth/recovery_codes.html", codes=codes, continue_to=continue_to)
+            return _recovery_codes_page(codes)
         form.code.errors.append(_wrong_setup_code())
     return _settings_page(422, confirm_form=form)
+
+
+def _recovery_codes_page(codes: list[str]):
+    """The new recovery codes, shown this once; then back to the settings."""
+    return render_template(
+        "auth/recovery_codes.html",
+        codes=codes,
+        continue_to=url_for("auth.two_factor"),
+        layout=settings_layout(current_user),
+    )
 
 
 def _password_confirmed(form: PasswordAgainForm) -> bool:
@@ -300,9 +324,7 @@ def two_factor_recovery_codes():
     if _password_confirmed(form):
         if not twofactor.is_enrolled(current_user):
             return redirect(url_for("auth.two_factor"))
-        codes = twofactor.renew_recovery_codes(_me())
-        continue_to = url_for("auth.two_factor")
-        return render_template("auth/recovery_codes.html", codes=codes, continue_to=continue_to)
+        return _recovery_codes_page(twofactor.renew_recovery_codes(_me()))
     return _settings_page(422, renew_form=form)
 
 
