@@ -50,6 +50,9 @@ def from_environment() -> dict:
     development = os.environ.get("YORISOI_ENV", "production") == "development"
     return {
         "SECRET_KEY": secret_key(),
+        # Encrypts secrets kept in the database (two-factor); defaults to a key derived from
+        # SECRET_KEY. Changing it makes stored authenticators unreadable (they must be reset).
+        "DATA_ENCRYPTION_KEY": os.environ.get("DATA_ENCRYPTION_KEY", ""),
         "YORISOI_ENV": "development" if development else "production",
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -88,8 +88,8 @@ def _digits(code: str | None) -> str:
 
 def _matching_step(secret: str, code: str, now: float | None = None) -> int | None:
     """The time step whose code is ``code`` (within the allowed window), or None."""
-    if len(code) != DIGITS or not code.isdigit():
-        return None
+    if not secret or len(code) != DIGITS or not code.isdigit():
+        return None  # an unreadable secret (the encryption key changed) matches nothing
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
     current = int((time.time() if now is None else now) // STEP_SECONDS)
     found = None
