@@ -129,9 +129,12 @@ def supporter_locale_by_babel(babel: str | None) -> PublicLocale | None:
     return _SUPPORTER_BY_BABEL.get(babel or "")
 
 
-def supporter_locale(user) -> PublicLocale:
-    """Saved ``User.locale`` → cookie → Accept-Language → Japanese (Easy Japanese if chosen)."""
-    if saved := supporter_locale_by_babel(user.locale):
+def supporter_locale(user=None) -> PublicLocale:
+    """Saved ``User.locale`` → cookie → Accept-Language → Japanese (Easy Japanese if chosen).
+
+    ``user`` may be None on pages opened without an account (a forgotten password).
+    """
+    if user is not None and (saved := supporter_locale_by_babel(user.locale)):
         return saved
     if found := match_supporter_locale(request.cookies.get(LOCALE_COOKIE)):
         return found

@@ -5,11 +5,13 @@
   ``/supporters/99999999999999999999`` is a 404 like any unknown id — on pages and in the API
   alike — instead of an overflow inside the driver. :func:`parse_id` is the same rule for an id
   given as text (a query, a hidden field, a CSV cell).
-* :func:`_guard_json_body` reads a JSON body once before any view (or the NUL check in
-  ``safety``) sees it, and refuses in the API's error shape: more than :data:`MAX_JSON_BYTES`
-  (413), bytes that are not UTF-8 or not JSON, nesting deeper than :data:`MAX_JSON_DEPTH` (deep
-  enough, Python's parser raises RecursionError) — all 400 — and lone surrogates
-  (``"\\ud800"``), which no database can store (422, naming the field).
+* :func:`_guard_input` reads a JSON body once, in one walk, before any view sees it, and
+  refuses in the API's error shape: more than :data:`MAX_JSON_BYTES` (413), bytes that are not
+  UTF-8 or not JSON, nesting deeper than :data:`MAX_JSON_DEPTH` (deep enough, Python's parser
+  raises RecursionError) — all 400 — and lone surrogates (``"\\ud800"``), which no database
+  can store (422, naming the field). NUL characters in a query, a form or the JSON body are
+  refused the same way (422): PostgreSQL cannot store them (a 500 found by the API fuzzer) and
+  no person types one.
 """
 
 import json
@@ -26,6 +28,7 @@ MAX_ID = 2**31 - 1
 MAX_JSON_DEPTH = 32
 # The API's largest body (a supporter profile, a request) is a few KB; files come as uploads.
 MAX_JSON_BYTES = 1024 * 1024
+NUL = "\x00"
 
 
 class IdConverter(IntegerConverter):
@@ -45,29 +48,34 @@ def parse_id(text: str | None) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
-def _depth_and_surrogates(value) -> tuple[int, list[str]]:
-    """How deep ``value`` nests, and the paths of strings (keys too) holding a lone surrogate.
+def _walk(value) -> tuple[int, list[str], list[str]]:
+    """How deep ``value`` nests, and the paths of strings (keys too) holding a lone surrogate,
+    and those holding a NUL character.
 
     Walks iteratively, so a hostile document cannot exhaust the stack here either.
     """
-    deepest, found = 0, []
+    deepest, surrogates, nuls = 0, [], []
     stack = [(value, 1, "")]
     while stack:
         item, depth, path = stack.pop()
         deepest = max(deepest, depth)
         if isinstance(item, str):
             if _has_surrogate(item):
-                found.append(path or "body")
+                surrogates.append(path or "body")
+            if NUL in item:
+                nuls.append(path or "body")
         elif isinstance(item, dict):
             for key, inner in item.items():
                 inner_path = f"{path}.{key}" if path else str(key)
                 if _has_surrogate(key):
-                    found.append(_printable(inner_path))
+                    surrogates.append(_printable(inner_path))
+                if NUL in key:
+                    nuls.append(inner_path)
                 stack.append((inner, depth + 1, inner_path))
         elif isinstance(item, list):
             for index, inner in enumerate(item):
                 stack.append((inner, depth + 1, f"{path}.{index}" if path else str(index)))
-    return deepest, sorted(_printable(path) for path in found)
+    return deepest, sorted(_printable(path) for path in surrogates), nuls
 
 
 def _has_surrogate(text: str) -> bool:
@@ -85,36 +93,48 @@ def _unreadable(message: str) -> NoReturn:
     raise error
 
 
-def _guard_json_body():
+def _json_nuls() -> list[str]:
     """Refuse a JSON body that is too large, not UTF-8, not JSON, too deep, or holds lone
-    surrogates — before a view, webargs or the NUL check parses it."""
+    surrogates; return the paths of its strings holding a NUL character."""
     if not request.is_json:
-        return
+        return []
     if (request.content_length or 0) > MAX_JSON_BYTES:
         raise RequestEntityTooLarge()
     raw = request.get_data(cache=True)
     if len(raw) > MAX_JSON_BYTES:  # sent without a length (chunked)
         raise RequestEntityTooLarge()
     if not raw.strip():
-        return
+        return []
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except RecursionError:  # thousands of levels: the parser's own guard fired
         _too_deep()
     except ValueError:  # UnicodeDecodeError is a ValueError too
         _unreadable(_("The body is not valid JSON in UTF-8."))
-    depth, surrogates = _depth_and_surrogates(document)
+    depth, surrogates, nuls = _walk(document)
     if depth > MAX_JSON_DEPTH:
         _too_deep()
     if surrogates:
-        message = _("Text may not contain unpaired surrogate characters.")
-        error = UnprocessableEntity(description=message)
-        error.data = {
-            "code": "invalid",
-            "message": message,
-            "fields": dict.fromkeys(surrogates, message),
-        }
-        raise error
+        _refuse(surrogates, _("Text may not contain unpaired surrogate characters."))
+    return nuls
+
+
+def _guard_input():
+    """before_request: hostile JSON bodies, then NUL characters anywhere, stop before any view."""
+    nuls = _json_nuls()
+    for source in (request.args, request.form):
+        for key in source:
+            if NUL in key or any(NUL in value for value in source.getlist(key)):
+                nuls.append(key)
+    if nuls:
+        _refuse(nuls, _("Text may not contain the NUL character."))
+
+
+def _refuse(paths: list[str], message: str) -> NoReturn:
+    """A 422 naming each field, in the API's error shape (pages show the plain message)."""
+    error = UnprocessableEntity(description=message)
+    error.data = {"code": "invalid", "message": message, "fields": dict.fromkeys(paths, message)}
+    raise error
 
 
 def _too_deep() -> NoReturn:
@@ -122,5 +142,5 @@ def _too_deep() -> NoReturn:
 
 
 def init_app(app: Flask) -> None:
-    """Install the guards; called from ``safety.init_app`` before the NUL check reads JSON."""
-    app.before_request(_guard_json_body)
+    """Install the guard; called first from ``safety.init_app``."""
+    app.before_request(_guard_input)

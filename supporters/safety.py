@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
-from werkzeug.exceptions import UnprocessableEntity
 
 from supporters import input_guard
 from supporters.extensions import db
@@ -90,50 +89,8 @@ def _enforce_idle_timeout():
     return None
 
 
-NUL = "\x00"
-
-
-def _nul_fields(value, name: str = "") -> dict[str, str]:
-    """Where ``value`` (query, form or JSON) holds a NUL character: {field path: message}."""
-    found: dict[str, str] = {}
-    if isinstance(value, str):
-        if NUL in value:
-            found[name or "body"] = _("Text may not contain the NUL character.")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            path = f"{name}.{key}" if name else str(key)
-            if NUL in str(key):
-                found[path] = _("Text may not contain the NUL character.")
-            found.update(_nul_fields(item, path))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found.update(_nul_fields(item, f"{name}.{index}" if name else str(index)))
-    return found
-
-
-def _refuse_nul_characters():
-    """Refuse text with NUL characters before it reaches a view: PostgreSQL cannot store them
-    (a 500 found by the API fuzzer) and no person types one. Answered like any invalid input."""
-    found = {}
-    for source in (request.args, request.form):
-        for key in source:
-            if NUL in key or any(NUL in value for value in source.getlist(key)):
-                found[key] = _("Text may not contain the NUL character.")
-    if request.is_json:
-        found.update(_nul_fields(request.get_json(silent=True)))
-    if found:
-        error = UnprocessableEntity()
-        error.data = {
-            "code": "invalid",
-            "message": _("Text may not contain the NUL character."),
-            "fields": found,
-        }
-        raise error
-
-
 def init_app(app: Flask) -> None:
     """Install the security hooks on the app."""
-    input_guard.init_app(app)  # first: JSON bodies are checked before anything parses them
-    app.before_request(_refuse_nul_characters)
+    input_guard.init_app(app)  # first: hostile bodies and NUL characters stop before any view
     app.before_request(_enforce_idle_timeout)
     app.after_request(_security_headers)

@@ -363,7 +363,7 @@ def fragile_app(tmp_path):
 
     app = make_app(tmp_path, PROPAGATE_EXCEPTIONS=False)
     guards = app.before_request_funcs[None]
-    guards.remove(input_guard._guard_json_body)
+    guards.remove(input_guard._guard_input)
 
     def broken():
         # What a lone surrogate did before the JSON guard: the driver cannot encode it.

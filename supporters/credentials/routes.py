@@ -39,7 +39,7 @@ from supporters.i18n import (
     PublicLocale,
     is_supporter,
     match_supporter_locale,
-    supporter_locale_by_babel,
+    supporter_locale,
 )
 from supporters.models import User
 from supporters.models.credentials import AccountLinkPurpose
@@ -67,16 +67,7 @@ def _change_key() -> str:
 
 def page_locale(account: User | None = None) -> PublicLocale:
     """``?lang=`` → the account's language → cookie → Accept-Language → Japanese."""
-    if chosen := match_supporter_locale(request.args.get("lang")):
-        return chosen
-    if account is not None and (saved := supporter_locale_by_babel(account.locale)):
-        return saved
-    if found := match_supporter_locale(request.cookies.get(LOCALE_COOKIE)):
-        return found
-    for tag, _quality in request.accept_languages:
-        if found := match_supporter_locale(tag):
-            return found
-    return SUPPORTER_LOCALES[0]
+    return match_supporter_locale(request.args.get("lang")) or supporter_locale(account)
 
 
 @bp.context_processor
