@@ -61,7 +61,9 @@ def create_app(config: dict | None = None) -> Flask:
     from supporters.privacy import cli as privacy_cli
 
     privacy_cli.init_app(app)
-    app.after_request(_commit_on_success)
+    from supporters.transactions import commit_on_success
+
+    app.after_request(commit_on_success)
     return app
 
 
@@ -253,14 +255,3 @@ def _unread_notifications() -> int:
     from supporters.notify.inbox import unread_count
 
     return unread_count(current_user) if current_user.is_authenticated else 0
-
-
-def _commit_on_success(response):
-    """Commit the request's unit of work once, here, if the view succeeded; else roll it back."""
-    from supporters.extensions import db
-
-    if response.status_code < 400:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return response

@@ -11,6 +11,7 @@ from werkzeug.exceptions import default_exceptions
 
 from supporters.activities.log import ActivityError
 from supporters.help_requests.errors import RequestError
+from supporters.refusals import INVALID, NOT_FOUND, Refused
 from supporters.registry.operations import RegistryError
 from supporters.stipends.close import CloseError
 
@@ -33,6 +34,12 @@ def fail(
 
 def refused(error: Exception) -> NoReturn:
     """Turn a service's refusal into the right status: 422 for a field, 409 for a state."""
+    if isinstance(error, Refused):
+        if error.is_about_input:
+            fail(422, error.message, INVALID, error.field_messages())
+        if error.code == NOT_FOUND:
+            fail(404, error.message, NOT_FOUND)
+        fail(409, error.message, error.code, error.field_messages())
     if isinstance(error, RequestError):
         if error.fields:
             fail(422, error.message, "invalid", error.fields)

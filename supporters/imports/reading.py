@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 
+from supporters.refusals import FORM, Refused
 from supporters.spreadsheets import unneutralise
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -32,10 +33,18 @@ class FileTooLarge(ImportFileError):
 
 @dataclass(frozen=True)
 class RowError:
-    """A wrong row: its line number in the file (where the record starts) and why (translated)."""
+    """A wrong row: its line number in the file (where the record starts) and why (translated);
+    ``fields`` names the service's fields when the refusal came from a service."""
 
     line: int
     message: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+def row_error(line: int, refusal: Refused) -> RowError:
+    """The import's form of a service's :class:`Refused`: every message, on the row's line."""
+    messages = refusal.field_messages() or {FORM: str(refusal.message)}
+    return RowError(line, " ".join(messages.values()), tuple(messages.items()))
 
 
 @dataclass(frozen=True)
