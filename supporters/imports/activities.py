@@ -21,7 +21,7 @@ from supporters.activities.log import (
 )
 from supporters.clock import today_jst
 from supporters.extensions import db
-from supporters.imports.base import CREATE, UNCHANGED, Importer, ParsedRow, RowRefused
+from supporters.imports.base import CREATE, UNCHANGED, Importer, ParsedRow
 from supporters.imports.reading import Column, RowError
 from supporters.imports.registry import parse_date
 from supporters.input_guard import parse_id
@@ -34,6 +34,7 @@ from supporters.models import (
     Municipality,
     Supporter,
 )
+from supporters.refusals import Refused
 from supporters.stipends.close import closed_months
 from supporters.stipends.months import month_text
 
@@ -245,7 +246,7 @@ class ActivityImporter(Importer):
         try:
             log_activity(supporter, entry, self.by, max_age_days=None)
         except ActivityError as error:
-            raise RowRefused(error.message) from error
+            raise Refused(error.message) from error
 
     def audit_object(self) -> object:
         return Activity()

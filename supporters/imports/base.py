@@ -15,18 +15,11 @@ from flask_babel import gettext as _
 
 from supporters import audit
 from supporters.extensions import db
-from supporters.imports.reading import Column, RowError, read_table
+from supporters.imports.reading import Column, RowError, read_table, row_error
 from supporters.models import User
+from supporters.refusals import Refused
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
-
-
-class RowRefused(Exception):
-    """A row the write refused; ``message`` is translated."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -88,7 +81,7 @@ class Importer(ABC):
 
     @abstractmethod
     def apply(self, row: ParsedRow) -> None:
-        """Write one checked row (flush, no commit); raise :class:`RowRefused` to refuse it."""
+        """Write one checked row (flush, no commit); the service's :class:`Refused` refuses it."""
 
     def notes(self) -> list[str]:
         """Facts the preview shows beyond the counts (translated), known after ``check``."""
@@ -132,8 +125,8 @@ def run(importer: Importer, data: bytes, dry_run: bool = False) -> ImportResult:
         try:
             with db.session.begin_nested():  # a refused row leaves the others' writes usable
                 importer.apply(row)
-        except RowRefused as refused:
-            result.errors.append(RowError(row.line, refused.message))
+        except Refused as refusal:
+            result.errors.append(row_error(row.line, refusal))
     if result.errors or dry_run:
         savepoint.rollback()
         return result

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from supporters.clock import today_jst
 from supporters.extensions import db
-from supporters.imports.base import CREATE, UNCHANGED, UPDATE, Importer, ParsedRow, RowRefused
+from supporters.imports.base import CREATE, UNCHANGED, UPDATE, Importer, ParsedRow
 from supporters.imports.reading import Column, RowError
 from supporters.input_guard import parse_id
 from supporters.models import (
@@ -29,6 +29,7 @@ from supporters.models import (
     Supporter,
     SupporterStatus,
 )
+from supporters.refusals import Refused
 from supporters.registry import operations
 from supporters.registry.forms import _PHONE as PHONE_PATTERN  # the registry form's own rule
 from supporters.registry.forms import normalise_phone
@@ -302,7 +303,7 @@ class SupporterImporter(Importer):
             if certify is not None:
                 operations.certify(supporter, certify[0], certify[1], self.by)
         except RegistryError as error:
-            raise RowRefused(str(error.message)) from error
+            raise Refused(error.message) from error
 
     def audit_object(self) -> object:
         return Supporter()
