@@ -4,8 +4,9 @@ User story: "As a volunteer whose Japanese is still growing, every word of my pa
 errors, labels, notifications — is in the language I chose, not half in Japanese or English."
 
 "Supporter-facing" is what the extractor finds in the portal's templates and code, in the
-notification list and mails, and in ``supporters/portal/labels.py`` (the labels supporter pages
-show). A new message there fails this test until all twelve catalogues have it.
+notification list and mails, and in ``supporters/labels.py`` (the label registry: the words of
+coded values supporter pages show). A new message there fails this test until all twelve
+catalogues have it.
 """
 
 import re
@@ -24,6 +25,8 @@ SOURCES = [
     ("templates/portal", "**.html", "jinja2"),
     ("templates/notifications", "**.html", "jinja2"),
     ("supporters/portal", "**.py", "python"),
+    # The one label registry: statuses, modes, levels, categories, reasons.
+    ("supporters", "labels.py", "python"),
     ("supporters/notify", "messages.py", "python"),
     # The case log's form and service messages, and the offer answers a supporter is shown.
     ("supporters/activities", "forms.py", "python"),

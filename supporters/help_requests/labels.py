@@ -5,27 +5,23 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from supporters.i18n import localized_name
+from supporters.labels import (  # noqa: F401  (the one label registry)
+    DECLINE_REASON_LABELS,
+    LEVEL_LABELS,
+    MODE_LABELS,
+    OFFER_STATUS_LABELS,
+    URGENCY_LABELS,
+)
+from supporters.labels import REQUEST_CATEGORY_LABELS as CATEGORY_LABELS
 from supporters.matching import Fallback, Reason
 from supporters.models import (
     ConsentChannel,
     Language,
     Municipality,
-    RequestCategory,
     RequestSource,
     RequestStatus,
 )
 
-# The offer and urgency words are the ones supporters see (translated in all their languages).
-from supporters.portal.labels import OFFER_STATUS_LABELS, URGENCY_LABELS  # noqa: F401
-from supporters.registry.labels import LEVEL_LABELS, MODE_LABELS
-
-CATEGORY_LABELS = {
-    RequestCategory.GOVERNMENT_OFFICE: _l("Government office (incl. driver's licence)"),
-    RequestCategory.HOSPITAL: _l("Hospital"),
-    RequestCategory.CHILDCARE: _l("Childcare"),
-    RequestCategory.LABOR: _l("Work and labour"),
-    RequestCategory.DAILY_LIFE: _l("Daily life"),
-}
 REQUEST_STATUS_LABELS = {
     RequestStatus.NEW: _l("New"),
     RequestStatus.OFFERED: _l("Offered"),
@@ -49,14 +45,6 @@ CONSENT_CHANNEL_LABELS = {
     ConsentChannel.IN_PERSON: _l("Explained in person"),
     ConsentChannel.PAPER: _l("Signed on paper"),
     ConsentChannel.WEB_FORM: _l("Web form"),
-}
-DECLINE_REASON_LABELS = {
-    "not_available": _l("I am not available then"),
-    "too_far": _l("It is too far for me"),
-    "language": _l("My language level is not enough for this"),
-    "too_many_cases": _l("I have too many cases this month"),
-    "personal": _l("Personal reasons"),
-    "other": _l("Other"),
 }
 FILTER_LABELS = {
     "status": _l("certified and not suspended"),

@@ -1,25 +1,10 @@
-"""Translatable labels for the registry's coded values (statuses, levels, modes ...)."""
+"""Words only the registry uses (gender, Japanese level); statuses, levels and modes come from
+the one label registry, ``supporters/labels.py``."""
 
 from flask_babel import lazy_gettext as _l
 
-from supporters.models import LanguageLevel, Mode, SupporterStatus
+from supporters.labels import LEVEL_LABELS, MODE_LABELS, STATUS_LABELS  # noqa: F401
 
-MODE_LABELS = {
-    Mode.IN_PERSON: _l("In person"),
-    Mode.PHONE: _l("Phone"),
-    Mode.VIDEO: _l("Video call"),
-}
-LEVEL_LABELS = {
-    LanguageLevel.NATIVE: _l("Native"),
-    LanguageLevel.FLUENT: _l("Fluent"),
-    LanguageLevel.CONVERSATIONAL: _l("Conversational"),
-}
-STATUS_LABELS = {
-    SupporterStatus.APPLICANT: _l("Applicant"),
-    SupporterStatus.CERTIFIED: _l("Certified"),
-    SupporterStatus.SUSPENDED: _l("Suspended"),
-    SupporterStatus.RETIRED: _l("Retired"),
-}
 GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other")}
 JAPANESE_LEVEL_LABELS = {
     "native": _l("Native speaker"),

@@ -2,19 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
-CATEGORY_LABELS = {
-    "government_office": _l("Government office (incl. driver's licence)"),
-    "hospital": _l("Hospital"),
-    "information": _l("Information dissemination"),
-    "childcare": _l("Childcare"),
-    "labor": _l("Work and labour"),
-    "daily_life": _l("Daily life"),
-}
-MODE_LABELS = {
-    "in_person": _l("In person"),
-    "phone": _l("Phone"),
-    "video": _l("Video call"),
-}
+from supporters.labels import CATEGORY_LABELS, MODE_LABELS  # noqa: F401  (the one registry)
+
 REQUEST_LABELS = {
     "received": _l("Requests received"),
     "assigned": _l("Requests assigned"),
