@@ -9,7 +9,7 @@ PORT ?= 5000
 export FLASK_APP := app.py
 
 .PHONY: run serve install db seed translations translations-extract translations-update \
-        test test-sqlite test-postgres lint format bench bench-scale bench-report clean
+        test test-sqlite test-postgres lint format bench bench-scale bench-report bench-pages clean
 
 run: install translations db seed serve  ## set up everything and serve on http://127.0.0.1:$(PORT)
 
@@ -65,6 +65,9 @@ bench-scale: install  ## matching at national scale (100,000 supporters, ~10 min
 
 bench-report: install  ## monthly report at national scale (1,000,000 activities; PostgreSQL too with BENCH_DATABASE_URL)
 	$(BIN)/python bench/report_scale.py
+
+bench-pages: install translations  ## page throughput under gunicorn, as a share of bare Flask
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

@@ -42,7 +42,6 @@ def create_app(config: dict | None = None) -> Flask:
     safety.init_app(app)
     cli.init_app(app)
     from supporters.continuation import cli as continuation_cli
-    from supporters.coverage import cli as coverage_cli
     from supporters.help_requests import cli as requests_cli
     from supporters.notify import cli as notify_cli
     from supporters.stipends import cli as stipends_cli
@@ -51,7 +50,6 @@ def create_app(config: dict | None = None) -> Flask:
     notify_cli.init_app(app)
     continuation_cli.init_app(app)
     stipends_cli.init_app(app)
-    coverage_cli.init_app(app)
     from supporters.reports import cli as reports_cli
 
     reports_cli.init_app(app)
@@ -113,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.main.routes import bp as main_bp
     from supporters.notify.routes import bp as notifications_bp
     from supporters.payments.routes import bp as payments_bp
+    from supporters.portal import cases, continuation, settings  # noqa: F401  (portal views)
     from supporters.portal.routes import bp as portal_bp
     from supporters.privacy.routes import bp as privacy_bp
     from supporters.public.routes import bp as public_bp
@@ -250,8 +249,13 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _unread_notifications() -> int:
     """How many unread notifications the signed-in user has (for the link in the header)."""
+    from flask import g
     from flask_login import current_user
 
     from supporters.notify.inbox import unread_count
 
-    return unread_count(current_user) if current_user.is_authenticated else 0
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:  # the header and a page may both show it: count once
+        g.unread_notifications = unread_count(current_user)
+    return g.unread_notifications

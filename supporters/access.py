@@ -54,6 +54,12 @@ admin_required = roles_required(Role.ADMIN)
 signed_in_required = roles_required(*Role)
 
 
+def is_supporter_account(user: User) -> bool:
+    """Whether ``user`` is a supporter's account (their pages: the portal's layout, their
+    language, the supporter's standing), whether or not fully signed in yet."""
+    return user.role == Role.SUPPORTER
+
+
 def can_manage_supporters(user: User) -> bool:
     """Create, edit, certify, suspend and retire supporters."""
     return user.is_authenticated and user.role in STAFF
@@ -102,6 +108,15 @@ def supporter_or_404(supporter_id: int) -> Supporter:
     return supporter
 
 
+# The registry's list and records: staff, and municipal officers for their area.
+registry_viewers = roles_required(Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER)
+
+
+def can_certify_short_of_hours(user: User | None) -> bool:
+    """Certify an applicant whose cohort's training hours are not complete: administrators."""
+    return user is not None and user.role == Role.ADMIN
+
+
 # --- Help requests --------------------------------------------------------------------------------
 # Hospital requests carry health data: officers never see them one by one (only in aggregates),
 # supporters only once offered, and the resident's name and contact only after acceptance.
@@ -118,12 +133,23 @@ def can_view_request(user: User, request_obj) -> bool:
     return False
 
 
+def can_manage_requests(user: User) -> bool:
+    """Take requests, match, send offers and move them through their lifecycle."""
+    return user.is_authenticated and user.role in STAFF
+
+
 def can_see_requester(user: User, request_obj) -> bool:
     """See the resident's name and contact. Which fields exactly each role reads is the field
     policy's (``help_requests/policy.py``); this asks it, so there is one rule."""
     from supporters.help_requests.policy import CONTACT, readable_fields
 
     return CONTACT <= readable_fields(user, request_obj)
+
+
+def sees_request_queue(user: User) -> bool:
+    """Whether the dashboard shows ``user`` the requests waiting for a coordinator (officials,
+    who read figures only, do not see requests)."""
+    return user.role in (Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER)
 
 
 def scope_requests(stmt: Select, user: User) -> Select:
@@ -162,6 +188,42 @@ def own_offer_or_404(offer_id: int):
     return offer
 
 
+# --- Case log -------------------------------------------------------------------------------------
+# Supporters keep their own log (phone and API); coordinators and admins log paper records on a
+# supporter's behalf, older than a phone log reaches. Readers: staff everything, municipal officers
+# their municipalities except hospital visits (health data), supporters their own.
+
+case_log_console_required = roles_required(*STAFF, Role.MUNICIPAL_OFFICER)
+case_log_read_required = roles_required(*STAFF, Role.MUNICIPAL_OFFICER, Role.SUPPORTER)
+case_log_write_required = roles_required(*STAFF, Role.SUPPORTER)
+
+
+def keeps_own_case_log(user: User) -> bool:
+    """Whether ``user`` reads and logs only their own cases (a supporter)."""
+    return user.role == Role.SUPPORTER
+
+
+def enters_paper_records(user: User) -> bool:
+    """Whether ``user`` logs cases on a supporter's behalf, without the phone's 90-day limit."""
+    return user.role in STAFF
+
+
+def scope_activities(stmt: Select, user: User) -> Select:
+    """Restrict an activity query to what ``user`` may read (see the section's comment)."""
+    from supporters.models import Activity, ActivityCategory
+
+    if user.role in STAFF:
+        return stmt
+    if user.role == Role.MUNICIPAL_OFFICER:
+        return stmt.where(
+            Activity.municipality_code.in_(sorted(user.municipality_codes)),
+            Activity.category != ActivityCategory.HOSPITAL,
+        )
+    if keeps_own_case_log(user) and user.supporter_id is not None:
+        return stmt.where(Activity.supporter_id == user.supporter_id)
+    return stmt.where(False)
+
+
 # --- Reports --------------------------------------------------------------------------------------
 # Officials and municipal officers receive aggregates with small cells suppressed; coordinators
 # and admins may see exact figures. A municipal officer's report covers their municipalities.
@@ -197,6 +259,30 @@ def coverage_scope(user: User) -> frozenset[str] | None:
 def can_change_targets(user: User) -> bool:
     """Change the programme's yearly targets: admins only."""
     return user.is_authenticated and user.role == Role.ADMIN
+
+
+change_targets_required = roles_required(Role.ADMIN)
+# The data coverage is computed from (resident figures, the nationality → language mapping):
+# coordinators and admins.
+coverage_data_required = roles_required(*STAFF)
+
+
+def can_edit_coverage_data(user: User) -> bool:
+    """Import resident figures and edit the nationality → language mapping."""
+    return user.is_authenticated and user.role in STAFF
+
+
+# --- Stipends -------------------------------------------------------------------------------------
+# Coordinators and admins close months, book adjustments and pay; re-opening a closed month and
+# changing the dated rule or the budget is for admins.
+
+stipends_required = coordinator_required
+stipend_settings_required = admin_required
+
+
+def can_change_stipends(user: User | None) -> bool:
+    """Re-open a closed month, or change the stipend rule or the budget: admins only."""
+    return user is not None and user.is_authenticated and user.role == Role.ADMIN
 
 
 # --- Imports and exports --------------------------------------------------------------------------

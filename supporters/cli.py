@@ -72,6 +72,13 @@ def create_user(email, password, role, name, supporter_id, municipalities):
     click.echo(f"Created {role.value} account {user.email} (id {user.id}).")
 
 
+def _refusal_text(error) -> str:
+    """A service's refusal as one line: each field's message, with the option it is about."""
+    if not error.fields:
+        return str(error.message)
+    return "; ".join(f"--{name}: {text}" for name, text in error.field_messages().items())
+
+
 def _user_by_email(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == email.lower()))
     if user is None:
@@ -84,17 +91,22 @@ def _user_by_email(email: str) -> User:
 @click.option("--name", default="", help="What the token is for, e.g. the system using it.")
 @click.option(
     "--days",
-    type=click.IntRange(1, 365),
+    type=int,
     default=None,
-    help="How many days the token works (default: API_TOKEN_DAYS, 90).",
+    help="How many days the token works, 1 to 365 (default: API_TOKEN_DAYS, 90).",
 )
 @with_appcontext
 def create_token(email, name, days):
     """Make an API token for an account; it is printed once, on the last line."""
     from supporters.api.tokens import issue_token
+    from supporters.refusals import Refused
 
     user = _user_by_email(email)
-    row, token = issue_token(user, name, days)
+    try:
+        row, token = issue_token(user, name, days)
+    except Refused as error:
+        with force_locale("en"):
+            raise click.ClickException(_refusal_text(error)) from error
     db.session.commit()
     click.echo(
         f"API token {row.prefix}… for {user.email} ({user.role.value}), valid until "
@@ -109,14 +121,15 @@ def create_token(email, name, days):
 @with_appcontext
 def deactivate_user(email, reason):
     """Deactivate an account: no sign-in; its sessions end and its API tokens are revoked."""
-    from supporters.accounts.service import AccountError, deactivate
+    from supporters.accounts.service import deactivate
+    from supporters.refusals import Refused
 
     user = _user_by_email(email)
     try:
         closed = deactivate(user, reason, None)
-    except AccountError as error:
+    except Refused as error:
         with force_locale("en"):
-            raise click.ClickException(str(error.message)) from error
+            raise click.ClickException(_refusal_text(error)) from error
     db.session.commit()
     click.echo(
         f"Deactivated {user.email}: {closed.sessions} session(s) ended, {closed.tokens} "
@@ -130,15 +143,16 @@ def deactivate_user(email, reason):
 @with_appcontext
 def activate_user(email, reason):
     """Reactivate a deactivated account (its owner signs in again)."""
-    from supporters.accounts.service import AccountError, activate
+    from supporters.accounts.service import activate
     from supporters.accounts.standing import refusal
+    from supporters.refusals import Refused
 
     user = _user_by_email(email)
     try:
         activate(user, reason, None)
-    except AccountError as error:
+    except Refused as error:
         with force_locale("en"):
-            raise click.ClickException(str(error.message)) from error
+            raise click.ClickException(_refusal_text(error)) from error
     db.session.commit()
     click.echo(f"Activated {user.email}.")
     if (still := refusal(user)) is not None:

@@ -72,6 +72,9 @@ def from_environment() -> dict:
         ),
         "IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # argon2id cost (an argon2.Parameters): None is the library's recommended parameters.
+        # Never read from the environment; only the test suite sets cheap ones (tests/conftest.py).
+        "PASSWORD_HASH_PARAMETERS": None,
         "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Sign-in attempts (no targeted lockout, docs/decisions.md): LOGIN_RATE_LIMIT per account

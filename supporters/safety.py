@@ -58,7 +58,9 @@ def _security_headers(response):
         )
     if not request.path.startswith("/static/"):
         # Every signed-in page may show personal data: keep it out of shared and back-button caches.
-        if current_user.is_authenticated:
+        # is_anonymous, not is_authenticated: the latter reads ``User.active``, which the
+        # request's commit has just expired, and would cost a SELECT on every page.
+        if not current_user.is_anonymous:
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
     return response

@@ -1,6 +1,7 @@
 """Tables leaving the application as CSV (UTF-8 with BOM, CRLF) or XLSX, safe to open in Excel.
 
-Shared by the payments files, the monthly report and the data exports: a text cell that a
+The one writer of tables: the payments files, the monthly report, the data exports and the
+audit trail all write through :func:`csv_bytes` and :func:`xlsx_bytes`: a text cell that a
 spreadsheet would run as a formula gets a leading apostrophe, and XLSX text cells are typed as
 text, so codes keep their leading zeros and nothing is ever evaluated.
 """
@@ -37,11 +38,18 @@ def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes
 
 
 def xlsx_bytes(
-    headers: Sequence[str], rows: Sequence[Sequence[object]], title: str = "Sheet1"
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    title: str = "Sheet1",
+    widths: Sequence[int] = (),
 ) -> bytes:
-    """The same table as an Excel workbook; text cells typed as text (never formulas)."""
+    """The same table as an Excel workbook; text cells typed as text (never formulas).
+
+    ``widths`` sets the first columns' widths (in characters), for tables read on screen.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheet = workbook.active
@@ -56,6 +64,8 @@ def xlsx_bytes(
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever the text
     sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

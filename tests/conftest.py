@@ -1,19 +1,34 @@
 """Shared fixtures: an app on a real database, a client, users of every role, and factories.
 
 The suite runs on SQLite by default. With ``YORISOI_TEST_BACKEND=postgresql`` it runs on the
-PostgreSQL database named by ``TEST_DATABASE_URL`` (``.ci/run`` starts one).
+PostgreSQL database named by ``TEST_DATABASE_URL`` (``.ci/run`` starts one); under pytest-xdist
+each worker gets a database of its own next to it (``<name>_gw0``, ...), created when missing.
+
+Speed (docs/benchmarks.md, "Test suite"): passwords are hashed with argon2's cheapest parameters,
+the schema is built once per run (SQLite: a template file copied for each app; PostgreSQL: one
+``TRUNCATE ... RESTART IDENTITY CASCADE`` between apps), and test databases never wait for the
+disk at a commit. Each app still starts with only the reference data.
 """
 
+import atexit
 import os
 import re
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ProgrammingError
 
 from supporters import create_app
-from supporters.auth.passwords import hash_password
 from supporters.config import database_url
 from supporters.demo.seed import seed_reference_data
 from supporters.extensions import db as _db
@@ -22,8 +37,24 @@ from supporters.registry import operations
 from supporters.registry.operations import SupporterProfile
 
 PASSWORD = "correct horse battery staple"
-_PASSWORD_HASH = hash_password(PASSWORD)
+# argon2id at its cheapest (a sign-in costs microseconds instead of half a second); deployments
+# keep the library's recommended parameters (tests/test_production_defaults.py proves it).
+PASSWORD_HASH_PARAMETERS = replace(
+    profiles.get_default_parameters(), time_cost=1, memory_cost=8, parallelism=1
+)
+_PASSWORD_HASH = PasswordHasher.from_parameters(PASSWORD_HASH_PARAMETERS).hash(PASSWORD)
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@event.listens_for(Engine, "connect")
+def _no_waiting_for_the_disk(dbapi_connection, _record):
+    """Test databases are thrown away: a commit need not wait until the data is on disk."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+    elif type(dbapi_connection).__module__.startswith("psycopg"):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+        dbapi_connection.commit()
 
 
 def _database_uri(tmp_path) -> str:
@@ -31,8 +62,123 @@ def _database_uri(tmp_path) -> str:
         url = os.environ.get("TEST_DATABASE_URL")
         if not url:
             pytest.exit("YORISOI_TEST_BACKEND=postgresql needs TEST_DATABASE_URL", returncode=2)
-        return database_url(url)
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(database_url(url), worker) if worker else database_url(url)
     return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+_WORKER_DATABASES: dict[str, str] = {}
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """``url`` with ``_<worker>`` added to the database name; the database is created if missing."""
+    if url not in _WORKER_DATABASES:
+        base = make_url(url)
+        name = f"{base.database}_{worker}"
+        engine = create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                exists = conn.scalar(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+                )
+                if not exists:
+                    quoted = conn.dialect.identifier_preparer.quote(name)
+                    conn.execute(text(f"CREATE DATABASE {quoted}"))
+        finally:
+            engine.dispose()
+        _WORKER_DATABASES[url] = base.set(database=name).render_as_string(hide_password=False)
+    return _WORKER_DATABASES[url]
+
+
+def _build_schema() -> None:
+    """Every table, empty but for the reference data, whatever the database held before."""
+    _db.drop_all()
+    _db.create_all()
+    seed_reference_data()
+    _db.session.commit()
+
+
+_SQLITE_TEMPLATE: list[Path] = []  # the one SQLite file with the schema, once built
+
+
+def _sqlite_template() -> Path:
+    """An SQLite file built once per run (per xdist worker), copied for each new app."""
+    if not _SQLITE_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="yorisoi-schema-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = folder / "template.db"
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "schema",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            }
+        )
+        with app.app_context():
+            _build_schema()
+            _db.session.remove()
+            _db.engine.dispose()
+        _SQLITE_TEMPLATE.append(path)
+    return _SQLITE_TEMPLATE[0]
+
+
+_POSTGRES_BUILT: set[str] = set()  # database URLs whose schema this run has built
+
+
+def _emptied_postgres(app) -> bool:
+    """Empty every table in one statement and re-seed; False when the schema must be built.
+
+    A test that drops tables (tests/test_setup.py runs the migrations down to nothing) makes the
+    statement fail, and the next app builds the schema again.
+    """
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url not in _POSTGRES_BUILT:
+        return False
+    quote = _db.engine.dialect.identifier_preparer.quote
+    tables = ", ".join(quote(table.name) for table in _db.metadata.sorted_tables)
+    try:
+        with _db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    except ProgrammingError:
+        _POSTGRES_BUILT.discard(url)
+        return False
+    seed_reference_data()
+    _db.session.commit()
+    return True
+
+
+def _fresh_database(app) -> None:
+    """Give ``app`` a database holding the schema and the reference data, and nothing else."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    with app.app_context():
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            if not Path(url.database).exists():  # nothing has connected: copy the template
+                shutil.copyfile(_sqlite_template(), url.database)
+                return
+        elif url.get_backend_name() == "postgresql":
+            if _emptied_postgres(app):
+                return
+            _build_schema()
+            _POSTGRES_BUILT.add(app.config["SQLALCHEMY_DATABASE_URI"])
+            return
+        _build_schema()
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per run instead of once per app (Jinja checks each source)."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _CompiledTemplates()
 
 
 class IsolatedClient(FlaskClient):
@@ -63,15 +209,13 @@ def make_app(tmp_path, **overrides):
         # turns the minimum fill time back on.
         "PUBLIC_MIN_FILL_SECONDS": 0,
         "SERVER_NAME": None,
+        "PASSWORD_HASH_PARAMETERS": PASSWORD_HASH_PARAMETERS,
     }
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = IsolatedClient
-    with app.app_context():
-        _db.drop_all()
-        _db.create_all()
-        seed_reference_data()
-        _db.session.commit()
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
+    _fresh_database(app)
     return app
 
 
@@ -81,8 +225,11 @@ def app(tmp_path):
     yield app
     with app.app_context():
         _db.session.remove()
-        _db.drop_all()
         _db.engine.dispose()
+    # The next app empties the PostgreSQL database; an SQLite file is simply removed.
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).unlink(missing_ok=True)
 
 
 @pytest.fixture

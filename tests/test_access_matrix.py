@@ -54,6 +54,7 @@ BANK = redirect_to("/payments/bank/<id>")
 TWO_FACTOR = redirect_to("/account/two-factor")  # the two-factor settings page
 RECORD = redirect_to("/supporters/<id>")  # back to the supporter's registry page
 ACCOUNT = redirect_to("/accounts/<id>")
+IMPORTS = redirect_to("/imports/")  # the one import page (resident figures too)
 INVALID = "422"  # the form was checked and refused: nothing happened
 # The JSON API (/api/v1) is called with a bearer token per role, never the session cookie.
 NO_TOKEN = "401"  # no bearer token: refused before anything else
@@ -92,7 +93,8 @@ EXPECTED = {
     "portal.me":                (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.offers":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
-    "portal.accept":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OWN_OFFER),
+    # The offer was withdrawn by the admin (withdraw_offer, earlier in the run): refused, 409.
+    "portal.accept":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CONFLICT),
     "portal.decline":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID),
     # The case log ([3/6]): a request in the URL is only "found" once assigned to the supporter.
     "portal.assignment":        (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
@@ -153,7 +155,8 @@ EXPECTED = {
     "help_requests.create":     (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.detail":     (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "help_requests.send_offers": (LOGIN,   REQUEST,   REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "help_requests.withdraw_offer": (LOGIN, REQUEST,  REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The admin withdraws the offer first; the coordinator is then refused (409, rolled back).
+    "help_requests.withdraw_offer": (LOGIN, REQUEST,  CONFLICT,  FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.change_status": (LOGIN, OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.refer":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # Coverage ([5/6]): counts only, so officials see it all; officers their own municipalities.
@@ -162,9 +165,8 @@ EXPECTED = {
     "coverage.map_view":        (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "coverage.targets_page":    (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "coverage.save_target":     (LOGIN,    INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "coverage.residents_page":  (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "coverage.preview_residents": (LOGIN,  INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    "coverage.import_residents": (LOGIN,   INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Resident figures are imported on /imports/ (the one import); the old page sends there.
+    "coverage.residents_page":  (LOGIN,    IMPORTS,   IMPORTS,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "coverage.mapping_page":    (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "coverage.add_mapping":     (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "coverage.remove_mapping":  (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
@@ -283,7 +285,8 @@ EXPECTED_OTHERS_OFFER = {
     "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.accept":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.decline":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
-    "help_requests.withdraw_offer": (LOGIN, REQUEST,  REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The admin withdraws the offer first; the coordinator is then refused (409, rolled back).
+    "help_requests.withdraw_offer": (LOGIN, REQUEST,  CONFLICT,  FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "api_offers.get_offer":     (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "api_offers.accept_offer":  (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "api_offers.decline_offer": (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),

@@ -477,6 +477,7 @@ def test_activities_are_idempotent_and_supporters_log_only_their_own(api, users,
         "mode": "in_person",
         "municipality_code": "08204",
         "language_code": "vi",
+        "outcome": "resolved",
         "client_token": "phone-1",
     }
     first = supporter.post("/activities", json=entry)
@@ -623,6 +624,7 @@ def test_a_coordinators_script_runs_the_whole_month_through_the_api(app, db, mak
             "category": "hospital",
             "mode": "in_person",
             "municipality_code": "08201",
+            "outcome": "referred",
             "client_token": "paper-001",
         },
     )

@@ -8,12 +8,12 @@ retire in one step — and someone who comes back later is re-activated with the
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from supporters.clock import fiscal_year, today_jst
 from supporters.continuation import service
-from supporters.continuation.service import ContinuationError, months_before
+from supporters.continuation.service import Retirement, months_before
 from supporters.extensions import db as _db
 from supporters.models import (
     Activity,
@@ -25,8 +25,8 @@ from supporters.models import (
     Supporter,
     SupporterStatus,
 )
+from supporters.refusals import Refused
 from supporters.registry import operations
-from supporters.registry.operations import RegistryError
 from tests.conftest import post_form
 
 YEAR = fiscal_year(today_jst())
@@ -106,6 +106,41 @@ def test_the_unique_key_refuses_a_second_row_for_the_same_year(db, make_supporte
     db.session.rollback()
     # A row made by a concurrent start is skipped, not duplicated.
     assert service.start_check(YEAR, by=None).asked == 0
+
+
+def test_a_row_taken_meanwhile_is_skipped_and_the_rest_of_the_start_kept(
+    db, make_supporter, monkeypatch
+):
+    """Another start wins Hùng's row while this one is notifying Lan: the savepoint around
+    Hùng's insert gives way (first one wins), and Lan's row and message stay in this unit of
+    work — on PostgreSQL a failed insert without a savepoint would abort the whole transaction."""
+    lan, hung = make_supporter(name="Lan"), make_supporter(name="Hùng")
+    real_notify = service.notify_supporter
+
+    def notify_while_another_start_takes_hung(supporter, *args, **kwargs):
+        if supporter.id == lan.id:
+            db.session.execute(
+                insert(ContinuationCheck).values(supporter_id=hung.id, fiscal_year=YEAR)
+            )
+        return real_notify(supporter, *args, **kwargs)
+
+    monkeypatch.setattr(service, "notify_supporter", notify_while_another_start_takes_hung)
+    started = service.start_check(YEAR, by=None)
+    db.session.commit()
+    assert (started.asked, started.already_asked) == (1, 1)
+    assert [c.supporter_id for c in _checks()] == [lan.id, hung.id]
+    assert _count(OutboxMessage) == 1  # Hùng is notified by the start that won his row
+
+
+def test_the_savepoints_nest_inside_the_callers_unit_of_work(db, make_supporter):
+    """The caller decides: a rollback after the start undoes every row it added. (On SQLite a
+    savepoint used to open the transaction itself, and its release committed the first row.)"""
+    make_supporter(name="Lan")
+    make_supporter(name="Hùng")
+    assert service.start_check(YEAR, by=None).asked == 2
+    db.session.rollback()
+    assert _checks() == []
+    assert _count(OutboxMessage) == 0
 
 
 def test_the_message_says_nothing_personal(db, make_supporter):
@@ -203,7 +238,9 @@ def world(db, make_supporter, make_request):
     _activity(people["active"], days_ago=60)
     _activity(people["stops"], days_ago=5)
     _activity(people["long ago"], days_ago=420)
-    request = make_request(days_ahead=-30)
+    request = make_request(days_ahead=3)  # intake takes no request in the past: move it back
+    request.starts_at -= timedelta(days=33)
+    request.ends_at -= timedelta(days=33)
     request.assigned_supporter_id = people["assigned"].id
     request.status = RequestStatus.COMPLETED
     db.session.commit()
@@ -281,7 +318,7 @@ def test_a_failure_midway_retires_nobody(client, db, coordinator, world, monkeyp
     def retire_then_fail(supporter, *args, **kwargs):
         calls.append(supporter.id)
         if len(calls) == 2:
-            raise RegistryError("The database said no.")
+            raise Refused("The database said no.")
         return real_retire(supporter, *args, **kwargs)
 
     monkeypatch.setattr(operations, "retire", retire_then_fail)
@@ -298,13 +335,13 @@ def test_the_service_undoes_a_half_done_batch_even_if_the_caller_commits(db, wor
 
     def fail_on_stops(supporter, *args, **kwargs):
         if supporter.display_name == "stops":
-            raise RegistryError("no")
+            raise Refused("no")
         return real_retire(supporter, *args, **kwargs)
 
     monkeypatch.setattr(operations, "retire", fail_on_stops)
     ids = [world["silent"].id, world["stops"].id]
-    with pytest.raises(RegistryError):
-        service.retire_lapsed(ids, today_jst(), "gone", today_jst(), 12, by=None)
+    with pytest.raises(Refused):
+        service.retire_lapsed(Retirement(ids, "gone"), today_jst(), today_jst(), 12, by=None)
     db.session.commit()
     assert _status(world["silent"].id) is SupporterStatus.CERTIFIED
 
@@ -312,8 +349,8 @@ def test_the_service_undoes_a_half_done_batch_even_if_the_caller_commits(db, wor
 def test_no_lapse_list_before_any_check(db, make_supporter):
     make_supporter()
     assert service.lapse_list(today_jst(), 12) == (None, [])
-    with pytest.raises(ContinuationError):
-        service.retire_lapsed([], today_jst(), "x", today_jst(), 12, by=None)
+    with pytest.raises(Refused):
+        service.retire_lapsed(Retirement([], "x"), today_jst(), today_jst(), 12, by=None)
 
 
 # --- Re-activation ---------------------------------------------------------------------------
@@ -350,9 +387,9 @@ def test_reactivation_keeps_the_certificate_and_the_history(client, db, coordina
 def test_only_retired_supporters_who_were_certified_can_be_reactivated(db, make_supporter):
     never_certified = make_supporter(status="applicant")
     operations.retire(never_certified, date(2025, 6, 1), "withdrew", by=None)
-    with pytest.raises(RegistryError):
+    with pytest.raises(Refused):
         operations.reactivate(never_certified, date(2025, 7, 1), "back", by=None)
-    with pytest.raises(RegistryError):
+    with pytest.raises(Refused):
         operations.reactivate(make_supporter(), date(2025, 7, 1), "already certified", by=None)
 
 

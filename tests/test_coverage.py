@@ -95,7 +95,9 @@ def test_residents_below_the_threshold_are_a_minor_gap(demand):
 
 def _unfilled(make_request, municipality: str, language: str, count: int):
     for n in range(count):
-        request = make_request(language=language, municipality=municipality, contact=f"080-{n}")
+        request = make_request(
+            language=language, municipality=municipality, contact=f"080-1111-{n:04d}"
+        )
         request.status = RequestStatus.UNFILLED
     _db.session.commit()
 

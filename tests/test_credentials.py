@@ -463,7 +463,7 @@ def _race(app, calls) -> list[str]:
 def test_simultaneous_uses_of_one_link_set_the_password_once(app, db, users):
     """Four tabs press "save" at the same instant, three times over: one password wins."""
     from supporters.auth.passwords import verify_password
-    from supporters.credentials.service import issue_link, set_password_with_link
+    from supporters.credentials.service import PasswordDraft, issue_link, set_password_with_link
     from supporters.models import AccountLinkPurpose
 
     user_id = users["supporter"].id
@@ -473,7 +473,9 @@ def test_simultaneous_uses_of_one_link_set_the_password_once(app, db, users):
         db.session.remove()
         passwords = [f"round {round_no} racer {n} kettle orbit" for n in range(4)]
         calls = [
-            lambda p=p, t=token: set_password_with_link(t, AccountLinkPurpose.RESET, p, p)
+            lambda p=p, t=token: set_password_with_link(
+                t, AccountLinkPurpose.RESET, PasswordDraft(p, p)
+            )
             for p in passwords
         ]
 

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from supporters.activities.log import ActivityEntry, log_activity
 from supporters.clock import today_jst
-from supporters.coverage.residents import import_residents
 from supporters.imports.kinds import import_file
 from supporters.models import (
     Activity,
@@ -58,10 +57,10 @@ def registry(db, make_supporter, users):
             ),
             None,
         )
-    import_residents(
+    import_file(
+        "residents",
         b"municipality,nationality,residents\n08204,VN,120\n08201,BR,45\n",
-        date(2026, 6, 30),
-        by=None,
+        as_of=date(2026, 6, 30),
     )
     db.session.commit()
     return {"tricky": tricky.id, "plain": plain.id}

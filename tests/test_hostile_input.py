@@ -455,7 +455,7 @@ def test_the_same_bad_supporter_name_is_refused_by_form_api_and_import(
     """One rule (``textrules.name_problem``, applied by the registry's operations)."""
     before = count(Supporter)
     page = post_form(client, "/supporters/new", {**REGISTRY_FORM, "display_name": name}, headers=EN)
-    assert page.status_code == 200
+    assert page.status_code == 422
     assert NAME_MESSAGE in page.get_data(as_text=True)
 
     error = json_error(

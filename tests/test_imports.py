@@ -268,7 +268,7 @@ def test_closed_month_future_dates_and_unknown_codes_refuse_the_file(db, make_su
     assert sorted(lines) == [2, 3, 4, 5, 7]
     assert "2025-10" in lines[2] or "10月" in lines[2] or "October" in lines[2]
     assert "08999" in lines[4] and "xx" in lines[4]
-    assert "nobody@example.jp" in lines[5] and "outcome" in lines[5]
+    assert "nobody@example.jp" in lines[5] and "Choose how it went." in lines[5]
     assert "line 6" in lines[7]
     db.session.commit()
     assert count(Activity) == 0
@@ -381,7 +381,7 @@ def test_upload_with_bad_rows_lists_them_and_offers_no_confirmation(client, auth
     assert page.status_code == 422
     html = page.get_data(as_text=True)
     assert 'data-testid="row-errors"' in html and 'data-testid="confirm-form"' not in html
-    assert "not-an-email" in html
+    assert "正しいメールアドレスを入力してください" in html  # the registry service's own message
 
 
 @pytest.mark.parametrize("role", ["municipal_officer", "official", "supporter"])
@@ -419,3 +419,64 @@ def test_cli_lists_every_bad_line_and_exits_1(app, tmp_path, db):
     result = app.test_cli_runner().invoke(args=["import", "municipalities", str(path)])
     assert result.exit_code == 1
     assert "line 2:" in result.output and "line 3:" in result.output
+
+
+# --- All or nothing, even when the import opens the transaction ----------------------------------
+
+
+def _language_importer():
+    """A tiny importer for these tests: one Language per row; the service refuses ``x-bad``."""
+    from supporters.imports.base import CREATE, Importer, ParsedRow
+    from supporters.imports.reading import Column
+    from supporters.models import Language
+    from supporters.refusals import Refused
+
+    class LanguageImporter(Importer):
+        kind = "languages"
+        columns = [Column("code")]
+
+        def check(self, rows):
+            return [ParsedRow(line, CREATE, values) for line, values in rows], []
+
+        def apply(self, row):
+            if row.values["code"] == "x-bad":
+                raise Refused("refused by the service", "code")
+            _db.session.add(
+                Language(code=row.values["code"], name_ja="-", name_en="-", name_native="-")
+            )
+            _db.session.flush()
+
+        def audit_object(self):
+            return Language()
+
+    return LanguageImporter()
+
+
+def _languages() -> int:
+    from supporters.models import Language
+
+    return count(Language)
+
+
+def test_a_failed_import_that_opens_the_transaction_leaves_nothing(db):
+    from supporters.imports.base import run
+
+    before = _languages()
+    db.session.commit()  # nothing open: the import's savepoint is the first statement
+    result = run(_language_importer(), b"code\nx-aa\nx-ab\nx-bad\n")
+    assert not result.saved and [error.line for error in result.errors] == [4]
+    db.session.commit()  # what the caller does next: even a commit keeps nothing
+    assert _languages() == before
+
+
+def test_a_saved_import_that_opened_the_transaction_is_undone_by_the_callers_rollback(db):
+    """On SQLite the savepoint nests inside the caller's transaction (transactions.py): before,
+    releasing it committed the rows, and a refused request could not take them back."""
+    from supporters.imports.base import run
+
+    before = _languages()
+    db.session.commit()
+    result = run(_language_importer(), b"code\nx-aa\nx-ab\n")
+    assert result.saved
+    db.session.rollback()  # e.g. the request answers 422 after all
+    assert _languages() == before

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from supporters.extensions import db as _db
 from supporters.help_requests import offers
-from supporters.help_requests.errors import RequestError
 from supporters.models import HelpRequest, Offer, OfferStatus, RequestEvent, RequestStatus
+from supporters.refusals import Refused
 
 ROUNDS = 8
 RACERS = 4
@@ -30,7 +30,7 @@ def _race(app, calls):
                 call()
                 _db.session.commit()
                 outcomes[index] = "won"
-            except RequestError as error:
+            except Refused as error:
                 _db.session.rollback()
                 outcomes[index] = error.code
             finally:

@@ -7,13 +7,14 @@ who cannot be paid by transfer and why, and record the transfer — and nobody i
 import csv
 import io
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from supporters.clock import today_jst
 from supporters.extensions import db as _db
 from supporters.models import AuditEvent
 from supporters.models.stipend import (
@@ -27,10 +28,11 @@ from supporters.models.stipend import (
     StipendRuleKind,
 )
 from supporters.payments import exports, operations, zengin
-from supporters.payments.errors import PaymentError
+from supporters.refusals import Refused
 from tests.conftest import post_form
 
 OCTOBER = date(2026, 10, 1)
+SOON = today_jst() + timedelta(days=3)  # a transfer file's date: not past, at most 60 days ahead
 URL = "/payments/2026-10"
 
 
@@ -130,9 +132,7 @@ def test_a_run_nets_the_months_unpaid_lines_per_supporter(db, october):
 
 def test_a_supporter_without_bank_details_is_listed_and_the_file_still_made(db, october):
     payables = exports.month_payables(OCTOBER)
-    data = exports.zengin_file(
-        payables, zengin.consignor_from_config(_config()), date(2026, 11, 25)
-    )
+    data = exports.zengin_file(payables, zengin.consignor_from_config(_config()), SOON)
 
     records = zengin.parse(data)
     names = [r["recipient_name"].rstrip() for r in records if r.kind == "data"]
@@ -148,19 +148,19 @@ def test_an_account_name_not_in_kana_is_an_error_naming_the_supporter(db, octobe
     _db.session.commit()
     payables = exports.month_payables(OCTOBER)
     assert _ids(payables.transfers) == [october["lan"].id]
-    with pytest.raises(PaymentError) as caught:
-        exports.zengin_file(payables, zengin.consignor_from_config(_config()), date(2026, 11, 25))
+    with pytest.raises(Refused) as caught:
+        exports.zengin_file(payables, zengin.consignor_from_config(_config()), SOON)
     assert "Maria Silva" in str(caught.value.message)
 
 
 def test_exports_only_for_a_closed_month(db, october):
     _db.session.get(StipendMonth, OCTOBER).status = MonthStatus.REOPENED
     _db.session.commit()
-    with pytest.raises(PaymentError, match="not closed"):
+    with pytest.raises(Refused, match="not closed"):
         exports.csv_file(exports.month_payables(OCTOBER))
     never_closed = exports.month_payables(date(2026, 12, 1))
     assert never_closed.status is None
-    with pytest.raises(PaymentError, match="not closed"):
+    with pytest.raises(Refused, match="not closed"):
         exports.check_exportable(never_closed)
 
 
@@ -243,7 +243,7 @@ def test_recording_again_with_the_same_page_changes_nothing(db, october):
     shown = exports.month_payables(OCTOBER).line_ids
     _record(shown)
     _db.session.commit()
-    with pytest.raises(PaymentError, match="changed"):
+    with pytest.raises(Refused, match="changed"):
         _record(shown)
     _db.session.rollback()
     assert _db.session.scalar(select(func.count()).select_from(StipendPayment)) == 1
@@ -262,7 +262,7 @@ def test_two_coordinators_recording_together_pay_each_line_once(app, db, october
                 operations.record_transfer(OCTOBER, date(2026, 11, 25), shown, None)
                 _db.session.commit()
                 outcomes.append("recorded")
-            except PaymentError:
+            except Refused:
                 _db.session.rollback()
                 outcomes.append("refused")
             finally:
@@ -285,7 +285,7 @@ def test_a_reopened_month_cannot_be_recorded(db, october):
     shown = exports.month_payables(OCTOBER).line_ids
     _db.session.get(StipendMonth, OCTOBER).status = MonthStatus.REOPENED
     _db.session.commit()
-    with pytest.raises(PaymentError, match="not closed"):
+    with pytest.raises(Refused, match="not closed"):
         _record(shown)
 
 
@@ -303,11 +303,11 @@ def test_month_page_shows_transfers_masked_and_who_cannot_be_paid(client, coordi
 
 
 def test_zengin_download_has_full_numbers_and_is_audited(client, db, coordinator, october):
-    response = client.get(f"{URL}/transfer.txt?transfer_date=2026-11-30")
+    response = client.get(f"{URL}/transfer.txt?transfer_date={SOON.isoformat()}")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     records = zengin.parse(response.data)
-    assert records[0]["transfer_date"] == "1130"
+    assert records[0]["transfer_date"] == SOON.strftime("%m%d")
     assert [r["account_number"] for r in records if r.kind == "data"] == ["1234567", "0098765"]
     assert _count(AuditEvent, AuditEvent.action == "export_zengin") == 1
 

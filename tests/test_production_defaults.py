@@ -212,3 +212,22 @@ def test_production_starts_with_https_base_url_and_development_without(monkeypat
 
 def _next_week() -> str:
     return (datetime.now(JST).date() + timedelta(days=7)).isoformat()
+
+
+# --- passwords: full argon2 cost outside the test suite ------------------------------------------
+
+
+def test_deployed_apps_hash_passwords_with_argon2s_recommended_parameters():
+    """Only the test suite turns argon2 down (tests/conftest.py): a deployed app hashes with
+    argon2-cffi's recommended parameters, and would strengthen a hash made at the tests' cost."""
+    from argon2 import extract_parameters, profiles
+
+    from supporters.auth.passwords import hash_password, needs_rehash
+    from tests.conftest import _PASSWORD_HASH, PASSWORD
+
+    assert from_environment()["PASSWORD_HASH_PARAMETERS"] is None
+    config = {"SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": "sqlite://", "BASE_URL": BASE_URL}
+    app = create_app({**config, "YORISOI_ENV": "production"})
+    with app.app_context():
+        assert extract_parameters(hash_password(PASSWORD)) == profiles.get_default_parameters()
+        assert needs_rehash(_PASSWORD_HASH)

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from supporters.models import AuditEvent, Supporter, SupporterStatus, SupporterStatusChange
+from supporters.refusals import CONFLICT, Refused
 from supporters.registry import operations
-from supporters.registry.operations import RegistryError
 from tests.conftest import post_form
 
 VALID = {
@@ -73,7 +73,7 @@ def test_names_in_any_script_are_accepted(client, db, coordinator, name):
         ("display_name", "", "Enter the supporter"),
         ("email", "not-an-address", "valid e-mail"),
         ("phone", "call me", "phone number in digits"),
-        ("home_municipality", "99999", "Not a valid choice"),
+        ("home_municipality", "99999", "Unknown municipality codes: 99999."),
         ("monthly_case_cap", "0", "between 1 and 60"),
         ("monthly_case_cap", "many", "Enter a number"),
         ("modes", [], "at least one way"),
@@ -86,7 +86,7 @@ def test_bad_input_gets_a_clear_error_per_field(client, db, coordinator, field, 
         data["fluent_languages"] = []
     response = post_form(client, "/supporters/new", data, headers={"Accept-Language": "en"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in page
     assert 'aria-invalid="true"' in page
     assert db.session.scalar(select(func.count(Supporter.id))) == 1  # only the users' supporter
@@ -101,7 +101,7 @@ def test_a_language_at_two_levels_is_refused(client, db, coordinator):
 def test_duplicate_email_is_refused_on_the_field(client, db, coordinator, make_supporter):
     make_supporter(email="hoa@example.jp")
     response = post_form(client, "/supporters/new", {**VALID, "email": "HOA@example.jp"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert (
         db.session.scalar(
             select(func.count()).where(func.lower(Supporter.email) == "hoa@example.jp")
@@ -160,7 +160,7 @@ def test_certificate_numbers_are_unique(client, db, coordinator, make_supporter)
     data = {"certificate_number": "INCS-2026-0042", "effective_on": "2026-05-01"}
     assert post_form(client, f"/supporters/{first.id}/certify", data).status_code == 302
     response = post_form(client, f"/supporters/{second.id}/certify", data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(Supporter, second.id).status is SupporterStatus.APPLICANT
 
@@ -204,7 +204,7 @@ def test_impossible_transition_is_refused_with_a_message(client, db, coordinator
         {"effective_on": "2026-06-01", "reason": "x"},
         headers={"Accept-Language": "en"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "cannot be moved to" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Supporter, retired.id).status is SupporterStatus.RETIRED
@@ -215,19 +215,22 @@ def test_status_change_needs_a_reason(client, db, coordinator, make_supporter):
     response = post_form(
         client, f"/supporters/{supporter.id}/suspend", {"effective_on": "2026-06-01", "reason": ""}
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(Supporter, supporter.id).status is SupporterStatus.CERTIFIED
 
 
 def test_transition_rules_in_the_service(db, make_supporter):
     supporter = make_supporter(status="applicant")
-    with pytest.raises(RegistryError):
+    with pytest.raises(Refused) as refused:
         operations.reinstate(supporter, date(2026, 1, 1), "no", by=None)
-    with pytest.raises(RegistryError):
+    assert refused.value.code == CONFLICT
+    with pytest.raises(Refused) as refused:
         operations.suspend(supporter, date(2026, 1, 1), "no", by=None)
-    with pytest.raises(RegistryError):
+    assert refused.value.code == CONFLICT
+    with pytest.raises(Refused) as refused:
         operations.certify(supporter, "X-1", date(2020, 1, 1), by=None)  # before applying
+    assert refused.value.field == "effective_on"
 
 
 class TestList:

@@ -15,7 +15,6 @@ from supporters.clock import utcnow
 from supporters.extensions import db as _db
 from supporters.help_requests import lifecycle, offers
 from supporters.help_requests.candidates import match_request
-from supporters.help_requests.errors import RequestError
 from supporters.models import (
     Consent,
     ConsentChannel,
@@ -28,6 +27,7 @@ from supporters.models import (
     UnavailableDate,
     WeeklySlot,
 )
+from supporters.refusals import Refused
 from tests.conftest import Auth, jst_at, post_form
 from tests.smtp_server import smtp_server  # noqa: F401 (fixture)
 
@@ -147,10 +147,12 @@ def test_coordinator_story_from_phone_call_to_assignment(app, db, team):
     kinds = db.session.scalars(select(OutboxMessage.kind)).all()
     assert kinds.count("offer_withdrawn") == 1 and kinds.count("request_assigned") == 1
 
-    # Hoa is too late: told so, nothing changes.
+    # Hoa is too late: told so on the offer's page (409, rolled back), nothing changes.
     hoa = _client_as(app, "hoa-account@example.jp")
+    hoa.set_cookie("yorisoi_lang", "en")
     response = post_form(hoa, f"/me/offers/{other.id}/accept", {}, token_from="/me/offers/")
-    assert response.status_code == 303
+    assert response.status_code == 409
+    assert "Someone else has already accepted this request." in response.get_data(as_text=True)
     assert _fresh(request).assigned_supporter_id == team["lan"].id
     history = [e.to_status for e in _fresh(request).events]
     assert history == [RequestStatus.NEW, RequestStatus.OFFERED, RequestStatus.ASSIGNED]
@@ -162,7 +164,7 @@ def test_intake_refuses_without_consent_and_keeps_the_input(app, db, team):
     form = _intake_form(jst_at(2, 0).date(), consent="")
     form.pop("consent")
     response = post_form(coordinator, "/requests/new", form)
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: the request's transaction is rolled back
     page = response.get_data(as_text=True)
     assert "Phạm Thị Mai" in page
     assert db.session.scalar(select(func.count()).select_from(HelpRequest)) == 0
@@ -185,7 +187,7 @@ def test_intake_errors_are_per_field(app, db, team, overrides, field):
     response = post_form(
         coordinator, "/requests/new", _intake_form(jst_at(2, 0).date(), **overrides)
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'class="error"' in response.get_data(as_text=True) or "flash-error" in response.get_data(
         as_text=True
     )
@@ -289,7 +291,7 @@ def test_declines_then_unfilled_then_rematch_or_refer(app, db, team, make_reques
     offers.send_offers(request, [team["lan"].id, team["hoa"].id], team["coordinator"])
     db.session.commit()
     first, second = offers_of(request)
-    with pytest.raises(RequestError) as error:
+    with pytest.raises(Refused) as error:
         offers.decline(first.id, team["lan"].id, "", "", None)
     assert error.value.fields
     offers.decline(first.id, team["lan"].id, "not_available", "", None)
@@ -315,7 +317,7 @@ def test_offers_expire_and_the_sweep_marks_unfilled(app, db, team, make_request)
     db.session.commit()
     offer = offers_of(request)[0]
     later = utcnow() + timedelta(hours=25)
-    with pytest.raises(RequestError) as error:
+    with pytest.raises(Refused) as error:
         offers.accept(offer.id, team["lan"].id, None, now=later)
     assert error.value.code == "expired"
     assert offers.sweep(later) == (1, 1)
@@ -328,13 +330,13 @@ def test_offers_expire_and_the_sweep_marks_unfilled(app, db, team, make_request)
 def test_lifecycle_refuses_impossible_transitions(app, db, team, make_request):
     """Each transition checks where the request is; cancelling needs a reason."""
     request = make_request()
-    with pytest.raises(RequestError):
+    with pytest.raises(Refused):
         lifecycle.complete(request, team["coordinator"])
-    with pytest.raises(RequestError):
+    with pytest.raises(Refused):
         lifecycle.cancel(request, team["coordinator"], "  ")
     lifecycle.cancel(request, team["coordinator"], "Resident found help")
     db.session.commit()
-    with pytest.raises(RequestError):
+    with pytest.raises(Refused):
         offers.send_offers(_fresh(request), [team["lan"].id], team["coordinator"])
     events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == request.id))
     assert [(e.to_status, e.by_id) for e in events] == [

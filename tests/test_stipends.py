@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from supporters.activities.log import ActivityEntry, ActivityError, log_activity
+from supporters.activities.log import ActivityEntry, log_activity
 from supporters.demo.seed import DEMO_PASSWORD
 from supporters.extensions import db as _db
 from supporters.models import (
@@ -31,11 +31,14 @@ from supporters.models import (
     Supporter,
 )
 from supporters.payments import exports, zengin
+from supporters.refusals import Refused
 from supporters.registry import operations
 from supporters.stipends import adjustments, close, settings
-from supporters.stipends.close import CloseError, close_month, reopen_month
+from supporters.stipends.adjustments import AdjustmentDraft
+from supporters.stipends.close import close_month, reopen_month
 from supporters.stipends.months import months_between, parse_month
 from supporters.stipends.rules import eligible, history_of
+from supporters.stipends.settings import RuleDraft
 from tests.conftest import Auth, csrf_token
 
 APRIL, MAY, JUNE = date(2025, 4, 1), date(2025, 5, 1), date(2025, 6, 1)
@@ -92,7 +95,7 @@ def test_close_writes_one_line_per_eligible_supporter_once(db, roster, make_user
 
 
 def test_a_month_not_over_cannot_be_closed(db, roster):
-    with pytest.raises(CloseError):
+    with pytest.raises(Refused):
         close_month(date.today().replace(day=1), None)
     assert db.session.scalar(select(func.count()).select_from(StipendMonth)) == 0
 
@@ -100,7 +103,9 @@ def test_a_month_not_over_cannot_be_closed(db, roster):
 def test_dated_rule_applies_from_its_month_and_never_rewrites_the_past(db, roster, make_user):
     admin = make_user("admin")
     close_month(APRIL, admin)
-    settings.set_rule(JUNE, StipendRuleKind.ACTIVE, 3000, "board decision 2025-05", admin)
+    settings.set_rule(
+        RuleDraft(JUNE, StipendRuleKind.ACTIVE, 3000, "board decision 2025-05"), admin
+    )
     # The active rule pays only those who logged something in June.
     db.session.add(
         Activity(
@@ -128,8 +133,8 @@ def test_dated_rule_applies_from_its_month_and_never_rewrites_the_past(db, roste
         roster["mid_april"]: 3000
     }
     # A rule cannot start in (or before) a closed month.
-    with pytest.raises(settings.SettingsError):
-        settings.set_rule(MAY, StipendRuleKind.CERTIFIED, 2500, "", admin)
+    with pytest.raises(Refused):
+        settings.set_rule(RuleDraft(MAY, StipendRuleKind.CERTIFIED, 2500, ""), admin)
     assert settings.rule_for(MAY).amount_yen == 2000
     assert settings.rule_for(date(2025, 12, 1)).kind == StipendRuleKind.ACTIVE
 
@@ -140,9 +145,9 @@ def test_reopen_needs_an_admin_and_a_reason_and_reclose_adds_only_what_is_missin
     coordinator, admin = make_user("coordinator"), make_user("admin")
     close_month(APRIL, coordinator)
     db.session.commit()
-    with pytest.raises(CloseError):
+    with pytest.raises(Refused):
         reopen_month(APRIL, "correct a case", coordinator)
-    with pytest.raises(CloseError):
+    with pytest.raises(Refused):
         reopen_month(APRIL, "", admin)
     reopen_month(APRIL, "late paper records from Koga", admin)
     db.session.commit()
@@ -168,17 +173,22 @@ def test_adjustments_are_signed_lines_with_a_reason(db, roster, make_user):
     coordinator = make_user("coordinator")
     close_month(APRIL, coordinator)
     supporter = db.session.get(Supporter, roster["suspended_april"])
-    with pytest.raises(CloseError):
-        adjustments.add_adjustment(supporter, MAY, APRIL, 0, "nothing at all", coordinator)
-    with pytest.raises(CloseError):
-        adjustments.add_adjustment(supporter, MAY, APRIL, 2000, "", coordinator)
-    with pytest.raises(CloseError):
-        adjustments.add_adjustment(supporter, APRIL, MAY, 2000, "wrong way round", coordinator)
+    for month, draft in [
+        (MAY, AdjustmentDraft(supporter.id, APRIL, 0, "nothing at all")),
+        (MAY, AdjustmentDraft(supporter.id, APRIL, 2000, "")),
+        (APRIL, AdjustmentDraft(supporter.id, MAY, 2000, "wrong way round")),
+    ]:
+        with pytest.raises(Refused):
+            adjustments.add_adjustment(month, draft, coordinator)
     adjustments.add_adjustment(
-        supporter, MAY, APRIL, 2000, "suspension recorded a day early", coordinator
+        MAY,
+        AdjustmentDraft(supporter.id, APRIL, 2000, "suspension recorded a day early"),
+        coordinator,
     )
     retired = db.session.get(Supporter, roster["retired_april"])
-    adjustments.add_adjustment(retired, MAY, APRIL, -2000, "left in March in fact", coordinator)
+    adjustments.add_adjustment(
+        MAY, AdjustmentDraft(retired.id, APRIL, -2000, "left in March in fact"), coordinator
+    )
     db.session.commit()
 
     made = _lines(MAY, StipendLineKind.ADJUSTMENT)
@@ -220,9 +230,9 @@ def test_closing_locks_the_months_case_log(db, make_supporter, make_user, monkey
     db.session.commit()
 
     assert not can_edit(logged)
-    with pytest.raises(ActivityError):
+    with pytest.raises(Refused):
         update_activity(logged, _entry(day, ""), None)
-    with pytest.raises(ActivityError) as refused:
+    with pytest.raises(Refused) as refused:
         log_activity(supporter, _entry(day, "after-close"), None)
     assert "happened_on" in refused.value.fields
     db.session.rollback()

@@ -22,11 +22,11 @@ from supporters.models import (
     TrainingCohort,
     TrainingSession,
 )
+from supporters.refusals import Refused
 from supporters.registry import operations
-from supporters.registry.operations import RegistryError
 from supporters.training import service
 from supporters.training.certificate import japanese_date
-from supporters.training.service import CohortDraft, TrainingError
+from supporters.training.service import CohortDraft, SessionDraft
 from tests.conftest import post_form
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "certificates"
@@ -46,8 +46,10 @@ def cohort(db):
     item = service.create_cohort(
         CohortDraft(COHORT, date(2026, 4, 1), date(2026, 6, 30), Decimal("7")), by=None
     )
-    service.add_session(item, date(2026, 4, 5), "Interpreting ethics", Decimal("3"), by=None)
-    service.add_session(item, date(2026, 4, 12), "Medical words", Decimal("4"), by=None)
+    service.add_session(
+        item, SessionDraft(date(2026, 4, 5), "Interpreting ethics", Decimal("3")), None
+    )
+    service.add_session(item, SessionDraft(date(2026, 4, 12), "Medical words", Decimal("4")), None)
     db.session.commit()
     return item
 
@@ -67,12 +69,12 @@ def _attend(cohort, supporter, *hours) -> None:
 
 
 def test_cohort_names_are_unique_and_dates_in_order(db, cohort):
-    with pytest.raises(TrainingError) as taken:
+    with pytest.raises(Refused) as taken:
         service.create_cohort(
             CohortDraft("2026 SPRING", date(2026, 4, 1), date(2026, 5, 1), 0), None
         )
     assert taken.value.field == "name"
-    with pytest.raises(TrainingError) as backwards:
+    with pytest.raises(Refused) as backwards:
         service.create_cohort(
             CohortDraft("2026 autumn", date(2026, 10, 1), date(2026, 9, 1), 0), None
         )
@@ -80,8 +82,8 @@ def test_cohort_names_are_unique_and_dates_in_order(db, cohort):
 
 
 def test_a_session_must_fall_within_its_cohort(db, cohort):
-    with pytest.raises(TrainingError) as error:
-        service.add_session(cohort, date(2026, 7, 1), "Late", Decimal("2"), by=None)
+    with pytest.raises(Refused) as error:
+        service.add_session(cohort, SessionDraft(date(2026, 7, 1), "Late", Decimal("2")), by=None)
     assert error.value.field == "held_on"
     assert "2026-04-01" in str(error.value.message)
 
@@ -103,9 +105,9 @@ def test_attendance_above_the_session_or_for_strangers_saves_nothing(db, cohort,
     trainee = make_supporter(status="applicant", training_cohort=COHORT)
     stranger = make_supporter(status="applicant", training_cohort="other")
     first = cohort.sessions[0]
-    with pytest.raises(TrainingError):
+    with pytest.raises(Refused):
         service.record_attendance(first, {trainee.id: Decimal("3.5")}, by=None)
-    with pytest.raises(TrainingError):
+    with pytest.raises(Refused):
         service.record_attendance(
             first, {trainee.id: Decimal("1"), stranger.id: Decimal("1")}, by=None
         )
@@ -261,7 +263,7 @@ def test_an_admin_may_certify_short_of_hours_with_a_reason(
 
 def test_only_an_admin_can_override_in_the_service(db, cohort, make_supporter, users):
     trainee = make_supporter(status="applicant", training_cohort=COHORT)
-    with pytest.raises(RegistryError) as error:
+    with pytest.raises(Refused) as error:
         operations.certify(trainee, "X-1", date(2026, 7, 1), users["coordinator"], "because")
     assert error.value.field == "override_reason"
 

@@ -1,12 +1,16 @@
-"""Forms of the accounts console and of the owner's API tokens page."""
+"""Forms of the accounts console and of the owner's API tokens page.
+
+They parse (text, a whole number); :mod:`supporters.accounts.service` holds every rule.
+"""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from supporters.accounts.labels import ROLE_LABELS, STATE_LABELS
-from supporters.api.tokens import MAX_DAYS
+from supporters.accounts.service import REASON_LENGTH, TokenDraft
+from supporters.api.tokens import MAX_DAYS, NAME_LENGTH
 from supporters.formkit import options
 
 
@@ -32,9 +36,7 @@ class AccountFilterForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """Deactivate or reactivate an account: why (kept in the audit trail)."""
 
-    reason = TextAreaField(
-        _l("Reason"), validators=[DataRequired(_l("Give a reason.")), Length(max=1000)]
-    )
+    reason = TextAreaField(_l("Reason"), render_kw={"required": True, "maxlength": REASON_LENGTH})
     submit = SubmitField(_l("Confirm"))
 
 
@@ -62,18 +64,20 @@ class NewTokenForm(FlaskForm):
     """Make an API token for oneself: what it is for, and how many days it lives."""
 
     name = StringField(
-        _l("What is it for?"),
-        validators=[DataRequired(_l("Say what the token is for.")), Length(max=100)],
+        _l("What is it for?"), render_kw={"required": True, "maxlength": NAME_LENGTH}
     )
+    # Only parsed here ("not a whole number"); the service says what is missing or out of range.
     days = IntegerField(
         _l("Valid for (days)"),
         default=90,
-        validators=[
-            InputRequired(_l("Enter a number of days.")),
-            NumberRange(1, MAX_DAYS, _l("Choose from 1 to %(max)d days.", max=MAX_DAYS)),
-        ],
+        validators=[Optional()],
+        render_kw={"required": True, "min": 1, "max": MAX_DAYS},
     )
     submit = SubmitField(_l("Make a token"))
+
+    def draft(self) -> TokenDraft:
+        """What was asked for, for :func:`supporters.accounts.service.issue_own_token`."""
+        return TokenDraft(name=self.name.data or "", days=self.days.data)
 
 
 def _number(value) -> int | None:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from supporters.models import Role, User
 
@@ -23,7 +23,8 @@ def _escape_like(text: str) -> str:
 
 def account_list_statement(filters: AccountFilters) -> Select:
     """The SELECT for the account list, by name; with each supporter's record loaded."""
-    stmt = select(User).options(selectinload(User.supporter))
+    # Joined, not select-in: one statement whether or not the page holds a supporter's account.
+    stmt = select(User).options(joinedload(User.supporter))
     if filters.q.strip():
         pattern = f"%{_escape_like(filters.q.strip().lower())}%"
         stmt = stmt.where(

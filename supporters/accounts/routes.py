@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from supporters.access import admin_required, signed_in_required
+from supporters.access import admin_required, is_supporter_account, signed_in_required
 from supporters.accounts import service
 from supporters.accounts.forms import (
     AccountFilterForm,
@@ -25,15 +25,15 @@ from supporters.accounts.labels import (
     TOKEN_STATE_LABELS,
 )
 from supporters.accounts.queries import AccountFilters, account_list_statement
-from supporters.accounts.service import AccountError
 from supporters.accounts.standing import refusal, refusal_message
 from supporters.api.tokens import tokens_of
 from supporters.auth.forms import PostForm
 from supporters.auth.sessions import END_REASONS, current_session, live_sessions
 from supporters.clock import utcnow
 from supporters.extensions import db
-from supporters.models import Role, User
+from supporters.models import User
 from supporters.pagination import paginate
+from supporters.refusals import Refused, form_status, show_on_form
 from supporters.registry.labels import STATUS_LABELS
 
 bp = Blueprint("accounts", __name__)
@@ -57,14 +57,6 @@ def _user_or_404(user_id: int) -> User:
     if user is None:
         abort(404)
     return user
-
-
-def _flash_error(error: AccountError, form=None) -> None:
-    field = getattr(form, error.field, None) if form is not None and error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
 
 
 # --- The console ----------------------------------------------------------------------------------
@@ -114,8 +106,8 @@ def end_session(user_id: int):
         abort(422)
     try:
         service.end_session(user, number, current_user)
-    except AccountError as error:
-        _flash_error(error)
+    except Refused as error:
+        show_on_form(form, error)
     else:
         flash(_("The session was ended."), "ok")
     return redirect(url_for("accounts.detail", user_id=user.id))
@@ -144,8 +136,8 @@ def revoke_token(user_id: int):
         abort(422)
     try:
         row = service.revoke_token(user, number, current_user)
-    except AccountError as error:
-        _flash_error(error)
+    except Refused as error:
+        show_on_form(form, error)
     else:
         flash(_("The token %(prefix)s… was revoked.", prefix=row.prefix), "ok")
     return redirect(url_for("accounts.detail", user_id=user.id))
@@ -160,9 +152,8 @@ def deactivate(user_id: int):
     if form.validate_on_submit():
         try:
             closed = service.deactivate(user, form.reason.data, current_user)
-        except AccountError as error:
-            db.session.rollback()
-            _flash_error(error, form)
+        except Refused as error:
+            show_on_form(form, error)
         else:
             flash(
                 _(
@@ -175,10 +166,9 @@ def deactivate(user_id: int):
                 "ok",
             )
             return redirect(url_for("accounts.detail", user_id=user.id))
-    status = 422 if form.errors else 200
     return render_template(
         "accounts/reason.html", form=form, user=user, action="deactivate"
-    ), status
+    ), form_status(form)
 
 
 @bp.route("/accounts/<int:user_id>/activate", methods=["GET", "POST"])
@@ -190,17 +180,17 @@ def activate(user_id: int):
     if form.validate_on_submit():
         try:
             service.activate(user, form.reason.data, current_user)
-        except AccountError as error:
-            db.session.rollback()
-            _flash_error(error, form)
+        except Refused as error:
+            show_on_form(form, error)
         else:
             flash(_("The account was reactivated. Its owner can sign in again."), "ok")
             still = refusal(user)
             if still is not None:
                 flash(refusal_message(still), "error")
             return redirect(url_for("accounts.detail", user_id=user.id))
-    status = 422 if form.errors else 200
-    return render_template("accounts/reason.html", form=form, user=user, action="activate"), status
+    return render_template(
+        "accounts/reason.html", form=form, user=user, action="activate"
+    ), form_status(form)
 
 
 # --- Everyone's own API tokens --------------------------------------------------------------------
@@ -214,7 +204,7 @@ def _own_tokens_page(form: NewTokenForm, new_token: str | None = None, status: i
         revoke_form=TokenForm(formdata=None),
         new_token=new_token,
         now=utcnow(),
-        portal=current_user.role == Role.SUPPORTER,
+        portal=is_supporter_account(current_user),
     ), status
 
 
@@ -231,13 +221,12 @@ def create_token():
     """Make a token; it is shown on this page once, never again."""
     form = NewTokenForm()
     if not form.validate_on_submit():
-        return _own_tokens_page(form, status=422)
+        return _own_tokens_page(form, status=form_status(form))
     try:
-        _row, token = service.issue_own_token(current_user, form.name.data, form.days.data)
-    except AccountError as error:
-        db.session.rollback()
-        _flash_error(error, form)
-        return _own_tokens_page(form, status=422)
+        _row, token = service.issue_own_token(current_user, form.draft())
+    except Refused as error:
+        show_on_form(form, error)
+        return _own_tokens_page(form, status=form_status(form))
     return _own_tokens_page(NewTokenForm(formdata=None), new_token=token)
 
 
@@ -251,8 +240,8 @@ def revoke_own_token():
         abort(422)
     try:
         row = service.revoke_token(current_user, number, current_user)
-    except AccountError as error:
-        _flash_error(error)
+    except Refused as error:
+        show_on_form(form, error)
     else:
         flash(_("The token %(prefix)s… was revoked.", prefix=row.prefix), "ok")
     return redirect(url_for("accounts.tokens"))

@@ -4,7 +4,8 @@ Also the rule that *the account follows the supporter*: when a supporter is susp
 retired (a lapse retires too), their account's sessions end, its API tokens are revoked and
 their open offers are withdrawn — in the same transaction as the status change, so there is no
 moment at which the registry says "suspended" and the supporter can still act. Nothing here
-commits; every write is audited.
+commits; every write is audited. This module is the only validator of these writes: a refusal
+is a ``Refused`` (``invalid`` with fields, or ``own_account``, ``already``, ``not_found``).
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from supporters.audit import record
 from supporters.auth import sessions
 from supporters.extensions import db
 from supporters.models import ApiToken, Supporter, SupporterStatus, User
+from supporters.refusals import NOT_FOUND, Refused, refuse_if
 
 # Why a supporter's access was closed: the same codes as accounts.standing's refusals.
 SUPPORTER_STATUS_CODES = {
@@ -26,14 +28,16 @@ SUPPORTER_STATUS_CODES = {
 }
 
 
-class AccountError(Exception):
-    """A change to an account that is refused, with a stable code and words for the person."""
+# The longest reason kept in the audit trail.
+REASON_LENGTH = 1000
 
-    def __init__(self, code: str, message, field: str | None = None):
-        super().__init__(str(message))
-        self.code = code
-        self.message = message
-        self.field = field
+
+@dataclass(frozen=True)
+class TokenDraft:
+    """A token asked for on the owner's page: what it is for, and how many days it lives."""
+
+    name: str = ""
+    days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,10 @@ def follow_supporter(supporter: Supporter, by: User | None) -> AccessClosed:
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise AccountError("invalid", _l("Give a reason."), "reason")
-    return reason[:1000]
+        raise Refused(_l("Give a reason."), "reason")
+    if len(reason) > REASON_LENGTH:
+        raise Refused(_l("At most %(max)d characters.", max=REASON_LENGTH), "reason")
+    return reason
 
 
 def deactivate(user: User, reason: str, by: User | None) -> AccessClosed:
@@ -97,9 +103,9 @@ def deactivate(user: User, reason: str, by: User | None) -> AccessClosed:
     """
     reason = _require_reason(reason)
     if by is not None and user.id == by.id:
-        raise AccountError("own_account", _l("You cannot deactivate your own account."))
+        raise Refused(_l("You cannot deactivate your own account."), code="own_account")
     if not user.active:
-        raise AccountError("already", _l("This account is already deactivated."))
+        raise Refused(_l("This account is already deactivated."), code="already")
     user.active = False
     db.session.flush()
     closed = _close(user, user.supporter_id, "deactivated", by)
@@ -115,7 +121,7 @@ def activate(user: User, reason: str, by: User | None) -> User:
     """
     reason = _require_reason(reason)
     if user.active:
-        raise AccountError("already", _l("This account is already active."))
+        raise Refused(_l("This account is already active."), code="already")
     user.active = True
     db.session.flush()
     record("activate_account", user, detail=reason, user=by)
@@ -125,7 +131,7 @@ def activate(user: User, reason: str, by: User | None) -> User:
 def end_session(user: User, session_id: int, by: User) -> None:
     """End one live session of ``user`` (the browser is signed out on its next request)."""
     if not sessions.end_session_by_id(user, session_id, "admin"):
-        raise AccountError("not_found", _l("This session has already ended."))
+        raise Refused(_l("This session has already ended."), code=NOT_FOUND)
     record("end_session", user, detail=f"session {session_id}", user=by)
 
 
@@ -140,17 +146,21 @@ def revoke_token(user: User, token_id: int, by: User) -> ApiToken:
     """Revoke one of ``user``'s tokens (by its owner, or by an admin in the console)."""
     row = tokens.revoke_token(user, token_id, by=by)
     if row is None:
-        raise AccountError("not_found", _l("This token does not exist or is already revoked."))
+        raise Refused(_l("This token does not exist or is already revoked."), code=NOT_FOUND)
     return row
 
 
-def issue_own_token(user: User, name: str, days: int) -> tuple[ApiToken, str]:
-    """Make a token for the signed-in ``user`` (shown to them once)."""
-    name = (name or "").strip()
+def issue_own_token(user: User, draft: TokenDraft) -> tuple[ApiToken, str]:
+    """Make a token for the signed-in ``user`` (shown to them once).
+
+    Refused when it does not say what it is for, when no lifetime is given, or by the rules
+    every token follows (:func:`supporters.api.tokens.token_problems`).
+    """
+    name = (draft.name or "").strip()
+    problems = tokens.token_problems(name, draft.days)
     if not name:
-        raise AccountError("invalid", _l("Say what the token is for."), "name")
-    try:
-        return tokens.issue_token(user, name, days)
-    except tokens.TokenError as error:
-        message = _l("Choose from 1 to %(max)d days.", max=tokens.MAX_DAYS)
-        raise AccountError("invalid", message, "days") from error
+        problems.setdefault("name", _l("Say what the token is for."))
+    if draft.days is None:
+        problems.setdefault("days", _l("Enter a number of days."))
+    refuse_if(problems)
+    return tokens.issue_token(user, name, draft.days)

@@ -8,7 +8,8 @@ the supporter gives the account back (with a new sign-in: their sessions were en
 
 from flask_babel import lazy_gettext as _l
 
-from supporters.models import Role, SupporterStatus, User
+from supporters.access import is_supporter_account
+from supporters.models import SupporterStatus, User
 
 # Refusal codes → the words shown to the person (rendered in their language).
 REFUSALS = {
@@ -32,7 +33,7 @@ def refusal(user: User) -> str | None:
     """The code of why ``user`` may not use the app now, or None when the account is usable."""
     if not user.active:
         return "deactivated"
-    if user.role == Role.SUPPORTER and user.supporter is not None:
+    if is_supporter_account(user) and user.supporter is not None:
         status = user.supporter.status
         if status == SupporterStatus.SUSPENDED:
             return "supporter_suspended"

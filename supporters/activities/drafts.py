@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from flask import current_app, request, session
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from werkzeug.datastructures import MultiDict
 
 from supporters.clock import utcnow
@@ -120,17 +120,21 @@ def _drop_stale(user_id: int, now: datetime) -> None:
     )
 
 
-def _own_draft(user_id: int) -> ActivityDraft | None:
+def own_draft_statement(user_id: int) -> Select | None:
+    """This browser's live draft of ``user_id`` as a statement; None without a draft cookie."""
     raw = request.cookies.get(COOKIE)
     if not raw:
         return None
-    return db.session.scalar(
-        select(ActivityDraft).where(
-            ActivityDraft.key_hash == _hash(raw),
-            ActivityDraft.user_id == user_id,
-            ActivityDraft.expires_at > utcnow(),
-        )
+    return select(ActivityDraft).where(
+        ActivityDraft.key_hash == _hash(raw),
+        ActivityDraft.user_id == user_id,
+        ActivityDraft.expires_at > utcnow(),
     )
+
+
+def _own_draft(user_id: int) -> ActivityDraft | None:
+    statement = own_draft_statement(user_id)
+    return None if statement is None else db.session.scalar(statement)
 
 
 def waiting(user_id: int) -> dict | None:

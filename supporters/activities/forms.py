@@ -1,7 +1,10 @@
-"""The case-log form: everything defaulted, so a typical case is a handful of taps."""
+"""The case-log form: everything defaulted, so a typical case is a handful of taps.
+
+The form only parses what was posted into an :class:`ActivityEntry` (a value it cannot read
+becomes ``None``); the rules are ``activities.log.check``'s, shown with ``show_on_form``.
+"""
 
 import secrets
-from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,9 +19,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
-from supporters.activities.log import MAX_DURATION, ActivityEntry
+from supporters.activities.log import MAX_DURATION, MAX_NOTES, ActivityEntry
 from supporters.clock import today_jst
 from supporters.formkit import options
 from supporters.input_guard import parse_id
@@ -50,20 +53,21 @@ class ActivityForm(FlaskForm):
     request_id = HiddenField()
     happened_on = DateField(
         _l("Date"),
-        validators=[InputRequired(_l("Enter the date."))],
         invalid_value_message=_l("Enter the date."),
+        render_kw={"required": True},
     )
     duration = RadioField(_l("How long"), validators=[InputRequired(_l("Choose how long."))])
     duration_other = IntegerField(
         _l("Minutes"),
-        validators=[Optional(), NumberRange(1, MAX_DURATION, _l("Enter minutes from 1 to 1440."))],
+        validators=[Optional()],
         invalid_value_message=_l("Enter minutes as a number."),
+        render_kw={"min": 1, "max": MAX_DURATION},
     )
-    category = RadioField(_l("What kind of help"), validators=[InputRequired(_l("Choose one."))])
-    mode = RadioField(_l("How"), validators=[InputRequired(_l("Choose one."))])
-    municipality_code = SelectField(_l("Municipality"))
-    language_code = SelectField(_l("Language"))
-    outcome = RadioField(_l("Outcome"), validators=[Optional()])
+    category = RadioField(_l("What kind of help"), validate_choice=False)
+    mode = RadioField(_l("How"), validate_choice=False)
+    municipality_code = SelectField(_l("Municipality"), validate_choice=False)
+    language_code = SelectField(_l("Language"), validate_choice=False)
+    outcome = RadioField(_l("Outcome"), validate_choice=False)
     people_reached = IntegerField(
         _l("People reached"),
         validators=[Optional()],
@@ -72,8 +76,8 @@ class ActivityForm(FlaskForm):
     follow_up_needed = BooleanField(_l("Follow-up needed"))
     notes = TextAreaField(
         _l("Notes for the coordinator"),
-        validators=[Length(max=1000, message=_l("At most 1,000 characters, please."))],
         filters=[normalise_text],
+        render_kw={"maxlength": MAX_NOTES},
     )
     submit = SubmitField(_l("Save"))
 
@@ -135,57 +139,48 @@ class ActivityForm(FlaskForm):
         else:
             self.duration.data, self.duration_other.data = OTHER, minutes
 
-    # --- checks and result -------------------------------------------------------------------
+    # --- parsing ------------------------------------------------------------------------------
 
     def validate_duration_other(self, field):
+        """ "Other" chosen but no number given: the form cannot tell how long it was."""
         if self.duration.data == OTHER and field.data is None and not field.errors:
             raise ValidationError(_l("Enter how many minutes."))
 
-    def validate_outcome(self, field):
-        if self.category.data != ActivityCategory.INFORMATION.value and not field.data:
-            raise ValidationError(_l("Choose how it went."))
-
-    def validate_people_reached(self, field):
-        if self.category.data == ActivityCategory.INFORMATION.value and field.data is None:
-            if not field.errors:
-                raise ValidationError(_l("Enter how many people the information reached."))
-
     @property
-    def minutes(self) -> int:
+    def minutes(self) -> int | None:
         if self.duration.data == OTHER:
-            return self.duration_other.data or 0
+            return self.duration_other.data
         return int(self.duration.data)
 
     def entry(self) -> ActivityEntry:
-        """The validated form as an :class:`ActivityEntry`."""
+        """What was posted, parsed into an :class:`ActivityEntry` (the service checks it)."""
         request_id = (self.request_id.data or "").strip()
         return ActivityEntry(
-            happened_on=self.happened_on.data or date.min,
+            happened_on=self.happened_on.data,
             duration_minutes=self.minutes,
-            category=ActivityCategory(self.category.data),
-            mode=Mode(self.mode.data),
-            municipality_code=self.municipality_code.data,
+            category=_choice(ActivityCategory, self.category.data),
+            mode=_choice(Mode, self.mode.data),
+            municipality_code=self.municipality_code.data or None,
             language_code=self.language_code.data or None,
-            outcome=ActivityOutcome(self.outcome.data) if self.outcome.data else None,
+            outcome=_choice(ActivityOutcome, self.outcome.data),
             people_reached=self.people_reached.data,
             follow_up_needed=bool(self.follow_up_needed.data),
             notes=self.notes.data or "",
-            client_token=(self.client_token.data or "").strip()[:64],
+            client_token=(self.client_token.data or "").strip(),
             request_id=parse_id(request_id),
         )
 
-    # Which field shows a service error about each entry attribute.
-    SERVICE_FIELDS = {
-        "happened_on": "happened_on",
+    # Which form field shows the service's message about each entry attribute.
+    FIELD_NAMES = {
         "duration_minutes": "duration_other",
-        "people_reached": "people_reached",
         "client_token": "notes",
         "request_id": "category",
     }
 
-    def add_errors(self, errors: dict[str, str]) -> None:
-        """Show the service's {attribute: message} errors next to their fields."""
-        for name, message in errors.items():
-            field = getattr(self, self.SERVICE_FIELDS.get(name, name), None)
-            if field is not None:
-                field.errors = [*field.errors, message]
+
+def _choice(enum_class, value):
+    """The enum member named by a posted ``value``, or None (the service says what is missing)."""
+    try:
+        return enum_class(value) if value else None
+    except ValueError:
+        return None

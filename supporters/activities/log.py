@@ -1,10 +1,15 @@
-"""Writing the case log: validate an entry, add or correct an Activity, audit it; never commit.
+"""Writing the case log: THE rules of an entry, add or correct an Activity, audit it; never commit.
+
+Every channel (the supporter's phone form, the API, the paper-record import) parses what it was
+given into an :class:`ActivityEntry` and hands it over; :func:`check` is the only place that
+knows the rules, and a refused entry raises :class:`~supporters.refusals.Refused` with every
+problem at once (``fields``, code ``invalid``: the API answers 422).
 
 A double tap or a form sent again after an expired session carries the same ``client_token``,
 so the second call returns the activity the first one saved instead of logging the case twice.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -19,37 +24,39 @@ from supporters.models import (
     ActivityCategory,
     ActivityOutcome,
     HelpRequest,
+    Language,
     Mode,
+    Municipality,
     RequestStatus,
     Supporter,
     User,
 )
+from supporters.refusals import CONFLICT, Refused, refuse_if
 from supporters.schema import insert_unless_present
 from supporters.stipends.close import is_closed as month_closed
+from supporters.stipends.months import month_text
 
 MAX_AGE_DAYS = 90  # older cases belong on paper to the coordinator, not in a phone form
+OLDEST_RECORD = date(2000, 1, 1)  # paper records: guards against a mistyped year
 MAX_PEOPLE_REACHED = 100_000
 MAX_DURATION = 1440
-
-
-class ActivityError(Exception):
-    """A refused entry: a translated message per field (``fields``) or for the whole form."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
+MAX_NOTES = 1000
+MAX_TOKEN = 64
 
 
 @dataclass
 class ActivityEntry:
-    """What the supporter typed, already parsed; ``request_id`` links it to an assignment."""
+    """What the supporter typed, already parsed; ``request_id`` links it to an assignment.
 
-    happened_on: date
-    duration_minutes: int
-    category: ActivityCategory
-    mode: Mode
-    municipality_code: str
+    A channel that could not read a value (an empty radio, an unknown word) passes ``None``;
+    :func:`check` says what is missing.
+    """
+
+    happened_on: date | None
+    duration_minutes: int | None
+    category: ActivityCategory | None
+    mode: Mode | None
+    municipality_code: str | None
     language_code: str | None = None
     outcome: ActivityOutcome | None = None
     people_reached: int | None = None
@@ -68,26 +75,55 @@ class Logged:
 
 
 def check(
-    entry: ActivityEntry, today: date | None = None, max_age_days: int | None = MAX_AGE_DAYS
+    entry: ActivityEntry,
+    supporter: Supporter | None = None,
+    *,
+    paper: bool = False,
+    today: date | None = None,
+    closed: set[date] | None = None,
+    token_needed: bool = True,
 ) -> dict[str, str]:
-    """The business rules of an entry, as {field: translated message}; empty when it is fine.
+    """THE rules of a case log, as {field: translated message}; empty when it is fine.
 
-    ``max_age_days=None`` lifts the age limit, for paper records a coordinator imports.
+    ``paper`` is a coordinator's paper record: it may be older than a supporter's phone log
+    reaches (not before ``OLDEST_RECORD``), and a closed month is explained to staff. ``closed``
+    (the closed months' first days) saves a query per row when many entries are checked.
+    ``supporter`` is whose log it is: a linked request must be assigned to them.
     """
     today = today or today_jst()
     errors: dict[str, str] = {}
-    if entry.happened_on > today:
+    day = entry.happened_on
+    if day is None:
+        errors["happened_on"] = _("Enter the date.")
+    elif day > today:
         errors["happened_on"] = _("The date cannot be in the future.")
-    elif max_age_days is not None and entry.happened_on < today - timedelta(days=max_age_days):
+    elif paper and day < OLDEST_RECORD:
+        errors["happened_on"] = _(
+            "Dates before %(date)s are not accepted.", date=OLDEST_RECORD.isoformat()
+        )
+    elif not paper and day < today - timedelta(days=MAX_AGE_DAYS):
         errors["happened_on"] = _(
             "Cases older than %(days)d days are entered by your coordinator.", days=MAX_AGE_DAYS
         )
-    if "happened_on" not in errors and month_closed(entry.happened_on):
-        errors["happened_on"] = _(
-            "This month is closed; ask your coordinator to add or correct it."
+    elif _in_closed_month(day, closed):
+        errors["happened_on"] = (
+            _(
+                "The stipend month %(month)s is closed; an administrator must re-open "
+                "it before records are added.",
+                month=month_text(day),
+            )
+            if paper
+            else _("This month is closed; ask your coordinator to add or correct it.")
         )
-    if not 0 < entry.duration_minutes <= MAX_DURATION:
+    if entry.duration_minutes is None or not 0 < entry.duration_minutes <= MAX_DURATION:
         errors["duration_minutes"] = _("Enter a duration between 1 minute and 24 hours.")
+    if entry.category is None:
+        errors["category"] = _("Choose one.")
+    if entry.mode is None:
+        errors["mode"] = _("Choose one.")
+    errors |= _place_problems(entry)
+    if entry.category not in (None, ActivityCategory.INFORMATION) and entry.outcome is None:
+        errors["outcome"] = _("Choose how it went.")
     if entry.category == ActivityCategory.INFORMATION:
         if entry.people_reached is None:
             errors["people_reached"] = _("Enter how many people the information reached.")
@@ -95,26 +131,30 @@ def check(
             errors["people_reached"] = _(
                 "Enter a number between 1 and %(max)d.", max=MAX_PEOPLE_REACHED
             )
-    if not entry.client_token:
+    if len(entry.notes or "") > MAX_NOTES:
+        errors["notes"] = _("At most 1,000 characters, please.")
+    if token_needed and not entry.client_token:
         errors["client_token"] = _("The form was incomplete. Please send it again.")
+    elif len(entry.client_token or "") > MAX_TOKEN:
+        errors["client_token"] = _("The token is longer than 64 characters.")
+    if entry.request_id is not None and _own_request(supporter, entry.request_id) is None:
+        errors["request_id"] = _("This request is not assigned to you.")
     return errors
 
 
 def log_activity(
-    supporter: Supporter,
-    entry: ActivityEntry,
-    by: User | None,
-    max_age_days: int | None = MAX_AGE_DAYS,
+    supporter: Supporter, entry: ActivityEntry, by: User | None, paper: bool = False
 ) -> Logged:
     """Add ``entry`` to ``supporter``'s log; completes the linked assignment if still open.
 
     Returns the already saved activity, unchanged, when ``entry.client_token`` was used before.
-    ``max_age_days=None`` is for a coordinator's paper records (see ``check``).
+    ``paper=True`` is for a coordinator's paper records (see :func:`check`). Refuses with
+    :class:`~supporters.refusals.Refused`, every problem at once.
     """
     existing = _by_token(supporter.id, entry.client_token)
     if existing is not None:
         return Logged(existing, already_saved=True)
-    _raise_if_invalid(entry, max_age_days=max_age_days)
+    refuse_if(check(entry, supporter, paper=paper))
     request = _own_request(supporter, entry.request_id)
     draft = Activity()
     _populate(draft, entry)
@@ -141,8 +181,8 @@ def log_activity(
 def update_activity(activity: Activity, entry: ActivityEntry, by: User | None) -> Activity:
     """Correct a logged activity (its supporter, request and token stay as they were)."""
     if not can_edit(activity):
-        raise ActivityError(_("This month is closed; ask your coordinator to correct it."))
-    _raise_if_invalid(entry, token_needed=False)
+        raise Refused(_("This month is closed; ask your coordinator to correct it."), code=CONFLICT)
+    refuse_if(check(replace(entry, request_id=None), token_needed=False))
     _populate(activity, entry)
     db.session.flush()
     audit.record("activity_updated", activity, activity.category.value, user=by)
@@ -159,14 +199,20 @@ def can_edit(activity: Activity) -> bool:
     return not month_closed(activity.happened_on)
 
 
-def _raise_if_invalid(
-    entry: ActivityEntry, token_needed: bool = True, max_age_days: int | None = MAX_AGE_DAYS
-) -> None:
-    errors = check(entry, max_age_days=max_age_days)
-    if not token_needed:
-        errors.pop("client_token", None)
-    if errors:
-        raise ActivityError(next(iter(errors.values())), errors)
+def _in_closed_month(day: date, closed: set[date] | None) -> bool:
+    return day.replace(day=1) in closed if closed is not None else month_closed(day)
+
+
+def _place_problems(entry: ActivityEntry) -> dict[str, str]:
+    """The municipality and the language must be ones the programme knows."""
+    errors = {}
+    code = entry.municipality_code or ""
+    if not code or db.session.get(Municipality, code) is None:
+        errors["municipality_code"] = _("Unknown municipality code “%(value)s”.", value=code)
+    language = entry.language_code
+    if language and db.session.get(Language, language) is None:
+        errors["language_code"] = _("Unknown language code “%(value)s”.", value=language)
+    return errors
 
 
 # The columns ``_populate`` sets from an entry.
@@ -208,12 +254,11 @@ def _by_token(supporter_id: int, token: str) -> Activity | None:
     )
 
 
-def _own_request(supporter: Supporter, request_id: int | None) -> HelpRequest | None:
-    """The linked request, only if it was assigned to this supporter (else the link is refused)."""
-    if request_id is None:
+def _own_request(supporter: Supporter | None, request_id: int | None) -> HelpRequest | None:
+    """The linked request, only if it was assigned to ``supporter`` (else None)."""
+    if request_id is None or supporter is None:
         return None
     request = db.session.get(HelpRequest, request_id)
     if request is None or request.assigned_supporter_id != supporter.id:
-        message = _("This request is not assigned to you.")
-        raise ActivityError(message, {"request_id": message})
+        return None
     return request

@@ -1,42 +1,27 @@
 """Reads of the case log and of a supporter's assignments, scoped to who is asking."""
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from supporters.access import STAFF
+from supporters.access import scope_activities
 from supporters.audit import record_read
 from supporters.extensions import db
 from supporters.help_requests.policy import case_notes_readable
 from supporters.models import (
     Activity,
-    ActivityCategory,
     HelpRequest,
     Offer,
     OfferStatus,
     RequestStatus,
-    Role,
     User,
 )
 
 # Requests whose details the assigned supporter keeps seeing (to log the case, to call back).
 ASSIGNMENT_STATUSES = (RequestStatus.ASSIGNED, RequestStatus.COMPLETED, RequestStatus.CLOSED)
-
-
-def scope_activities(stmt: Select, user: User) -> Select:
-    """Coordinators and admins: every activity. Municipal officers: their municipalities, except
-    hospital visits (health data, seen by officers only in aggregates). Others: nothing."""
-    if user.role in STAFF:
-        return stmt
-    if user.role == Role.MUNICIPAL_OFFICER:
-        return stmt.where(
-            Activity.municipality_code.in_(sorted(user.municipality_codes)),
-            Activity.category != ActivityCategory.HOSPITAL,
-        )
-    return stmt.where(False)
 
 
 def recent_activities(user: User, follow_up_only: bool = False, limit: int = 100) -> Select:
@@ -107,42 +92,12 @@ def my_activities(supporter_id: int, since: date) -> list[Activity]:
     )
 
 
-def activity_count(supporter_id: int, since: date) -> int:
-    """How many activities the supporter has logged from ``since`` on."""
-    return db.session.scalar(
+def activity_count_statement(supporter_id: int, since: date) -> Select:
+    """The count of the supporter's activities from ``since`` on, as a statement."""
+    return (
         select(func.count())
         .select_from(Activity)
         .where(Activity.supporter_id == supporter_id, Activity.happened_on >= since)
-    )
-
-
-def upcoming_assignments(supporter_id: int, now: datetime) -> list[HelpRequest]:
-    """Requests assigned to the supporter and not yet done: coming ones first (soonest first),
-    then past ones still waiting for their case log."""
-    rows = db.session.scalars(
-        select(HelpRequest)
-        .where(
-            HelpRequest.assigned_supporter_id == supporter_id,
-            HelpRequest.status == RequestStatus.ASSIGNED,
-        )
-        .order_by(HelpRequest.starts_at)
-    )
-    rows = list(rows)
-    return [r for r in rows if r.ends_at >= now] + [r for r in rows if r.ends_at < now]
-
-
-def open_offers(supporter_id: int, now: datetime) -> list[Offer]:
-    """Offers the supporter can still answer, the one expiring first on top."""
-    return list(
-        db.session.scalars(
-            select(Offer)
-            .where(
-                Offer.supporter_id == supporter_id,
-                Offer.status == OfferStatus.OPEN,
-                Offer.expires_at > now,
-            )
-            .order_by(Offer.expires_at)
-        )
     )
 
 

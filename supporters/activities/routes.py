@@ -7,18 +7,17 @@ Case notes are personal data (a hospital visit's notes are health data): who may
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from supporters.access import roles_required
+from supporters.access import case_log_console_required
 from supporters.activities import queries
 from supporters.activities.forms import duration_label
 from supporters.extensions import db
-from supporters.models import Role
 from supporters.portal.labels import CATEGORY_LABELS, MODE_LABELS, OUTCOME_LABELS
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
 
 @bp.get("/")
-@roles_required(Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER)
+@case_log_console_required
 def index():
     """The latest logged activities (officers: their municipalities, without notes)."""
     follow_up = request.args.get("follow_up") == "1"

@@ -8,7 +8,7 @@ session; see ``auth``) and rate-limits it per token.
 from flask import Flask
 from flask_smorest import Api
 
-from supporters.api.schemas import ErrorSchema
+from supporters.api.common import ErrorSchema
 
 
 class YorisoiApi(Api):

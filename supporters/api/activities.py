@@ -5,23 +5,90 @@ from datetime import date
 
 from flask import abort
 from flask_login import current_user
+from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from supporters.access import STAFF, roles_required
-from supporters.activities.log import MAX_AGE_DAYS, ActivityEntry, ActivityError, log_activity
-from supporters.activities.queries import scope_activities
+from supporters.access import (
+    case_log_read_required,
+    case_log_write_required,
+    enters_paper_records,
+    keeps_own_case_log,
+    scope_activities,
+)
+from supporters.activities.log import ActivityEntry, log_activity
 from supporters.api import present
 from supporters.api.auth import protected_blueprint
-from supporters.api.errors import fail, refused
-from supporters.api.schemas import (
-    ActivityInSchema,
-    ActivityListArgsSchema,
-    ActivitySchema,
+from supporters.api.common import (
+    ID,
+    MONTH_PATTERN,
+    PageArgsSchema,
+    enum_field,
     page_of,
+    valid_month,
+    within_years,
 )
+from supporters.api.errors import fail, refused
 from supporters.extensions import db
-from supporters.models import Activity, Language, Municipality, Role, Supporter
+from supporters.models import Activity, ActivityCategory, ActivityOutcome, Mode, Supporter
+from supporters.refusals import Refused
 from supporters.stipends.months import parse_month
+
+# --- JSON shapes (parse types only; the rules are the service's) ---
+
+
+class ActivityInSchema(Schema):
+    """A case for the log. Supporters log their own; staff give ``supporter_id``.
+
+    Types only: the rules (required, ranges, codes, lengths) are ``activities.log.check``'s.
+    """
+
+    supporter_id = fields.Integer(
+        validate=ID,
+        metadata={"description": "Required for coordinators; a supporter may only give their own."},
+    )
+    happened_on = fields.Date(allow_none=True, validate=within_years)
+    duration_minutes = fields.Integer(allow_none=True, metadata={"description": "1 to 1440."})
+    category = enum_field(ActivityCategory, allow_none=True)
+    mode = enum_field(Mode, allow_none=True)
+    municipality_code = fields.String(allow_none=True)
+    language_code = fields.String(allow_none=True)
+    outcome = enum_field(
+        ActivityOutcome, allow_none=True, metadata={"description": "Required for cases."}
+    )
+    people_reached = fields.Integer(allow_none=True, metadata={"description": "Information only."})
+    follow_up_needed = fields.Boolean(load_default=False)
+    notes = fields.String(load_default="", metadata={"description": "At most 1,000 characters."})
+    client_token = fields.String(
+        load_default="",
+        metadata={"description": "Idempotency key: sending it again returns the saved entry."},
+    )
+    request_id = fields.Integer(allow_none=True, validate=ID)
+
+
+class ActivitySchema(Schema):
+    id = fields.Integer()
+    supporter_id = fields.Integer()
+    request_id = fields.Integer(allow_none=True)
+    happened_on = fields.Date()
+    duration_minutes = fields.Integer()
+    category = enum_field(ActivityCategory)
+    mode = enum_field(Mode)
+    municipality_code = fields.String()
+    language_code = fields.String(allow_none=True)
+    outcome = enum_field(ActivityOutcome, allow_none=True)
+    people_reached = fields.Integer(allow_none=True)
+    follow_up_needed = fields.Boolean()
+    notes = fields.String(allow_none=True, metadata={"description": "Null for officers."})
+    logged_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ActivityListArgsSchema(PageArgsSchema):
+    supporter_id = fields.Integer(validate=ID)
+    month = fields.String(
+        validate=valid_month, metadata={"description": "YYYY-MM", "pattern": MONTH_PATTERN}
+    )
+
 
 bp = protected_blueprint(
     "api_activities",
@@ -29,21 +96,15 @@ bp = protected_blueprint(
     "read their municipalities' cases except hospital visits, without notes.",
 )
 
-loggers = roles_required(Role.ADMIN, Role.COORDINATOR, Role.SUPPORTER)
-readers = roles_required(Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER, Role.SUPPORTER)
-
 
 @bp.get("/activities")
-@readers
+@case_log_read_required
 @bp.arguments(ActivityListArgsSchema, location="query")
 @bp.response(200, page_of(ActivitySchema))
 def list_activities(args):
     """Logged cases, newest first, optionally of one supporter and one month; paginated."""
     stmt = select(Activity).order_by(Activity.happened_on.desc(), Activity.id.desc())
-    if current_user.role == Role.SUPPORTER:
-        stmt = stmt.where(Activity.supporter_id == current_user.supporter_id)
-    else:
-        stmt = scope_activities(stmt, current_user)
+    stmt = scope_activities(stmt, current_user)
     if args.get("supporter_id"):
         stmt = stmt.where(Activity.supporter_id == args["supporter_id"])
     if args.get("month"):
@@ -54,20 +115,19 @@ def list_activities(args):
 
 
 @bp.post("/activities")
-@loggers
+@case_log_write_required
 @bp.arguments(ActivityInSchema)
 @bp.response(201, ActivitySchema, description="Logged.")
 @bp.alt_response(200, schema=ActivitySchema, description="Already logged with this client_token.")
 def log_case(data):
     """Log a case. Completes the linked request when it was assigned to the supporter."""
     supporter = _supporter_for(data.get("supporter_id"))
-    _check_codes(data)
     entry = ActivityEntry(
-        happened_on=data["happened_on"],
-        duration_minutes=data["duration_minutes"],
-        category=data["category"],
-        mode=data["mode"],
-        municipality_code=data["municipality_code"],
+        happened_on=data.get("happened_on"),
+        duration_minutes=data.get("duration_minutes"),
+        category=data.get("category"),
+        mode=data.get("mode"),
+        municipality_code=data.get("municipality_code"),
         language_code=data.get("language_code"),
         outcome=data.get("outcome"),
         people_reached=data.get("people_reached"),
@@ -77,17 +137,16 @@ def log_case(data):
         request_id=data.get("request_id"),
     )
     try:
-        # Paper records entered by staff may be older than a supporter's phone log reaches.
-        age_limit = None if current_user.role in STAFF else MAX_AGE_DAYS
-        logged = log_activity(supporter, entry, current_user, max_age_days=age_limit)
-    except ActivityError as error:
-        refused(error)
+        paper = enters_paper_records(current_user)
+        logged = log_activity(supporter, entry, current_user, paper=paper)
+    except Refused as refusal:
+        refused(refusal)
     return present.activity(logged.activity), 200 if logged.already_saved else 201
 
 
 def _supporter_for(supporter_id: int | None) -> Supporter:
     """Whose log: the caller's own (supporters), or the one named (coordinators)."""
-    if current_user.role == Role.SUPPORTER:
+    if keeps_own_case_log(current_user):
         if supporter_id not in (None, current_user.supporter_id):
             abort(403)
         supporter = current_user.supporter
@@ -102,13 +161,3 @@ def _supporter_for(supporter_id: int | None) -> Supporter:
     if supporter is None:
         fail(422, "Unknown supporter.", "invalid", {"supporter_id": "Unknown supporter."})
     return supporter
-
-
-def _check_codes(data: dict) -> None:
-    problems = {}
-    if db.session.get(Municipality, data["municipality_code"]) is None:
-        problems["municipality_code"] = "Unknown municipality code."
-    if data.get("language_code") and db.session.get(Language, data["language_code"]) is None:
-        problems["language_code"] = "Unknown language code."
-    if problems:
-        fail(422, "Please correct the marked fields.", "invalid", problems)

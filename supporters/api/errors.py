@@ -9,11 +9,7 @@ from typing import NoReturn
 
 from werkzeug.exceptions import default_exceptions
 
-from supporters.activities.log import ActivityError
-from supporters.help_requests.errors import RequestError
 from supporters.refusals import INVALID, NOT_FOUND, Refused
-from supporters.registry.operations import RegistryError
-from supporters.stipends.close import CloseError
 
 # Default ``code`` per status when the view gives none.
 CODES = {422: "invalid", 409: "conflict"}
@@ -40,18 +36,6 @@ def refused(error: Exception) -> NoReturn:
         if error.code == NOT_FOUND:
             fail(404, error.message, NOT_FOUND)
         fail(409, error.message, error.code, error.field_messages())
-    if isinstance(error, RequestError):
-        if error.fields:
-            fail(422, error.message, "invalid", error.fields)
-        if error.code == "not_found":
-            fail(404, error.message, "not_found")
-        fail(409, error.message, error.code)
-    if isinstance(error, ActivityError):
-        fail(422, error.message, "invalid", error.fields)
-    if isinstance(error, RegistryError | CloseError):
-        if error.field and not isinstance(error, CloseError):
-            fail(422, error.message, "invalid", {error.field: error.message})
-        fail(409, error.message, "conflict")
     raise error
 
 

@@ -3,16 +3,40 @@
 from functools import wraps
 
 from flask_login import current_user
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from supporters.access import own_offer_or_404, supporter_required
 from supporters.api import present
 from supporters.api.auth import protected_blueprint
+from supporters.api.common import PageArgsSchema, page_of
 from supporters.api.errors import refused
-from supporters.api.schemas import DeclineInSchema, OwnOfferSchema, PageArgsSchema, page_of
+from supporters.api.requests import OfferSchema, RequestSchema
 from supporters.help_requests import offers
-from supporters.help_requests.errors import RequestError
+from supporters.help_requests.offers import DECLINE_REASONS
 from supporters.models import Offer, OfferStatus
+from supporters.refusals import Refused
+
+# --- JSON shapes (parse types only; the rules are the service's) ---
+
+
+class OfferedRequestSchema(RequestSchema):
+    """A request as the supporter offered it sees it (no other offers)."""
+
+    class Meta:
+        exclude = ("offers",)
+
+
+class OwnOfferSchema(OfferSchema):
+    """An offer as the supporter it was made to sees it, with the request."""
+
+    request = fields.Nested(OfferedRequestSchema)
+
+
+class DeclineInSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(DECLINE_REASONS))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
 
 bp = protected_blueprint(
     "api_offers",
@@ -61,8 +85,8 @@ def accept_offer(offer_id: int):
     item = own_offer_or_404(offer_id)
     try:
         accepted = offers.accept(item.id, item.supporter_id, current_user)
-    except RequestError as error:
-        refused(error)
+    except Refused as refusal:
+        refused(refusal)
     return present.own_offer(accepted)
 
 
@@ -78,6 +102,6 @@ def decline_offer(data, offer_id: int):
         declined = offers.decline(
             item.id, item.supporter_id, data["reason"], data["note"], current_user
         )
-    except RequestError as error:
-        refused(error)
+    except Refused as refusal:
+        refused(refusal)
     return present.own_offer(declined)

@@ -1,17 +1,33 @@
 """API: the reference lists every caller needs to fill in codes (municipalities, languages)."""
 
+from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from supporters.access import roles_required
 from supporters.api.auth import protected_blueprint
+from supporters.api.common import PageArgsSchema, page_of
 from supporters.api.present import page
-from supporters.api.schemas import (
-    LanguageSchema,
-    MunicipalitySchema,
-    PageArgsSchema,
-    page_of,
-)
 from supporters.models import Language, Municipality, Role
+
+# --- JSON shapes (parse types only; the rules are the service's) ---
+
+
+class MunicipalitySchema(Schema):
+    code = fields.String(metadata={"description": "JIS X 0402 code, e.g. 08204."})
+    name_ja = fields.String()
+    name_en = fields.String()
+    kana = fields.String()
+    kind = fields.String(metadata={"description": "city, town or village"})
+    latitude = fields.Float()
+    longitude = fields.Float()
+
+
+class LanguageSchema(Schema):
+    code = fields.String(metadata={"description": "BCP 47 code, e.g. vi, pt-BR."})
+    name_en = fields.String()
+    name_ja = fields.String()
+    name_native = fields.String()
+
 
 bp = protected_blueprint(
     "api_reference",

@@ -1,33 +1,132 @@
 """API: the supporter registry — list (filtered, scoped), read, register, update, certify.
 
-Writes go through ``registry.operations`` exactly as the registry pages do; this module only
-checks what the form's option lists would have guaranteed (codes that exist).
+Writes go through ``registry.operations`` exactly as the registry pages do: this module only
+turns the JSON into the service's drafts, and the service's refusal into the error body.
 """
 
-from babel import Locale
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy import select
+from marshmallow import Schema, fields, pre_load, validate
 
-from supporters.access import coordinator_required, roles_required, supporter_or_404
+from supporters.access import (
+    can_certify_short_of_hours,
+    coordinator_required,
+    registry_viewers,
+    supporter_or_404,
+)
 from supporters.api import present
 from supporters.api.auth import protected_blueprint
-from supporters.api.errors import fail, refused
-from supporters.api.schemas import (
-    CertifyInSchema,
-    SupporterInSchema,
-    SupporterListArgsSchema,
-    SupporterPatchSchema,
-    SupporterSchema,
-    page_of,
-)
+from supporters.api.common import PageArgsSchema, enum_field, page_of
+from supporters.api.errors import refused
 from supporters.audit import record
 from supporters.clock import today_jst
-from supporters.extensions import db
-from supporters.models import Language, Municipality, Role
+from supporters.models import GENDERS, JAPANESE_LEVELS, LanguageLevel, Mode, SupporterStatus
+from supporters.refusals import Refused
 from supporters.registry import operations
-from supporters.registry.operations import RegistryError, SupporterProfile
+from supporters.registry.forms import normalise_phone, normalise_text
+from supporters.registry.operations import SupporterProfile
 from supporters.registry.queries import SupporterFilters, supporter_list_statement
+
+# --- JSON shapes (parse types only; the rules are the service's) ---
+
+
+class SupporterLanguageSchema(Schema):
+    code = fields.String(required=True)
+    level = enum_field(LanguageLevel, required=True)
+
+
+class SupporterSchema(Schema):
+    """A supporter's registry record; contact fields are null for who may not see them."""
+
+    id = fields.Integer()
+    display_name = fields.String()
+    status = enum_field(SupporterStatus)
+    home_municipality_code = fields.String()
+    served_municipality_codes = fields.List(fields.String())
+    languages = fields.List(fields.Nested(SupporterLanguageSchema))
+    japanese_level = fields.String()
+    origins = fields.List(fields.String())
+    modes = fields.List(enum_field(Mode))
+    monthly_case_cap = fields.Integer()
+    training_cohort = fields.String()
+    applied_on = fields.Date(allow_none=True)
+    certified_on = fields.Date(allow_none=True)
+    suspended_on = fields.Date(allow_none=True)
+    retired_on = fields.Date(allow_none=True)
+    certificate_number = fields.String(allow_none=True)
+    paused_until = fields.Date(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    gender = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+
+
+class SupporterListArgsSchema(PageArgsSchema):
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    language = fields.String(load_default="", validate=validate.Length(max=16))
+    municipality = fields.String(load_default="", validate=validate.Length(max=5))
+    status = enum_field(SupporterStatus, load_default=None)
+    mode = enum_field(Mode, load_default=None)
+
+
+class SupporterInSchema(Schema):
+    """A supporter's profile as a coordinator enters it (the registry form's fields).
+
+    Only types are checked here; every rule (required fields, lengths, formats, codes that
+    exist, the case limit) is the registry service's, so the API answers with the same field
+    messages as the form and the CSV import (422 ``invalid``).
+    """
+
+    display_name = fields.String(metadata={"description": "Required; at most 100 characters."})
+    email = fields.String(metadata={"description": "Required; unique in the registry."})
+    phone = fields.String(metadata={"example": "090-1234-5678", "description": "Required."})
+    home_municipality_code = fields.String(metadata={"description": "Required."})
+    served_municipality_codes = fields.List(fields.String())
+    languages = fields.List(
+        fields.Nested(SupporterLanguageSchema),
+        metadata={"description": "At least one; strongest first; each language once."},
+    )
+    japanese_level = fields.String(metadata={"description": ", ".join(JAPANESE_LEVELS)})
+    origins = fields.List(fields.String(), metadata={"description": "ISO 3166 codes, e.g. VN."})
+    modes = fields.List(enum_field(Mode), metadata={"description": "At least one."})
+    gender = fields.String(allow_none=True, metadata={"description": ", ".join(GENDERS)})
+    monthly_case_cap = fields.Integer(metadata={"description": "Required; 1 to 60."})
+    training_cohort = fields.String(metadata={"description": "At most 30 characters."})
+    notes = fields.String(metadata={"description": "At most 4,000 characters."})
+    applied_on = fields.Date(metadata={"description": "Default: today (JST)."})
+
+    @pre_load
+    def normalise(self, data, **kwargs):
+        """The same clean-up as the registry form: NFC names, lower-case e-mail, NFKC phone."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key in ("display_name", "training_cohort"):
+            if isinstance(data.get(key), str):
+                data[key] = normalise_text(data[key])
+        if isinstance(data.get("email"), str):
+            data["email"] = normalise_text(data["email"]).lower()
+        if isinstance(data.get("phone"), str):
+            data["phone"] = normalise_phone(data["phone"])
+        return data
+
+
+class SupporterPatchSchema(SupporterInSchema):
+    """Any subset of the profile; the rest stays as it is."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+class CertifyInSchema(Schema):
+    certificate_number = fields.String(
+        metadata={"description": "Default: the next free number, e.g. INCS-2026-0001."},
+    )
+    effective_on = fields.Date(metadata={"description": "Default: today (JST)."})
+    override_reason = fields.String(
+        metadata={"description": "Administrators only: certify with training hours missing."},
+    )
+
 
 bp = protected_blueprint(
     "api_supporters",
@@ -35,12 +134,9 @@ bp = protected_blueprint(
     "or serve their municipalities, without contact details.",
 )
 
-registry_readers = roles_required(Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER)
-COUNTRIES = frozenset(code for code in Locale("en").territories if len(code) == 2)
-
 
 @bp.get("/supporters")
-@registry_readers
+@registry_viewers
 @bp.arguments(SupporterListArgsSchema, location="query")
 @bp.response(200, page_of(SupporterSchema))
 def list_supporters(args):
@@ -56,7 +152,7 @@ def list_supporters(args):
 
 
 @bp.get("/supporters/<int(max=2147483647):supporter_id>")
-@registry_readers
+@registry_viewers
 @bp.response(200, SupporterSchema)
 def get_supporter(supporter_id: int):
     """One supporter; e-mail, phone, gender and notes for coordinators (each look audited)."""
@@ -78,8 +174,8 @@ def create_supporter(data):
         supporter = operations.register_supporter(
             profile, data.get("applied_on") or today_jst(), current_user
         )
-    except RegistryError as error:
-        refused(error)
+    except Refused as refusal:
+        refused(refusal)
     return present.supporter(supporter, with_contact=True)
 
 
@@ -94,8 +190,8 @@ def update_supporter(data, supporter_id: int):
     merged = {**current, **{k: v for k, v in data.items() if k != "applied_on"}}
     try:
         operations.update_supporter(supporter, _profile(merged), current_user)
-    except RegistryError as error:
-        refused(error)
+    except Refused as refusal:
+        refused(refusal)
     return present.supporter(supporter, with_contact=True)
 
 
@@ -107,55 +203,33 @@ def certify_supporter(data, supporter_id: int):
     """Certify an applicant; the certificate number defaults to the next free one."""
     supporter = supporter_or_404(supporter_id)
     on = data.get("effective_on") or today_jst()
-    number = data.get("certificate_number") or operations.next_certificate_number(
-        current_app.config["CERTIFICATE_PREFIX"], on.year
-    )
-    override = data.get("override_reason", "").strip() if current_user.role == Role.ADMIN else ""
+    number = data.get("certificate_number")
+    if number is None:
+        prefix = current_app.config["CERTIFICATE_PREFIX"]
+        number = operations.next_certificate_number(prefix, on.year)
+    may_override = can_certify_short_of_hours(current_user)
+    override = data.get("override_reason", "").strip() if may_override else ""
     try:
         operations.certify(supporter, number, on, current_user, override_reason=override)
-    except RegistryError as error:
-        refused(error)
+    except Refused as refusal:
+        refused(refusal)
     return present.supporter(supporter, with_contact=True)
 
 
 def _profile(data: dict) -> SupporterProfile:
-    """The service's profile from the JSON, after the checks the form's choices make."""
-    _check_codes(data)
+    """The service's draft from the JSON; a missing value is empty, for the service to refuse."""
     return SupporterProfile(
-        display_name=data["display_name"],
-        email=data["email"],
-        phone=data["phone"],
-        home_municipality_code=data["home_municipality_code"],
+        display_name=data.get("display_name") or "",
+        email=data.get("email") or "",
+        phone=data.get("phone") or "",
+        home_municipality_code=data.get("home_municipality_code") or "",
         served_municipality_codes=list(data.get("served_municipality_codes") or []),
-        languages=[(entry["code"], entry["level"]) for entry in data["languages"]],
-        japanese_level=data["japanese_level"],
+        languages=[(entry["code"], entry["level"]) for entry in data.get("languages") or []],
+        japanese_level=data.get("japanese_level") or "",
         origins=list(data.get("origins") or []),
-        modes=[getattr(mode, "value", mode) for mode in data["modes"]],
+        modes=[getattr(mode, "value", mode) for mode in data.get("modes") or []],
         gender=data.get("gender"),
-        monthly_case_cap=data["monthly_case_cap"],
+        monthly_case_cap=data.get("monthly_case_cap"),
         training_cohort=data.get("training_cohort") or "",
         notes=data.get("notes") or "",
     )
-
-
-def _check_codes(data: dict) -> None:
-    problems = {}
-    wanted = {data["home_municipality_code"], *(data.get("served_municipality_codes") or [])}
-    known = set(db.session.scalars(select(Municipality.code).where(Municipality.code.in_(wanted))))
-    if data["home_municipality_code"] not in known:
-        problems["home_municipality_code"] = "Unknown municipality code."
-    elif wanted - known:
-        problems["served_municipality_codes"] = "Unknown municipality code(s): " + ", ".join(
-            sorted(wanted - known)
-        )
-    codes = [entry["code"] for entry in data["languages"]]
-    known = set(db.session.scalars(select(Language.code).where(Language.code.in_(codes))))
-    if set(codes) - known:
-        problems["languages"] = "Unknown language code(s): " + ", ".join(sorted(set(codes) - known))
-    elif len(codes) != len(set(codes)):
-        problems["languages"] = "Give each language once, at one level."
-    unknown = set(data.get("origins") or []) - COUNTRIES
-    if unknown:
-        problems["origins"] = "Unknown country code(s): " + ", ".join(sorted(unknown))
-    if problems:
-        fail(422, "Please correct the marked fields.", "invalid", problems)

@@ -5,22 +5,132 @@ from datetime import date
 
 from flask_babel import force_locale
 from flask_login import current_user
+from marshmallow import Schema, fields, validate
 
 from supporters.access import coverage_scope, report_required
 from supporters.api.auth import protected_blueprint
-from supporters.api.errors import fail
-from supporters.api.schemas import (
-    CoverageArgsSchema,
-    CoverageSchema,
-    PeriodArgsSchema,
-    ReportArgsSchema,
-    ReportSchema,
-)
+from supporters.api.common import MONTH_PATTERN, valid_month
+from supporters.api.errors import refused
 from supporters.clock import fiscal_year, today_jst
 from supporters.coverage import analysis, protected, targets
 from supporters.i18n import current_locale
-from supporters.reports.visible import PeriodError, parse_period, report_for
+from supporters.refusals import Refused
+from supporters.reports.visible import parse_period, report_for
 from supporters.stipends.months import current_month, month_text
+
+# --- JSON shapes (parse types only; the rules are the service's) ---
+
+
+class ReportArgsSchema(Schema):
+    lang = fields.String(validate=validate.OneOf(["ja", "en"]))
+
+
+class PeriodArgsSchema(ReportArgsSchema):
+    first = fields.String(
+        load_default="",
+        data_key="from",
+        validate=valid_month,
+        metadata={"pattern": MONTH_PATTERN, "description": "Default: the fiscal year so far."},
+    )
+    last = fields.String(
+        load_default="", data_key="to", validate=valid_month, metadata={"pattern": MONTH_PATTERN}
+    )
+
+
+class ReportSchema(Schema):
+    """The monthly report, exactly as the report pages and their JSON download render it.
+
+    Officials and municipal officers receive small counts, and the counts that would give them
+    away by subtraction, as ``"X"`` (see ``suppression``).
+    """
+
+    period = fields.Dict()
+    scope = fields.List(fields.String(), allow_none=True)
+    locale = fields.String()
+    suppression = fields.Raw(allow_none=True)
+    generated_on = fields.String()
+    cases = fields.Dict()
+    requests = fields.Dict()
+    stipends = fields.Dict(allow_none=True)
+    supporters = fields.Dict()
+    gaps = fields.List(fields.Dict())
+    months = fields.List(fields.Dict())
+
+
+class CoverageArgsSchema(Schema):
+    fiscal_year = fields.Integer(
+        validate=validate.Range(min=2000, max=2100),
+        metadata={"description": "Default: the current fiscal year (from 1 April)."},
+    )
+
+
+HIDDEN_COUNT = 'A count, or "X" when hidden from officials and officers (small counts).'
+
+
+class GapSchema(Schema):
+    municipality_code = fields.String()
+    municipality_name = fields.String()
+    municipality_name_en = fields.String()
+    language_code = fields.String()
+    language_name = fields.String()
+    residents = fields.Integer()
+    in_person_supporters = fields.Integer()
+    remote_supporters = fields.Integer()
+    nearest_supporter_km = fields.Float(allow_none=True)
+    requests = fields.Raw(metadata={"description": HIDDEN_COUNT})
+    unfilled_requests = fields.Raw(metadata={"description": HIDDEN_COUNT})
+    score = fields.Float()
+    severity = fields.String()
+    reasons = fields.List(fields.String())
+    summary = fields.String()
+    illustrative = fields.Boolean()
+
+
+class MonthPointSchema(Schema):
+    month_end = fields.Date()
+    certified = fields.Integer()
+
+
+class YearProjectionSchema(Schema):
+    fiscal_year = fields.Integer()
+    milestone = fields.Integer(allow_none=True)
+    projected = fields.Integer()
+
+
+class TargetProgressSchema(Schema):
+    fiscal_year = fields.Integer()
+    target_supporters = fields.Integer(allow_none=True)
+    cases_per_year = fields.Integer(allow_none=True)
+    coverage_min_residents = fields.Integer(allow_none=True)
+    target_languages = fields.List(fields.String())
+    certified_now = fields.Integer()
+    percent = fields.Integer()
+    on_track = fields.Boolean()
+    trend = fields.List(fields.Nested(MonthPointSchema))
+    cases_so_far = fields.Raw(metadata={"description": HIDDEN_COUNT})
+    languages_covered = fields.List(fields.String())
+    languages_missing = fields.List(fields.String())
+    per_month = fields.Float()
+    projection = fields.List(fields.Nested(YearProjectionSchema))
+    target_year = fields.Integer()
+    target_year_goal = fields.Integer()
+
+
+class CoverageSchema(Schema):
+    """Coverage of a fiscal year: cell counts by severity, the top gaps, progress to target."""
+
+    fiscal_year = fields.Integer()
+    first_month = fields.String()
+    last_month = fields.String()
+    as_of = fields.Date(allow_none=True, metadata={"description": "Resident figures used."})
+    illustrative = fields.Boolean()
+    min_residents = fields.Integer()
+    radius_km = fields.Float()
+    scope = fields.List(fields.String(), allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    gaps = fields.List(fields.Nested(GapSchema))
+    progress = fields.Nested(TargetProgressSchema)
+
 
 bp = protected_blueprint(
     "api_reports",
@@ -49,8 +159,8 @@ def period_report(args):
     year so far)."""
     try:
         first, last = parse_period(args["first"], args["last"])
-    except PeriodError as error:
-        fail(422, str(error), "invalid", {"from": str(error)})
+    except Refused as refusal:
+        refused(refusal)
     locale = args.get("lang") or current_locale()
     with force_locale(locale):
         return report_for(current_user, first, last, locale)

@@ -2,26 +2,181 @@
 
 from flask import current_app
 from flask_login import current_user
+from marshmallow import Schema, fields, validate
 
 from supporters.access import coordinator_required, request_or_404, roles_required
 from supporters.api import present
 from supporters.api.auth import protected_blueprint
+from supporters.api.common import CODE, ID, PageArgsSchema, enum_field, page_of, within_years
 from supporters.api.errors import fail, refused
-from supporters.api.schemas import (
-    MatchSchema,
-    OfferSchema,
-    OffersInSchema,
-    RequestInSchema,
-    RequestListArgsSchema,
-    RequestSchema,
-    page_of,
-)
 from supporters.help_requests import labels, offers, policy
 from supporters.help_requests.candidates import match_request
-from supporters.help_requests.errors import RequestError
 from supporters.help_requests.intake import ConsentGiven, RequestDraft, take_request
 from supporters.help_requests.queries import request_list_statement
-from supporters.models import Role
+from supporters.models import (
+    ConsentChannel,
+    Mode,
+    OfferStatus,
+    RequestCategory,
+    RequestSource,
+    RequestStatus,
+    Role,
+    Urgency,
+)
+from supporters.refusals import Refused
+
+# --- JSON shapes (parse types only; the rules are the service's) ---
+
+
+class ConsentInSchema(Schema):
+    language_shown = fields.String(required=True, validate=CODE)
+    channel = enum_field(ConsentChannel, required=True)
+
+
+class RequestInSchema(Schema):
+    """A request as taken on the phone or handed over by a municipal system.
+
+    Only parsed here: the rules (required fields, lengths, times, municipality and language,
+    contact) are the intake service's, which answers 422 with the same messages as the forms.
+    """
+
+    category = enum_field(RequestCategory, required=True)
+    mode = enum_field(Mode, required=True)
+    language_code = fields.String(allow_none=True, load_default=None, validate=CODE)
+    municipality_code = fields.String(load_default="")
+    starts_at = fields.AwareDateTime(required=True, validate=within_years)
+    ends_at = fields.AwareDateTime(required=True, validate=within_years)
+    duration_minutes = fields.Integer(required=True)
+    requester_name = fields.String(load_default="")
+    requester_contact = fields.String(load_default="")
+    source = enum_field(RequestSource, load_default=RequestSource.RESIDENT)
+    place_name = fields.String(load_default="")
+    place_address = fields.String(load_default="")
+    urgency = enum_field(Urgency, load_default=Urgency.NORMAL)
+    preferred_gender = fields.String(allow_none=True, load_default=None)
+    requester_nationality = fields.String(allow_none=True, load_default=None)
+    residence_status = fields.String(load_default="")
+    need = fields.String(load_default="")
+    consent = fields.Nested(
+        ConsentInSchema,
+        required=True,
+        metadata={"description": "How the resident agreed to the privacy notice in force."},
+    )
+
+
+class RequesterSchema(Schema):
+    name = fields.String(allow_none=True)
+    contact = fields.String(allow_none=True)
+    nationality = fields.String(allow_none=True)
+    residence_status = fields.String(allow_none=True)
+
+
+class OfferSchema(Schema):
+    id = fields.Integer()
+    request_id = fields.Integer()
+    supporter_id = fields.Integer()
+    status = enum_field(OfferStatus)
+    rank = fields.Integer(allow_none=True)
+    sent_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    answered_at = fields.DateTime(allow_none=True)
+    decline_reason = fields.String()
+
+
+class RequestSchema(Schema):
+    """A help request through the field policy: a field the caller may not read is null.
+
+    Municipal officers get the basics and the progress, never ``need``, ``place_address`` or
+    ``requester``; a supporter offered the request gets what the offer needs, and the need,
+    address, name and contact once it is assigned to them.
+    """
+
+    id = fields.Integer()
+    reference = fields.String(allow_none=True)
+    category = enum_field(RequestCategory, allow_none=True)
+    mode = enum_field(Mode, allow_none=True)
+    language_code = fields.String(allow_none=True)
+    municipality_code = fields.String(allow_none=True)
+    place_name = fields.String(allow_none=True)
+    place_address = fields.String(allow_none=True)
+    starts_at = fields.DateTime(allow_none=True)
+    ends_at = fields.DateTime(allow_none=True)
+    duration_minutes = fields.Integer(allow_none=True)
+    urgency = enum_field(Urgency, allow_none=True)
+    preferred_gender = fields.String(allow_none=True)
+    source = enum_field(RequestSource, allow_none=True)
+    sensitive = fields.Boolean(
+        allow_none=True, metadata={"description": "Hospital requests (health data)."}
+    )
+    status = enum_field(RequestStatus, allow_none=True)
+    answer_by = fields.DateTime(allow_none=True)
+    assigned_supporter_id = fields.Integer(allow_none=True)
+    referred_to = fields.String(allow_none=True)
+    created_at = fields.DateTime(allow_none=True)
+    need = fields.String(allow_none=True)
+    requester = fields.Nested(RequesterSchema, allow_none=True)
+    offers = fields.List(
+        fields.Nested(OfferSchema),
+        allow_none=True,
+        metadata={"description": "Coordinators and admins only."},
+    )
+
+
+class RequestListArgsSchema(PageArgsSchema):
+    status = fields.String(
+        load_default="",
+        validate=validate.OneOf(["", "open", *(s.value for s in RequestStatus)]),
+        metadata={"description": "A status, or open (new, offered, unfilled)."},
+    )
+    municipality = fields.String(load_default="", validate=validate.Length(max=5))
+
+
+class ReasonSchema(Schema):
+    code = fields.String()
+    values = fields.Dict(keys=fields.String(), values=fields.Raw())
+    text = fields.String(metadata={"description": "In the caller's language."})
+
+
+class CandidateSchema(Schema):
+    supporter_id = fields.Integer()
+    name = fields.String()
+    score = fields.Float()
+    km = fields.Float(allow_none=True)
+    parts = fields.Dict(keys=fields.String(), values=fields.Float())
+    reasons = fields.List(fields.Nested(ReasonSchema))
+
+
+class FilterCountSchema(Schema):
+    filter = fields.String()
+    remaining = fields.Integer()
+
+
+class FallbackSchema(Schema):
+    kind = fields.String(metadata={"description": "neighbouring, remote, widen_window, referral"})
+    supporter_ids = fields.List(fields.Integer())
+    municipality = fields.String(allow_none=True)
+    km = fields.Float(allow_none=True)
+    text = fields.String()
+
+
+class MatchSchema(Schema):
+    """Ranked candidates with reasons; when nobody qualifies, why and what else to try."""
+
+    request_id = fields.Integer()
+    candidates = fields.List(fields.Nested(CandidateSchema))
+    counts_after_each_filter = fields.List(fields.Nested(FilterCountSchema))
+    emptied_by = fields.String(allow_none=True)
+    fallbacks = fields.List(fields.Nested(FallbackSchema))
+
+
+class OffersInSchema(Schema):
+    supporter_ids = fields.List(
+        fields.Integer(strict=True, validate=ID),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "Candidates or fallbacks of GET /requests/{id}/candidates."},
+    )
+
 
 bp = protected_blueprint(
     "api_requests",
@@ -70,15 +225,18 @@ def list_requests(args):
 def create_request(data):
     """Take a request: the consent record first, then the request (status ``new``)."""
     draft = RequestDraft(**{name: data[name] for name in DRAFT_FIELDS if name in data})
+    # The consent object is the caller's statement that the resident agreed (the schema
+    # requires it); the intake service checks everything else.
     consent = ConsentGiven(
         notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
         language_shown=data["consent"]["language_shown"],
         channel=data["consent"]["channel"],
+        agreed=True,
     )
     try:
         help_request = take_request(draft, consent, current_user)
-    except RequestError as error:
-        refused(error)
+    except Refused as refusal:
+        refused(refusal)
     # The caller just typed these details: answering with them is not a look at anybody's data.
     return present.help_request(
         help_request, fields=policy.readable_fields(current_user, help_request)
@@ -165,8 +323,8 @@ def send_offers(data, request_id: int):
         created = offers.send_offers(
             help_request, data["supporter_ids"], current_user, reasons=reasons
         )
-    except RequestError as error:
-        refused(error)
+    except Refused as refusal:
+        refused(refusal)
     return [present.offer(o) for o in created]
 
 

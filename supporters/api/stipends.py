@@ -3,15 +3,65 @@
 from datetime import date
 
 from flask_login import current_user
+from marshmallow import Schema, fields
 
 from supporters.access import coordinator_required
 from supporters.api import present
 from supporters.api.auth import protected_blueprint
 from supporters.api.errors import refused
-from supporters.api.schemas import CloseResultSchema, StipendMonthSchema
 from supporters.models import MonthStatus
+from supporters.refusals import Refused
 from supporters.stipends import close, queries
 from supporters.stipends.months import current_month, month_text
+
+# --- JSON shapes (parse types only; the rules are the service's) ---
+
+
+class StipendTotalsSchema(Schema):
+    regular_count = fields.Integer()
+    regular_yen = fields.Integer()
+    adjustment_yen = fields.Integer()
+    paid_yen = fields.Integer()
+    total_yen = fields.Integer()
+    pending_yen = fields.Integer()
+
+
+class StipendPreviewSchema(Schema):
+    count = fields.Integer()
+    total_yen = fields.Integer()
+
+
+class StipendLineSchema(Schema):
+    id = fields.Integer()
+    supporter_id = fields.Integer()
+    supporter_name = fields.String()
+    kind = fields.String()
+    amount_yen = fields.Integer()
+    concerns_month = fields.String(allow_none=True)
+    reason = fields.String()
+    paid = fields.Boolean()
+
+
+class StipendMonthSchema(Schema):
+    month = fields.String(metadata={"example": "2026-10"})
+    status = fields.String(metadata={"description": "open, closed or reopened"})
+    over = fields.Boolean(metadata={"description": "Whether the month has ended (can be closed)."})
+    totals = fields.Nested(StipendTotalsSchema)
+    preview = fields.Nested(
+        StipendPreviewSchema,
+        allow_none=True,
+        metadata={"description": "What closing would write, while the month is open."},
+    )
+    lines = fields.List(fields.Nested(StipendLineSchema))
+
+
+class CloseResultSchema(Schema):
+    month = fields.String()
+    lines_added = fields.Integer()
+    already_closed = fields.Boolean()
+    reclosed = fields.Boolean()
+    unbacked = fields.List(fields.Integer())
+
 
 bp = protected_blueprint(
     "api_stipends",
@@ -53,8 +103,8 @@ def close_month(month: date):
     """Close a month that is over: one line per eligible supporter. 409 while it is running."""
     try:
         result = close.close_month(month, current_user)
-    except close.CloseError as error:
-        refused(error)
+    except Refused as refusal:
+        refused(refusal)
     return {
         "month": month_text(month),
         "lines_added": result.lines_added,

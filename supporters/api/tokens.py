@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from supporters import audit
@@ -22,6 +23,7 @@ from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models import User
 from supporters.models.user import ApiToken
+from supporters.refusals import refuse_if
 
 TOKEN_START = "ys_"
 PREFIX_LENGTH = 12
@@ -29,10 +31,8 @@ PREFIX_LENGTH = 12
 LAST_USED_PRECISION = timedelta(minutes=1)
 # The longest lifetime a token may be given (a year), whoever makes it.
 MAX_DAYS = 365
-
-
-class TokenError(ValueError):
-    """A token that cannot be made as asked (e.g. a lifetime out of range)."""
+# What a token is for: shown on the owner's page and in the console.
+NAME_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -58,22 +58,33 @@ def default_days() -> int:
     return int(current_app.config.get("API_TOKEN_DAYS", 90))
 
 
+def token_problems(name: str, days: int | None) -> dict[str, object]:
+    """What is wrong with a token asked for, as ``{field: message}`` (the rules of every way a
+    token is made: the owner's page, the console, ``flask users token``)."""
+    problems: dict[str, object] = {}
+    if len((name or "").strip()) > NAME_LENGTH:
+        problems["name"] = _l("At most %(max)d characters.", max=NAME_LENGTH)
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        problems["days"] = _l("Choose from 1 to %(max)d days.", max=MAX_DAYS)
+    return problems
+
+
 def issue_token(user: User, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
     """Make a new token for ``user``; returns the row and the token (never stored in clear).
 
-    It expires after ``days`` (default ``API_TOKEN_DAYS``); :class:`TokenError` when ``days``
-    is not between 1 and :data:`MAX_DAYS`.
+    It expires after ``days`` (default ``API_TOKEN_DAYS``). Refused (``Refused``, fields ``name``
+    and ``days``) for a name longer than :data:`NAME_LENGTH` or ``days`` not between 1 and
+    :data:`MAX_DAYS`.
     """
+    refuse_if(token_problems(name, days))
     days = default_days() if days is None else days
-    if not 1 <= days <= MAX_DAYS:
-        raise TokenError(f"a token lives from 1 to {MAX_DAYS} days")
     token = TOKEN_START + secrets.token_urlsafe(32)
     now = utcnow()
     row = ApiToken(
         user_id=user.id,
         token_hash=token_hash(token),
         prefix=token[:PREFIX_LENGTH],
-        name=name.strip()[:100],
+        name=(name or "").strip(),
         created_at=now,
         expires_at=now + timedelta(days=days),
     )

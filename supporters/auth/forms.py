@@ -49,23 +49,23 @@ class SecondFactorForm(FlaskForm):
 
 
 class ConfirmCodeForm(FlaskForm):
-    """Confirm a new authenticator with a code it shows."""
+    """Confirm a new authenticator with a code it shows (``twofactor.confirm_enrolment`` checks
+    it, an empty box included)."""
 
     code = StringField(
         _l("6-digit code from your authenticator app"),
-        validators=[DataRequired(), Length(max=20)],
-        render_kw=_CODE_INPUT,
+        render_kw={**_CODE_INPUT, "required": True, "maxlength": 20},
     )
     submit = SubmitField(_l("Turn on two-factor sign-in"))
 
 
 class PasswordAgainForm(FlaskForm):
-    """Re-enter the password before changing the two-factor settings."""
+    """Re-enter the password before changing the two-factor settings (``twofactor`` checks it,
+    an empty box included)."""
 
     password = PasswordField(
         _l("Your password"),
-        validators=[DataRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
+        render_kw={"autocomplete": "current-password", "required": True, "maxlength": 1024},
     )
     submit = SubmitField(_l("Confirm"))
 

@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from flask import request
 from flask_babel import force_locale
 
+from supporters.access import is_supporter_account
 from supporters.i18n import (
     SUPPORTER_LOCALES,
     is_supporter,
     match_supporter_locale,
     supporter_locale,
 )
-from supporters.models import Role, User
+from supporters.models import User
 
 CONSOLE_LAYOUT = "base.html"
 PORTAL_LAYOUT = "portal/base.html"
@@ -39,7 +40,7 @@ def sign_in_step(user: User) -> Iterator[dict]:
     layout's language links), else their saved language, cookie or browser's; the console's
     roles keep the request's language.
     """
-    if user.role != Role.SUPPORTER:
+    if not is_supporter_account(user):
         yield {"layout": CONSOLE_LAYOUT, "lang_arg": {}}
         return
     chosen = match_supporter_locale(request.args.get("lang"))

@@ -10,15 +10,13 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import astuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
-
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this keeps the work (and so the timing) the same when no account exists.
-_DUMMY_HASH = _hasher.hash("yorisoi-no-such-account")
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
@@ -29,22 +27,47 @@ _ESTIMATOR_LENGTH = 72
 UNUSABLE_PREFIX = "!"
 
 
+# argon2 parameters (as a tuple; None: the library's recommended) → (hasher, dummy hash).
+_HASHERS: dict[tuple | None, tuple[PasswordHasher, str]] = {}
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    """The current app's argon2id hasher, and a hash it made of a password nobody has.
+
+    Deployments use the library's current recommended parameters (RFC 9106, low memory); only
+    the test suite configures cheaper ones (``PASSWORD_HASH_PARAMETERS``). Verifying against the
+    dummy hash keeps the work (and so the timing) the same when no account exists.
+    """
+    parameters = current_app.config.get("PASSWORD_HASH_PARAMETERS") if has_app_context() else None
+    key = None if parameters is None else astuple(parameters)
+    if key not in _HASHERS:
+        if parameters is None:
+            hasher = PasswordHasher()
+        else:
+            hasher = PasswordHasher.from_parameters(parameters)
+        _HASHERS[key] = hasher, hasher.hash("yorisoi-no-such-account")
+    return _HASHERS[key]
+
+
 def hash_password(password: str) -> str:
     """Hash a new password."""
-    return _hasher.hash(password)
+    hasher, _dummy = _hasher()
+    return hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True if ``password`` matches; does the same work when ``password_hash`` is None."""
+    hasher, dummy = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return hasher.verify(password_hash or dummy, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    """True when the hash was made with weaker parameters than today's."""
-    return _hasher.check_needs_rehash(password_hash)
+    """True when the hash was made with other parameters than today's (older, weaker ones)."""
+    hasher, _dummy = _hasher()
+    return hasher.check_needs_rehash(password_hash)
 
 
 def unusable_password_hash() -> str:

@@ -27,7 +27,6 @@ from supporters.auth.forms import (
     SecondFactorForm,
 )
 from supporters.auth.pages import settings_layout, sign_in_step
-from supporters.auth.passwords import verify_password
 from supporters.auth.service import (
     SECOND_FACTOR_DONE,
     check_password,
@@ -38,6 +37,7 @@ from supporters.auth.sessions import end_current_session
 from supporters.extensions import limiter
 from supporters.i18n import supporter_locale_by_babel
 from supporters.models import User
+from supporters.refusals import Refused, form_status, show_on_form
 from supporters.safety import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -201,8 +201,11 @@ def second_factor_setup():
 def _setup_step(user: User, row, page: dict):
     form = ConfirmCodeForm()
     if form.validate_on_submit():
-        codes = twofactor.confirm_enrolment(user, form.code.data)
-        if codes is not None:
+        try:
+            codes = twofactor.confirm_enrolment(user, form.code.data or "")
+        except Refused as error:
+            show_on_form(form, error)
+        else:
             next_url = safe_next(pending.next_url()) or url_for("main.home")
             complete_sign_in(user, "enrolled")
             return render_template(
@@ -211,17 +214,9 @@ def _setup_step(user: User, row, page: dict):
                 continue_to=next_url,
                 layout=settings_layout(user),
             )
-        form.code.errors.append(_wrong_setup_code())
     return render_template(
         "auth/second_factor_setup.html", setup=_setup_of(user, row), form=form, **page
-    ), (422 if form.errors else 200)
-
-
-def _wrong_setup_code() -> str:
-    return _(
-        "That code does not match. Check that the app shows this account, "
-        "and type the code it shows now."
-    )
+    ), form_status(form)
 
 
 def _setup_of(user: User, row) -> dict | None:
@@ -288,12 +283,14 @@ def two_factor_confirm():
     """Confirm the new authenticator with a code; show the recovery codes once."""
     form = ConfirmCodeForm()
     if form.validate_on_submit():
-        codes = twofactor.confirm_enrolment(_me(), form.code.data)
-        if codes is not None:
+        try:
+            codes = twofactor.confirm_enrolment(_me(), form.code.data or "")
+        except Refused as error:
+            show_on_form(form, error)
+        else:
             session[SECOND_FACTOR_DONE] = True
             return _recovery_codes_page(codes)
-        form.code.errors.append(_wrong_setup_code())
-    return _settings_page(422, confirm_form=form)
+    return _settings_page(form_status(form), confirm_form=form)
 
 
 def _recovery_codes_page(codes: list[str]):
@@ -306,26 +303,22 @@ def _recovery_codes_page(codes: list[str]):
     )
 
 
-def _password_confirmed(form: PasswordAgainForm) -> bool:
-    if not form.validate_on_submit():
-        return False
-    if verify_password(current_user.password_hash, form.password.data):
-        return True
-    form.password.errors.append(_("The password is not right."))
-    return False
-
-
 @bp.post("/account/two-factor/recovery-codes")
 @two_factor_settings_required
 @limiter.limit(_two_factor_limit, key_func=_signed_in_account)
 def two_factor_recovery_codes():
     """New recovery codes (the old ones stop working), after the password again."""
     form = PasswordAgainForm(prefix="renew")
-    if _password_confirmed(form):
-        if not twofactor.is_enrolled(current_user):
-            return redirect(url_for("auth.two_factor"))
-        return _recovery_codes_page(twofactor.renew_recovery_codes(_me()))
-    return _settings_page(422, renew_form=form)
+    if form.validate_on_submit():
+        try:
+            codes = twofactor.renew_recovery_codes(_me(), form.password.data or "")
+        except Refused as error:
+            show_on_form(form, error)
+        else:
+            if codes is None:  # two-factor sign-in is not on: nothing to renew
+                return redirect(url_for("auth.two_factor"))
+            return _recovery_codes_page(codes)
+    return _settings_page(form_status(form), renew_form=form)
 
 
 @bp.post("/account/two-factor/disable")
@@ -338,8 +331,12 @@ def two_factor_disable():
     form = PasswordAgainForm(prefix="disable")
     if not twofactor.is_enrolled(current_user):
         return redirect(url_for("auth.two_factor"))
-    if _password_confirmed(form):
-        twofactor.disable(_me())
-        flash(_("Two-factor sign-in is off."), "info")
-        return redirect(url_for("auth.two_factor"))
-    return _settings_page(422, disable_form=form)
+    if form.validate_on_submit():
+        try:
+            twofactor.disable(_me(), form.password.data or "")
+        except Refused as error:
+            show_on_form(form, error)
+        else:
+            flash(_("Two-factor sign-in is off."), "info")
+            return redirect(url_for("auth.two_factor"))
+    return _settings_page(form_status(form), disable_form=form)

@@ -14,6 +14,7 @@ from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from supporters.accounts.standing import is_usable
 from supporters.clock import utcnow
@@ -87,13 +88,23 @@ def load_session_user(user_id: str) -> User | None:
         wanted = int(user_id)
     except (TypeError, ValueError):
         return None
-    row = current_session()
-    if row is None or row.user_id != wanted:
+    raw = session.get(SESSION_KEY)
+    if not isinstance(raw, str) or not raw:
         return None
-    user = db.session.get(User, wanted)
-    if user is None or not is_usable(user):
+    # One statement on every request: the session row, its account and (for the standing
+    # check) the account's supporter record, joined.
+    found = db.session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _hash(raw))
+        .options(joinedload(User.supporter))
+    ).first()
+    if found is None:
         return None
+    row, user = found
     now = utcnow()
+    if not row.is_live(now) or row.user_id != wanted or not is_usable(user):
+        return None
     if now - row.last_seen_at > TOUCH_EVERY:
         # A separate, committed write: seeing a page must not depend on the page's own
         # transaction (which may roll back), and it never touches the programme's records.

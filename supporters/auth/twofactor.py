@@ -5,7 +5,10 @@ service ever sees the secret) and keeps it as ``pending_secret`` until the perso
 from it; only then does it become the account's secret and ten recovery codes are made (shown
 once, only their SHA-256 kept). A code is accepted once: the time step of the last accepted
 code is stored and a conditional UPDATE refuses the same or an older step, also when two
-requests race. Every function here flushes and never commits.
+requests race. Every function here flushes and never commits. The settings' writes (confirm a
+new authenticator, renew the codes, turn it off) are refused with ``Refused`` next to the box
+that is wrong (``code`` or ``password``); the sign-in step's :func:`verify` answers None for a
+code that does not sign in (the sign-in page says so with 401, and the failure is audited).
 """
 
 import hashlib
@@ -17,12 +20,15 @@ import unicodedata
 import pyotp
 import segno
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from supporters.audit import record
+from supporters.auth.passwords import MAX_LENGTH, verify_password
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models import RecoveryCode, TwoFactor, User
+from supporters.refusals import Refused
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -33,6 +39,15 @@ RECOVERY_CODE_COUNT = 10
 # (about 59 bits), shown as xxxx-xxxx-xxxx.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _CODE_LENGTH = 12
+# The longest code box: six digits, or a recovery code, with spaces or hyphens.
+CODE_INPUT_LENGTH = 20
+
+REQUIRED = _l("Please fill in this field.")
+WRONG_SETUP_CODE = _l(
+    "That code does not match. Check that the app shows this account, "
+    "and type the code it shows now."
+)
+WRONG_PASSWORD = _l("The password is not right.")
 
 
 def authenticator(user: User) -> TwoFactor | None:
@@ -137,17 +152,20 @@ def _replace_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def confirm_enrolment(user: User, code: str) -> list[str] | None:
+def confirm_enrolment(user: User, code: str) -> list[str]:
     """Make the pending secret the account's if ``code`` comes from it; the new recovery codes.
 
-    None when there is no pending secret or the code does not match it (nothing changes).
+    Refused (field ``code``, nothing changes) when no code is given, or there is no pending
+    secret, or the code does not match it.
     """
+    if not (code or "").strip():
+        raise Refused(REQUIRED, "code")
     row = authenticator(user)
-    if row is None or row.pending_secret is None:
-        return None
+    if row is None or row.pending_secret is None or len(code) > CODE_INPUT_LENGTH:
+        raise Refused(WRONG_SETUP_CODE, "code")
     step = _matching_step(row.pending_secret, _digits(code))
     if step is None:
-        return None
+        raise Refused(WRONG_SETUP_CODE, "code")
     replaced = row.enrolled
     row.secret = row.pending_secret
     row.pending_secret = None
@@ -199,8 +217,21 @@ def remaining_recovery_codes(user: User) -> int:
     )
 
 
-def renew_recovery_codes(user: User) -> list[str]:
-    """Replace the user's recovery codes with ten new ones (the old ones stop working)."""
+def _confirm_password(user: User, password: str) -> None:
+    """Refuse (field ``password``) unless ``password`` is the account's: asked again before the
+    two-factor settings change."""
+    if not password:
+        raise Refused(REQUIRED, "password")
+    if len(password) > MAX_LENGTH or not verify_password(user.password_hash, password):
+        raise Refused(WRONG_PASSWORD, "password")
+
+
+def renew_recovery_codes(user: User, password: str) -> list[str] | None:
+    """Replace the user's recovery codes with ten new ones (the old ones stop working), after
+    their password again; None (nothing to renew) when two-factor sign-in is not on."""
+    _confirm_password(user, password)
+    if not is_enrolled(user):
+        return None
     codes = _replace_recovery_codes(user)
     record("two_factor_recovery_codes_renewed", user, user=user)
     return codes
@@ -218,8 +249,10 @@ def _remove(user: User) -> None:
     db.session.flush()
 
 
-def disable(user: User) -> None:
-    """The user turns two-factor sign-in off: sign-in asks for the password only."""
+def disable(user: User, password: str) -> None:
+    """The user turns two-factor sign-in off, after their password again: sign-in asks for the
+    password only."""
+    _confirm_password(user, password)
     _remove(user)
     record("two_factor_disabled", user, user=user)
 

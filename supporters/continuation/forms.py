@@ -1,10 +1,13 @@
-"""Forms of the continuation console: start the check, retire chosen lapsed supporters."""
+"""Forms of the continuation console: start the check, retire chosen lapsed supporters.
+
+The retire form only reads the ticked ids and the reason; ``service.retire_lapsed`` checks them.
+"""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
+from supporters.continuation.service import REASON_MAX
 from supporters.formkit import MultiCheckboxField, options
 
 
@@ -17,30 +20,11 @@ class StartCheckForm(FlaskForm):
 class RetireLapsedForm(FlaskForm):
     """Checkboxes of the lapse list and the one reason recorded for each retirement."""
 
-    supporters = MultiCheckboxField(
-        _l("Supporters to retire"),
-        coerce=int,
-        validators=[DataRequired(_l("Choose at least one supporter."))],
-    )
-    reason = TextAreaField(
-        _l("Reason"),
-        validators=[
-            DataRequired(_l("Give a reason.")),
-            Length(max=1000, message=_l("At most %(max)d characters.")),
-        ],
-    )
+    # Whether each id is still on the lapse list is the service's question, not the form's.
+    supporters = MultiCheckboxField(_l("Supporters to retire"), coerce=int, validate_choice=False)
+    reason = TextAreaField(_l("Reason"), render_kw={"maxlength": REASON_MAX})
     submit = SubmitField(_l("Retire selected"))
 
     def set_choices(self, supporter_ids) -> None:
-        """Only supporters on the list now can be chosen."""
+        """The supporters on the list now (the boxes the page shows)."""
         self.supporters.choices = options((sid, str(sid)) for sid in supporter_ids)
-        self.supporters.pre_validate = self._only_listed
-
-    def _only_listed(self, form) -> None:
-        from wtforms.validators import ValidationError
-
-        allowed = {choice.value for choice in self.supporters.choices}
-        if any(value not in allowed for value in self.supporters.data or []):
-            raise ValidationError(
-                _l("Someone chosen is no longer on the lapse list. Check the list and try again.")
-            )

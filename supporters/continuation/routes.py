@@ -9,10 +9,9 @@ from supporters.access import coordinator_required
 from supporters.clock import fiscal_year, today_jst
 from supporters.continuation import service
 from supporters.continuation.forms import RetireLapsedForm, StartCheckForm
-from supporters.continuation.service import ContinuationError
-from supporters.extensions import db
+from supporters.continuation.service import Retirement
 from supporters.models import ContinuationAnswer
-from supporters.registry.operations import RegistryError
+from supporters.refusals import Refused, form_status, show_on_form
 
 bp = Blueprint("continuation", __name__, url_prefix="/continuation")
 
@@ -68,13 +67,11 @@ def lapses():
     form = RetireLapsedForm()
     form.set_choices([lapse.supporter.id for lapse in rows])
     if form.validate_on_submit():
+        draft = Retirement(list(form.supporters.data or []), form.reason.data or "")
         try:
-            retired = service.retire_lapsed(
-                form.supporters.data, today, form.reason.data.strip(), today, months, current_user
-            )
-        except (ContinuationError, RegistryError) as error:
-            db.session.rollback()
-            form.supporters.errors = [*form.supporters.errors, str(error.message)]
+            retired = service.retire_lapsed(draft, today, today, months, current_user)
+        except Refused as refusal:
+            show_on_form(form, refusal)
         else:
             flash(_("%(num)s supporters were retired.", num=len(retired)), "ok")
             return redirect(url_for("continuation.lapses"))
@@ -86,4 +83,4 @@ def lapses():
         months=months,
         chosen=set(form.supporters.data or []),
         ANSWER_LABELS=ANSWER_LABELS,
-    ), 422 if form.errors else 200
+    ), form_status(form)

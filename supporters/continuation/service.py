@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from supporters.audit import record
@@ -26,21 +26,22 @@ from supporters.models import (
     User,
 )
 from supporters.notify.service import notify_supporter
+from supporters.refusals import refuse_if
 from supporters.registry import operations
 
 ANSWER_LINK = "/me/continue"
 NOTIFICATION_KIND = "continuation_check"
 # Requests that were given to a supporter (an assignment), whatever happened next.
 ASSIGNED_STATUSES = (RequestStatus.ASSIGNED, RequestStatus.COMPLETED, RequestStatus.CLOSED)
+REASON_MAX = 1000
 
 
-class ContinuationError(Exception):
-    """A continuation write refused, with a message fit to show (and the field, if any)."""
+@dataclass(frozen=True)
+class Retirement:
+    """What a coordinator chose on the lapse list: who to retire, and the one reason for all."""
 
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    supporter_ids: list[int]
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -129,17 +130,17 @@ def latest_check_year() -> int | None:
     return db.session.scalar(select(func.max(ContinuationCheck.fiscal_year)))
 
 
+def question_statement(supporter_id: int) -> Select:
+    """The supporter's question of the latest check year, as one statement (none if not asked)."""
+    latest = select(func.max(ContinuationCheck.fiscal_year)).scalar_subquery()
+    return select(ContinuationCheck).where(
+        ContinuationCheck.supporter_id == supporter_id, ContinuationCheck.fiscal_year == latest
+    )
+
+
 def open_question(supporter: Supporter) -> ContinuationCheck | None:
     """The supporter's question of the latest check year, if they were asked it."""
-    year = latest_check_year()
-    if year is None:
-        return None
-    return db.session.scalar(
-        select(ContinuationCheck).where(
-            ContinuationCheck.supporter_id == supporter.id,
-            ContinuationCheck.fiscal_year == year,
-        )
-    )
+    return db.session.scalar(question_statement(supporter.id))
 
 
 def answer(
@@ -253,26 +254,35 @@ def _jst_date(at: datetime | str) -> date:
 
 
 def retire_lapsed(
-    supporter_ids: list[int], on: date, reason: str, today: date, months: int, by: User | None
+    draft: Retirement, on: date, today: date, months: int, by: User | None
 ) -> list[Supporter]:
     """Retire the chosen supporters of the lapse list, all or none.
 
-    Every id must still be on the list; one refusal undoes the others (a savepoint), so a
-    failure half-way through retires nobody even if the caller commits afterwards. Each
-    retirement closes that supporter's access in the same transaction (``operations.retire``:
-    sessions ended, API tokens revoked, open offers withdrawn).
+    Every id must still be on the list and the reason given (else :class:`Refused`); one
+    refusal undoes the others (a savepoint), so a failure half-way through retires nobody even
+    if the caller commits afterwards. Each retirement closes that supporter's access in the
+    same transaction (``operations.retire``: sessions ended, API tokens revoked, open offers
+    withdrawn).
     """
-    if not supporter_ids:
-        raise ContinuationError(_l("Choose at least one supporter."), "supporters")
-    _year, lapses = lapse_list(today, months)
-    listed = {lapse.supporter.id: lapse.supporter for lapse in lapses}
-    if any(sid not in listed for sid in supporter_ids):
-        raise ContinuationError(
-            _l("Someone chosen is no longer on the lapse list. Check the list and try again."),
-            "supporters",
-        )
+    reason = (draft.reason or "").strip()
+    problems: dict[str, object] = {}
+    listed: dict[int, Supporter] = {}
+    if not draft.supporter_ids:
+        problems["supporters"] = _l("Choose at least one supporter.")
+    else:
+        _year, lapses = lapse_list(today, months)
+        listed = {lapse.supporter.id: lapse.supporter for lapse in lapses}
+        if any(sid not in listed for sid in draft.supporter_ids):
+            problems["supporters"] = _l(
+                "Someone chosen is no longer on the lapse list. Check the list and try again."
+            )
+    if not reason:
+        problems["reason"] = _l("Give a reason.")
+    elif len(reason) > REASON_MAX:
+        problems["reason"] = _l("At most %(max)d characters.", max=REASON_MAX)
+    refuse_if(problems)
     retired = []
     with db.session.begin_nested():
-        for sid in supporter_ids:
+        for sid in draft.supporter_ids:
             retired.append(operations.retire(listed[sid], on, reason, by))
     return retired

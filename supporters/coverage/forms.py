@@ -1,69 +1,69 @@
-"""Forms of the coverage pages: resident import, the nationality mapping, yearly targets."""
+"""Forms of the coverage pages: the nationality mapping and yearly targets.
+
+They only read the request into the services' drafts; the rules (ranges, known languages, two
+letters, a pair not already listed) are ``targets.check_target`` and ``mapping.check_pair``.
+Resident figures are imported on the one import page (``supporters/imports``).
+"""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import (
-    DateField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
-from wtforms.validators import InputRequired, Length, NumberRange, Regexp
+from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional
 
+from supporters.coverage.mapping import PairDraft
+from supporters.coverage.targets import MAX_NOTE, TargetDraft
 from supporters.formkit import MultiCheckboxField
-
-
-class ResidentUploadForm(FlaskForm):
-    """Step 1: the file and its as-of date; the next page is a preview (nothing saved)."""
-
-    file = FileField(_l("CSV file"), validators=[FileRequired()])
-    as_of = DateField(_l("Figures as of"), validators=[InputRequired()])
-    source = StringField(_l("Source (e.g. the prefecture's table)"), validators=[Length(max=200)])
-    submit = SubmitField(_l("Check the file"))
-
-
-class ResidentConfirmForm(FlaskForm):
-    """Step 2: the checked file travels back in a hidden field and is checked again."""
-
-    content = HiddenField(validators=[InputRequired()])
-    as_of = HiddenField(validators=[InputRequired()])
-    source = HiddenField(validators=[Length(max=200)])
-    submit = SubmitField(_l("Import these figures"))
 
 
 class MappingAddForm(FlaskForm):
     nationality = StringField(
-        _l("Nationality (ISO code, e.g. VN)"),
-        validators=[InputRequired(), Regexp(r"^[A-Za-z]{2}$", message=_l("Two letters."))],
+        _l("Nationality (ISO code, e.g. VN)"), render_kw={"maxlength": 2, "required": True}
     )
-    language = SelectField(_l("Language"), validators=[InputRequired()])
+    language = SelectField(_l("Language"), validate_choice=False)
     submit = SubmitField(_l("Add"))
+
+    def draft(self) -> PairDraft:
+        """The pair as typed."""
+        return PairDraft(self.nationality.data or "", self.language.data or "")
 
 
 class MappingRemoveForm(FlaskForm):
-    nationality = HiddenField(validators=[InputRequired()])
-    language = HiddenField(validators=[InputRequired()])
+    nationality = HiddenField()
+    language = HiddenField()
     submit = SubmitField(_l("Remove"))
+
+    def draft(self) -> PairDraft:
+        """The pair of the row whose button was pressed."""
+        return PairDraft(self.nationality.data or "", self.language.data or "")
+
+
+def _number(label):
+    # Optional() only lets a blank field through as None: the service says what it must be.
+    return IntegerField(label, validators=[Optional()], render_kw={"required": True, "min": 0})
 
 
 class TargetForm(FlaskForm):
     fiscal_year = IntegerField(
-        _l("Fiscal year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)]
+        _l("Fiscal year"),
+        validators=[Optional()],
+        render_kw={"required": True, "min": 2000, "max": 2100},
     )
-    certified_supporters = IntegerField(
-        _l("Certified supporters"), validators=[InputRequired(), NumberRange(min=0, max=100_000)]
+    certified_supporters = _number(_l("Certified supporters"))
+    cases_per_year = _number(_l("Cases per year"))
+    coverage_min_residents = _number(
+        _l("Residents of a language group that need a supporter in reach")
     )
-    cases_per_year = IntegerField(
-        _l("Cases per year"), validators=[InputRequired(), NumberRange(min=0, max=10_000_000)]
-    )
-    coverage_min_residents = IntegerField(
-        _l("Residents of a language group that need a supporter in reach"),
-        validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],
-    )
-    languages = MultiCheckboxField(_l("Languages to cover"))
-    note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
+    languages = MultiCheckboxField(_l("Languages to cover"), validate_choice=False)
+    note = TextAreaField(_l("Note"), render_kw={"maxlength": MAX_NOTE})
     submit = SubmitField(_l("Save the targets"))
+
+    def draft(self) -> TargetDraft:
+        """The targets as typed."""
+        return TargetDraft(
+            fiscal_year=self.fiscal_year.data,
+            certified_supporters=self.certified_supporters.data,
+            cases_per_year=self.cases_per_year.data,
+            coverage_min_residents=self.coverage_min_residents.data,
+            languages=list(self.languages.data or []),
+            note=self.note.data or "",
+        )

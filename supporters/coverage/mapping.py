@@ -1,11 +1,15 @@
 """Which languages residents of each nationality are served in, as coordinators set it."""
 
+import re
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from supporters import audit
 from supporters.extensions import db
 from supporters.models import Language, NationalityLanguage, User
+from supporters.refusals import NOT_FOUND, Refused, refuse_if
 
 # Sensible defaults for Ibaraki's largest groups (languages from supporters/demo/languages.csv:
 # Tagalog is ``tl``, Chinese ``zh``). Sri Lanka gets Sinhala; Peru and Bolivia Spanish.
@@ -38,8 +42,17 @@ DEFAULT_MAPPING = (
 )
 
 
-class MappingError(ValueError):
-    """A pair that cannot be added or removed; the message is translated."""
+@dataclass(frozen=True)
+class PairDraft:
+    """A nationality → language pair as typed (the nationality in either case)."""
+
+    nationality: str
+    language_code: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The pair's primary key: the nationality in upper case."""
+        return ((self.nationality or "").strip().upper(), self.language_code or "")
 
 
 def pairs() -> list[NationalityLanguage]:
@@ -53,13 +66,23 @@ def pairs() -> list[NationalityLanguage]:
     )
 
 
-def add_pair(nationality: str, language_code: str, by: User | None) -> NationalityLanguage:
+def check_pair(draft: PairDraft) -> dict[str, str]:
+    """Every rule of a new pair, ``{field: message}`` (empty when it can be added)."""
+    nationality, language_code = draft.key
+    problems = {}
+    if not re.fullmatch(r"[A-Z]{2}", nationality):
+        problems["nationality"] = _("Two letters.")
+    if not language_code or db.session.get(Language, language_code) is None:
+        problems["language"] = _("Unknown language.")
+    if not problems and db.session.get(NationalityLanguage, draft.key) is not None:
+        problems["nationality"] = _("This pair is already in the list.")
+    return problems
+
+
+def add_pair(draft: PairDraft, by: User | None) -> NationalityLanguage:
     """Map a nationality to a language (flush + audit; the caller commits)."""
-    nationality = nationality.strip().upper()
-    if db.session.get(Language, language_code) is None:
-        raise MappingError(_("Unknown language."))
-    if db.session.get(NationalityLanguage, (nationality, language_code)) is not None:
-        raise MappingError(_("This pair is already in the list."))
+    refuse_if(check_pair(draft))
+    nationality, language_code = draft.key
     pair = NationalityLanguage(
         nationality=nationality,
         language_code=language_code,
@@ -71,11 +94,12 @@ def add_pair(nationality: str, language_code: str, by: User | None) -> Nationali
     return pair
 
 
-def remove_pair(nationality: str, language_code: str, by: User | None) -> None:
+def remove_pair(draft: PairDraft, by: User | None) -> None:
     """Remove a pair (flush + audit); residents of that nationality stop counting for it."""
-    pair = db.session.get(NationalityLanguage, (nationality.strip().upper(), language_code))
+    nationality, language_code = draft.key
+    pair = db.session.get(NationalityLanguage, draft.key) if nationality else None
     if pair is None:
-        raise MappingError(_("This pair is not in the list."))
+        raise Refused(_("This pair is not in the list."), code=NOT_FOUND)
     audit.record("remove_nationality_language", pair, f"{nationality}→{language_code}", user=by)
     db.session.delete(pair)
     db.session.flush()

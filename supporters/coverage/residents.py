@@ -1,28 +1,24 @@
-"""Import foreign residents by municipality × nationality from a CSV, all or nothing.
+"""Foreign-resident figures by municipality × nationality: their rules and their writes.
 
-The file is read as a prefecture publishes it: UTF-8 (with or without BOM) or CP932, a header
-row, then one row per municipality and nationality. Every value is NFKC-normalised (full-width
-digits and letters become ASCII). If any row is wrong nothing is imported and every wrong row is
-reported with its line number; re-importing an as-of date replaces that date's figures.
+Figures arrive through the one import (``imports/residents.py``: /imports/ and ``flask import
+residents``), which reads the prefecture's table and hands each row here as a :class:`FigureDraft`
+holding the values as printed. This module is the only place that decides what they mean and
+whether they are right: a municipality by its JIS code (the published 6-digit form too) or its
+Japanese or English name, a nationality by its ISO code or a country name (``ZZ``: "other"), a
+count printed ``1,234`` or ``-`` (none). Importing an as-of date again replaces its figures.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from babel import Locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
-from supporters import audit
 from supporters.extensions import db
-from supporters.imports.reading import (  # noqa: F401  (ImportFileError: part of this API)
-    Column,
-    ImportFileError,
-    RowError,
-    normalise,
-    read_table,
-)
+from supporters.imports.reading import normalise
 from supporters.models import Municipality, ResidentCount, User
+from supporters.refusals import Refused, refuse_if
 
 OTHER = "ZZ"
 # Names prefectures print that Babel's country names do not cover (or spell differently).
@@ -63,50 +59,26 @@ COUNTRY_NAMES = {
     "burma": "MM",
     "uk": "GB",
 }
-HEADERS = {
-    "municipality": {"municipality", "municipality code", "code", "市町村", "市区町村", "市町村名",
-                     "市町村コード", "市区町村コード", "団体コード"},
-    "nationality": {"nationality", "country", "国籍", "国籍・地域", "国・地域", "国籍等"},
-    "residents": {"residents", "count", "number", "人数", "在留外国人数", "外国人数", "総数", "計"},
-}  # fmt: skip
-COLUMNS = [Column(name, tuple(synonyms)) for name, synonyms in HEADERS.items()]
 MAX_RESIDENTS = 10_000_000
+MAX_SOURCE = 200
 
 
 @dataclass(frozen=True)
-class ResidentRow:
-    """One valid row of the file."""
+class FigureDraft:
+    """One figure as the prefecture prints it (the values are read, not yet understood)."""
 
-    line: int
+    municipality: str  # JIS code (5 or 6 digits) or name
+    nationality: str  # ISO 3166-1 alpha-2 code or country name
+    residents: str  # "1,234", "１２３", "-" for none
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure understood: codes and a count."""
+
     municipality_code: str
     nationality: str
     residents: int
-
-
-@dataclass
-class ImportResult:
-    """What a file holds (or would replace): valid rows, errors, and whether it was saved."""
-
-    as_of: date
-    rows: list[ResidentRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    replaced: int = 0  # rows already stored for the as-of date (replaced on import)
-    saved: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """No error: the file can be imported."""
-        return not self.errors and bool(self.rows)
-
-    @property
-    def total_residents(self) -> int:
-        """Residents in all valid rows."""
-        return sum(row.residents for row in self.rows)
-
-    @property
-    def municipalities(self) -> int:
-        """How many municipalities the valid rows cover."""
-        return len({row.municipality_code for row in self.rows})
 
 
 def _country_table() -> dict[str, str]:
@@ -133,7 +105,9 @@ def nationality_code(text: str) -> str | None:
     return _COUNTRIES.get(value.lower())
 
 
-def _municipality_lookup() -> dict[str, str]:
+def municipality_lookup() -> dict[str, str]:
+    """Every way a municipality may be named (code, Japanese, English) → its code; one query,
+    to pass to :func:`check_figure` and :func:`add_figure` for a whole file."""
     lookup = {}
     for code, name_ja, name_en in db.session.execute(
         select(Municipality.code, Municipality.name_ja, Municipality.name_en)
@@ -161,35 +135,45 @@ def _residents(text: str) -> int | None:
     return number if number <= MAX_RESIDENTS else None
 
 
-def check_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[ResidentRow], list[RowError]]:
-    """The rows read by :func:`~supporters.imports.reading.read_table`, checked one by one."""
-    lookup = _municipality_lookup()
-    seen: dict[tuple[str, str], int] = {}
-    valid, errors = [], []
-    for start, values in rows:
-        problems = []
-        municipality = _municipality_code(values["municipality"], lookup)
-        if municipality is None:
-            problems.append(_("Unknown municipality “%(value)s”.", value=values["municipality"]))
-        nationality = nationality_code(values["nationality"])
-        if nationality is None:
-            problems.append(_("Unknown nationality “%(value)s”.", value=values["nationality"]))
-        residents = _residents(values["residents"])
-        if residents is None:
-            problems.append(
-                _("“%(value)s” is not a number of residents.", value=values["residents"])
-            )
-        if municipality and nationality:
-            first = seen.setdefault((municipality, nationality), start)
-            if first != start:
-                problems.append(
-                    _("Same municipality and nationality as line %(line)d.", line=first)
-                )
-        if problems:
-            errors.append(RowError(start, " ".join(problems)))
-        else:
-            valid.append(ResidentRow(start, municipality, nationality, residents))
-    return valid, errors
+def _understand(draft: FigureDraft, lookup: dict[str, str]) -> tuple[Figure | None, dict]:
+    problems = {}
+    municipality = _municipality_code(draft.municipality, lookup)
+    if municipality is None:
+        problems["municipality"] = _("Unknown municipality “%(value)s”.", value=draft.municipality)
+    nationality = nationality_code(draft.nationality)
+    if nationality is None:
+        problems["nationality"] = _("Unknown nationality “%(value)s”.", value=draft.nationality)
+    residents = _residents(draft.residents)
+    if residents is None:
+        problems["residents"] = _(
+            "“%(value)s” is not a number of residents.", value=draft.residents
+        )
+    if problems:
+        return None, problems
+    return Figure(municipality, nationality, residents), {}
+
+
+def check_figure(draft: FigureDraft, lookup: dict[str, str] | None = None) -> dict[str, str]:
+    """Every rule of one figure, ``{field: message}`` (empty when it can be stored)."""
+    return _understand(draft, lookup if lookup is not None else municipality_lookup())[1]
+
+
+def figure_of(draft: FigureDraft, lookup: dict[str, str] | None = None) -> Figure:
+    """The figure ``draft`` stands for, or :class:`Refused` naming every wrong field."""
+    figure, problems = _understand(draft, lookup if lookup is not None else municipality_lookup())
+    if figure is None:
+        raise Refused(fields=problems)
+    return figure
+
+
+def check_import(as_of: date | None, source: str) -> dict[str, str]:
+    """The rules of an import as a whole: the figures' date, and where they come from."""
+    problems = {}
+    if as_of is None:
+        problems["as_of"] = _("Give the date of the figures.")
+    if len(source or "") > MAX_SOURCE:
+        problems["source"] = _("At most %(max)d characters.", max=MAX_SOURCE)
+    return problems
 
 
 def stored_rows(as_of: date) -> int:
@@ -199,52 +183,29 @@ def stored_rows(as_of: date) -> int:
     )
 
 
-def parse_residents(data: bytes, as_of: date) -> ImportResult:
-    """Check every row of the file; nothing is written."""
-    result = ImportResult(as_of=as_of)
-    table = read_table(data, COLUMNS)
-    result.errors.extend(table.errors)
-    result.rows, errors = check_rows(table.rows)
-    result.errors.extend(errors)
-    result.errors.sort(key=lambda error: error.line)
-    result.replaced = stored_rows(as_of)
-    return result
+def clear_date(as_of: date) -> None:
+    """Delete the figures stored for ``as_of`` (flush; the caller's transaction decides)."""
+    db.session.execute(delete(ResidentCount).where(ResidentCount.as_of == as_of))
 
 
-def import_residents(
-    data: bytes,
+def add_figure(
+    draft: FigureDraft,
     as_of: date,
     source: str = "",
     by: User | None = None,
-    dry_run: bool = False,
-    illustrative: bool = False,
-) -> ImportResult:
-    """Replace the figures of ``as_of`` with the file's, or change nothing if any row is wrong.
-
-    Flushes and audits; the caller commits (one transaction: the delete and the inserts).
-    """
-    result = parse_residents(data, as_of)
-    if not result.ok or dry_run:
-        return result
-    db.session.execute(delete(ResidentCount).where(ResidentCount.as_of == as_of))
-    db.session.add_all(
-        ResidentCount(
-            municipality_code=row.municipality_code,
-            nationality=row.nationality,
-            residents=row.residents,
-            as_of=as_of,
-            source=source[:200],
-            illustrative=illustrative,
-            imported_by_id=by.id if by is not None else None,
-        )
-        for row in result.rows
+    lookup: dict[str, str] | None = None,
+) -> ResidentCount:
+    """Store one figure as of ``as_of`` (flush, no commit), or refuse it (:class:`Refused`)."""
+    refuse_if(check_import(as_of, source))
+    figure = figure_of(draft, lookup)
+    count = ResidentCount(
+        municipality_code=figure.municipality_code,
+        nationality=figure.nationality,
+        residents=figure.residents,
+        as_of=as_of,
+        source=source or "",
+        imported_by_id=by.id if by is not None else None,
     )
+    db.session.add(count)
     db.session.flush()
-    audit.record(
-        "import_residents",
-        ResidentCount(as_of=as_of),
-        detail=f"as_of={as_of.isoformat()} rows={len(result.rows)} replaced={result.replaced}",
-        user=by,
-    )
-    result.saved = True
-    return result
+    return count

@@ -1,6 +1,6 @@
 """The coverage console at /coverage/: priority list, matrix, map, targets (everyone in the
-console, officers for their municipalities), resident import and the nationality mapping
-(coordinators), target editing (admins)."""
+console, officers for their municipalities), the nationality mapping and a link to the resident
+figures' import (coordinators), target editing (admins)."""
 
 from datetime import date
 
@@ -12,26 +12,21 @@ from sqlalchemy import select
 
 from supporters.access import (
     can_change_targets,
+    can_edit_coverage_data,
+    change_targets_required,
     console_required,
-    coordinator_required,
+    coverage_data_required,
     coverage_scope,
-    roles_required,
 )
 from supporters.clock import fiscal_year, today_jst
-from supporters.coverage import analysis, mapping, protected, residents, svgmap, targets
-from supporters.coverage.forms import (
-    MappingAddForm,
-    MappingRemoveForm,
-    ResidentConfirmForm,
-    ResidentUploadForm,
-    TargetForm,
-)
+from supporters.coverage import analysis, mapping, protected, svgmap, targets
+from supporters.coverage.forms import MappingAddForm, MappingRemoveForm, TargetForm
 from supporters.coverage.labels import SEVERITY_HINTS, SEVERITY_LABELS, count_text
 from supporters.extensions import db
 from supporters.formkit import options
 from supporters.i18n import country_name, localized_name
-from supporters.imports import reading
-from supporters.models import Language, Role
+from supporters.models import Language
+from supporters.refusals import Refused, form_status, show_on_form
 from supporters.stipends.months import month_text, months_before, parse_month
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
@@ -94,7 +89,7 @@ def _common(matrix: analysis.CoverageMatrix) -> dict:
         "matrix": matrix,
         "dates": analysis.as_of_dates(),
         "scoped": _scope() is not None,
-        "staff": current_user.role in (Role.ADMIN, Role.COORDINATOR),
+        "staff": can_edit_coverage_data(current_user),
         "endpoint": request.endpoint,
     }
 
@@ -179,105 +174,30 @@ def targets_page():
 
 
 @bp.post("/targets")
-@roles_required(Role.ADMIN)
+@change_targets_required
 def save_target():
     """Create or change a fiscal year's targets (admins)."""
     form = TargetForm()
     form.languages.choices = _language_choices()
-    if not form.validate_on_submit():
-        return _targets_page(form, 422)
-    try:
-        targets.save_target(
-            form.fiscal_year.data,
-            form.certified_supporters.data,
-            form.cases_per_year.data,
-            form.coverage_min_residents.data,
-            form.languages.data or [],
-            form.note.data,
-            current_user,
-        )
-    except targets.TargetError as error:
-        db.session.rollback()
-        field = getattr(form, error.field or "fiscal_year")
-        field.errors = [*field.errors, error.message]
-        return _targets_page(form, 422)
-    flash(_("Targets for FY%(year)d saved.", year=form.fiscal_year.data), "ok")
-    return redirect(url_for("coverage.targets_page", fy=form.fiscal_year.data))
+    if form.validate_on_submit():
+        try:
+            targets.save_target(form.draft(), current_user)
+        except Refused as refusal:
+            show_on_form(form, refusal)
+        else:
+            flash(_("Targets for FY%(year)d saved.", year=form.fiscal_year.data), "ok")
+            return redirect(url_for("coverage.targets_page", fy=form.fiscal_year.data))
+    return _targets_page(form, form_status(form))
 
 
-# --- Resident import ---------------------------------------------------------------------------
-
-
-def _residents_page(form=None, status=200, result=None, confirm=None, file_error=None):
-    return (
-        render_template(
-            "coverage/residents.html",
-            form=form or ResidentUploadForm(formdata=None),
-            dates=analysis.as_of_dates(),
-            result=result,
-            confirm=confirm,
-            file_error=file_error,
-        ),
-        status,
-    )
+# --- Resident figures ---------------------------------------------------------------------------
 
 
 @bp.get("/residents")
-@coordinator_required
+@coverage_data_required
 def residents_page():
-    """Foreign-resident figures: dates imported so far, and the upload form."""
-    return _residents_page()
-
-
-@bp.post("/residents/preview")
-@coordinator_required
-def preview_residents():
-    """Check an uploaded file and show what it would import (nothing is saved)."""
-    form = ResidentUploadForm()
-    if not form.validate_on_submit():
-        return _residents_page(form, 422)
-    try:
-        data = reading.read_limited(form.file.data)
-        result = residents.parse_residents(data, form.as_of.data)
-    except residents.ImportFileError as error:
-        return _residents_page(form, 422, file_error=str(error))
-    confirm = None
-    if result.ok:
-        confirm = ResidentConfirmForm(formdata=None)
-        confirm.content.data = reading.pack(data)
-        confirm.as_of.data = form.as_of.data.isoformat()
-        confirm.source.data = form.source.data or ""
-    return _residents_page(form, 200 if result.ok else 422, result=result, confirm=confirm)
-
-
-@bp.post("/residents/import")
-@coordinator_required
-def import_residents():
-    """Import the previewed file: all rows or none; the date's earlier figures are replaced."""
-    form = ResidentConfirmForm()
-    if not form.validate_on_submit():
-        return _residents_page(status=422, file_error=_("Upload the file again."))
-    try:
-        data = reading.unpack(form.content.data)
-        as_of = date.fromisoformat(form.as_of.data)
-        result = residents.import_residents(data, as_of, form.source.data or "", current_user)
-    except ValueError as error:
-        db.session.rollback()
-        message = str(error) if isinstance(error, residents.ImportFileError) else None
-        return _residents_page(status=422, file_error=message or _("Upload the file again."))
-    if not result.saved:
-        db.session.rollback()
-        return _residents_page(status=422, result=result)
-    flash(
-        _(
-            "%(rows)d rows imported for %(date)s (%(replaced)d earlier rows replaced).",
-            rows=len(result.rows),
-            date=as_of.isoformat(),
-            replaced=result.replaced,
-        ),
-        "ok",
-    )
-    return redirect(url_for("coverage.residents_page"))
+    """Resident figures are imported on the one import page (kept for bookmarks and links)."""
+    return redirect(url_for("imports.index", kind="residents"))
 
 
 # --- Nationality → language mapping -------------------------------------------------------------
@@ -298,42 +218,39 @@ def _mapping_page(add_form=None, status=200):
 
 
 @bp.get("/mapping")
-@coordinator_required
+@coverage_data_required
 def mapping_page():
     """Which languages residents of each nationality are served in."""
     return _mapping_page()
 
 
 @bp.post("/mapping/add")
-@coordinator_required
+@coverage_data_required
 def add_mapping():
     """Add a nationality → language pair."""
     form = MappingAddForm()
-    form.language.choices = _language_choices()
-    if not form.validate_on_submit():
-        return _mapping_page(form, 422)
-    try:
-        mapping.add_pair(form.nationality.data, form.language.data, current_user)
-    except mapping.MappingError as error:
-        db.session.rollback()
-        form.nationality.errors = [*form.nationality.errors, str(error)]
-        return _mapping_page(form, 422)
-    flash(_("Pair added."), "ok")
-    return redirect(url_for("coverage.mapping_page"))
+    if form.validate_on_submit():
+        try:
+            mapping.add_pair(form.draft(), current_user)
+        except Refused as refusal:
+            show_on_form(form, refusal)
+        else:
+            flash(_("Pair added."), "ok")
+            return redirect(url_for("coverage.mapping_page"))
+    return _mapping_page(form, form_status(form))
 
 
 @bp.post("/mapping/remove")
-@coordinator_required
+@coverage_data_required
 def remove_mapping():
     """Remove a nationality → language pair."""
     form = MappingRemoveForm()
-    if not form.validate_on_submit():
-        return _mapping_page(status=422)
-    try:
-        mapping.remove_pair(form.nationality.data, form.language.data, current_user)
-    except mapping.MappingError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _mapping_page(status=422)
-    flash(_("Pair removed."), "ok")
-    return redirect(url_for("coverage.mapping_page"))
+    if form.validate_on_submit():
+        try:
+            mapping.remove_pair(form.draft(), current_user)
+        except Refused as refusal:
+            show_on_form(form, refusal)  # not on the page's add form: flashed
+        else:
+            flash(_("Pair removed."), "ok")
+            return redirect(url_for("coverage.mapping_page"))
+    return _mapping_page(status=form_status(form))

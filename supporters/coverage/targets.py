@@ -7,7 +7,7 @@ carried to 31 March of each fiscal year up to the target year.
 """
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
@@ -27,19 +27,28 @@ from supporters.models import (
     TargetLanguage,
     User,
 )
+from supporters.refusals import refuse_if
 from supporters.stipends.months import months_before
 from supporters.stipends.rules import StatusFrom
 
 TREND_MONTHS = 12
 
 
-class TargetError(ValueError):
-    """A target that cannot be saved; ``field`` names the form field it belongs to."""
+# The largest figures a target may hold (a typo guard, far above the programme's scale).
+MAX_SUPPORTERS, MAX_CASES, MAX_MIN_RESIDENTS = 100_000, 10_000_000, 1_000_000
+MAX_NOTE = 1000
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+@dataclass
+class TargetDraft:
+    """A fiscal year's targets as typed: ``None`` for a number left blank."""
+
+    fiscal_year: int | None
+    certified_supporters: int | None
+    cases_per_year: int | None
+    coverage_min_residents: int | None
+    languages: list[str] = field(default_factory=list)
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,46 +110,52 @@ def all_targets() -> list[ProgrammeTarget]:
     return list(db.session.scalars(select(ProgrammeTarget).order_by(ProgrammeTarget.fiscal_year)))
 
 
-def save_target(
-    year: int,
-    certified_supporters: int,
-    cases_per_year: int,
-    coverage_min_residents: int,
-    languages: list[str],
-    note: str,
-    by: User | None,
-) -> ProgrammeTarget:
-    """Create or replace a fiscal year's targets (flush + audit; the caller commits)."""
-    if not 2000 <= year <= 2100:
-        raise TargetError(_("Enter a fiscal year between 2000 and 2100."), "fiscal_year")
-    for name, value in (
-        ("certified_supporters", certified_supporters),
-        ("cases_per_year", cases_per_year),
-        ("coverage_min_residents", coverage_min_residents),
+def check_target(draft: TargetDraft) -> dict[str, str]:
+    """Every rule of a target, ``{field: message}`` (empty when the draft can be saved)."""
+    problems = {}
+    if draft.fiscal_year is None or not 2000 <= draft.fiscal_year <= 2100:
+        problems["fiscal_year"] = _("Enter a fiscal year between 2000 and 2100.")
+    for name, largest in (
+        ("certified_supporters", MAX_SUPPORTERS),
+        ("cases_per_year", MAX_CASES),
+        ("coverage_min_residents", MAX_MIN_RESIDENTS),
     ):
+        value = getattr(draft, name)
         if value is None or value < 0:
-            raise TargetError(_("Enter a whole number of 0 or more."), name)
+            problems[name] = _("Enter a whole number of 0 or more.")
+        elif value > largest:
+            problems[name] = _("Enter a number between %(min)s and %(max)s.", min=0, max=largest)
     known = set(db.session.scalars(select(Language.code)))
-    unknown = sorted(set(languages) - known)
+    unknown = sorted(set(draft.languages) - known)
     if unknown:
-        raise TargetError(_("Unknown language: %(codes)s", codes=", ".join(unknown)), "languages")
+        problems["languages"] = _("Unknown language: %(codes)s", codes=", ".join(unknown))
+    if len(draft.note or "") > MAX_NOTE:
+        problems["note"] = _("At most %(max)d characters.", max=MAX_NOTE)
+    return problems
+
+
+def save_target(draft: TargetDraft, by: User | None) -> ProgrammeTarget:
+    """Create or replace a fiscal year's targets (flush + audit; the caller commits).
+
+    Refuses with :class:`~supporters.refusals.Refused` naming every wrong field.
+    """
+    refuse_if(check_target(draft))
+    year, languages = draft.fiscal_year, sorted(set(draft.languages))
     target = target_for(year) or ProgrammeTarget(fiscal_year=year)
-    target.certified_supporters = certified_supporters
-    target.cases_per_year = cases_per_year
-    target.coverage_min_residents = coverage_min_residents
-    target.note = note or ""
+    target.certified_supporters = draft.certified_supporters
+    target.cases_per_year = draft.cases_per_year
+    target.coverage_min_residents = draft.coverage_min_residents
+    target.note = draft.note or ""
     target.updated_by_id = by.id if by is not None else None
-    target.languages = [
-        TargetLanguage(fiscal_year=year, language_code=code) for code in sorted(set(languages))
-    ]
+    target.languages = [TargetLanguage(fiscal_year=year, language_code=code) for code in languages]
     db.session.add(target)
     db.session.flush()
     audit.record(
         "save_target",
         target,
         detail=(
-            f"fy={year} supporters={certified_supporters} cases={cases_per_year} "
-            f"min_residents={coverage_min_residents} languages={','.join(sorted(languages))}"
+            f"fy={year} supporters={draft.certified_supporters} cases={draft.cases_per_year} "
+            f"min_residents={draft.coverage_min_residents} languages={','.join(languages)}"
         ),
         user=by,
     )

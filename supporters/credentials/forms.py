@@ -1,21 +1,22 @@
-"""Forms of the account pages: set a password, ask for a reset, change a password, invite."""
+"""Forms of the account pages: set a password, ask for a reset, change a password, invite.
+
+They only hand over what was typed; :mod:`supporters.credentials.service` holds every rule
+(required boxes, the strength rule, the two copies agreeing, the current password).
+"""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import InputRequired, Length
 
 from supporters.auth.passwords import MAX_LENGTH
+from supporters.credentials.service import EMAIL_LENGTH, PasswordDraft
 
-_REQUIRED = _l("Please fill in this field.")
 
-
-def _password_field(label) -> PasswordField:
-    # Strength is the service's rule (one place for every channel); the form only bounds input.
+def _password_field(label, autocomplete: str = "new-password") -> PasswordField:
+    # Browser hints only: the service refuses an empty, long or weak password, once.
     return PasswordField(
         label,
-        validators=[InputRequired(_REQUIRED), Length(max=MAX_LENGTH)],
-        render_kw={"autocomplete": "new-password", "maxlength": MAX_LENGTH},
+        render_kw={"autocomplete": autocomplete, "maxlength": MAX_LENGTH, "required": True},
     )
 
 
@@ -26,16 +27,24 @@ class SetPasswordForm(FlaskForm):
     confirm = _password_field(_l("New password again"))
     submit = SubmitField(_l("Save password"))
 
+    def draft(self) -> PasswordDraft:
+        """What was typed, for the service."""
+        return PasswordDraft(password=self.password.data or "", confirm=self.confirm.data or "")
+
 
 class ChangePasswordForm(SetPasswordForm):
     """The current password, then the new one twice."""
 
-    current = PasswordField(
-        _l("Current password"),
-        validators=[InputRequired(_REQUIRED), Length(max=MAX_LENGTH)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current = _password_field(_l("Current password"), autocomplete="current-password")
     submit = SubmitField(_l("Change password"))
+
+    def draft(self) -> PasswordDraft:
+        """What was typed, for the service."""
+        return PasswordDraft(
+            password=self.password.data or "",
+            confirm=self.confirm.data or "",
+            current=self.current.data or "",
+        )
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -43,8 +52,7 @@ class ForgotPasswordForm(FlaskForm):
 
     email = EmailField(
         _l("E-mail"),
-        validators=[InputRequired(_REQUIRED), Length(max=254)],
-        render_kw={"autocomplete": "email"},
+        render_kw={"autocomplete": "email", "maxlength": EMAIL_LENGTH, "required": True},
     )
     submit = SubmitField(_l("Send me a link"))
 

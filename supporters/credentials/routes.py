@@ -32,7 +32,7 @@ from supporters.credentials.forms import (
     InviteForm,
     SetPasswordForm,
 )
-from supporters.extensions import db, limiter
+from supporters.extensions import limiter
 from supporters.i18n import (
     LOCALE_COOKIE,
     SUPPORTER_LOCALES,
@@ -43,6 +43,7 @@ from supporters.i18n import (
 )
 from supporters.models import User
 from supporters.models.credentials import AccountLinkPurpose
+from supporters.refusals import Refused, form_status, show_on_form
 
 bp = Blueprint("credentials", __name__)
 
@@ -114,14 +115,6 @@ def _too_many(error):
         ), 429
 
 
-def _show(form, error: service.CredentialError) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, *error.messages]
-    else:
-        form.form_errors.extend(error.messages)
-
-
 def _dead_link(locale: PublicLocale, purpose: AccountLinkPurpose):
     """The page for an unknown, used or expired link (404: nothing to open here)."""
     if wants_json():
@@ -154,12 +147,9 @@ def _link_page(token: str, purpose: AccountLinkPurpose):
         form = SetPasswordForm()
         if form.validate_on_submit():
             try:
-                user = service.set_password_with_link(
-                    token, purpose, form.password.data, form.confirm.data
-                )
-            except service.CredentialError as error:
-                db.session.rollback()
-                _show(form, error)
+                user = service.set_password_with_link(token, purpose, form.draft())
+            except Refused as error:
+                show_on_form(form, error)
             else:
                 if user is None:  # used by another tab a moment ago
                     return _dead_link(locale, purpose)
@@ -182,7 +172,7 @@ def _link_page(token: str, purpose: AccountLinkPurpose):
             purpose=purpose.value,
             email=link.user.email,
             action=url_for(request.endpoint, token=token, lang=locale.code),
-        ), (422 if form.errors else 200)
+        ), form_status(form)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -206,14 +196,18 @@ def forgot_password():
     with force_locale(locale.babel):
         form = ForgotPasswordForm()
         if form.validate_on_submit():
-            service.request_reset(form.email.data)
-            return redirect(url_for("credentials.forgot_sent", lang=locale.code))
+            try:
+                service.request_reset(form.email.data)
+            except Refused as error:
+                show_on_form(form, error)
+            else:
+                return redirect(url_for("credentials.forgot_sent", lang=locale.code))
         return render_template(
             "credentials/forgot.html",
             page_locale=locale,
             form=form,
             action=url_for("credentials.forgot_password", lang=locale.code),
-        ), (422 if form.errors else 200)
+        ), form_status(form)
 
 
 @bp.get("/password/forgot/sent")
@@ -241,12 +235,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            ended = service.change_password(
-                current_user, form.current.data, form.password.data, form.confirm.data
-            )
-        except service.CredentialError as error:
-            db.session.rollback()
-            _show(form, error)
+            ended = service.change_password(current_user, form.draft())
+        except Refused as error:
+            show_on_form(form, error)
         else:
             message = _("Your password has been changed.")
             if ended:
@@ -255,9 +246,9 @@ def change_password():
             target = "portal.profile" if is_supporter(current_user) else "main.home"
             return redirect(url_for(target))
     layout = "portal/base.html" if is_supporter(current_user) else "base.html"
-    return render_template("credentials/change_password.html", form=form, layout=layout), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "credentials/change_password.html", form=form, layout=layout
+    ), form_status(form)
 
 
 @bp.post("/supporters/<int:supporter_id>/invite")
@@ -265,12 +256,12 @@ def change_password():
 def invite(supporter_id: int):
     """Send (or send again) the supporter an invitation to set a password and sign in."""
     supporter = supporter_or_404(supporter_id)
-    InviteForm().validate_on_submit()  # CSRFProtect already refused a bad token
+    form = InviteForm()
+    form.validate_on_submit()  # CSRFProtect already refused a bad token
     try:
         service.invite_supporter(supporter, current_user)
-    except service.CredentialError as error:
-        db.session.rollback()
-        flash(error.messages[0], "error")
+    except Refused as error:
+        show_on_form(form, error)  # a refusal of the whole thing: flashed on the registry page
     else:
         flash(_("The invitation has been sent. The link works for 7 days."), "ok")
     return redirect(url_for("registry.detail", supporter_id=supporter.id))

@@ -3,11 +3,17 @@
 A link's token is random (``secrets.token_urlsafe``), mailed once, and stored only as its
 SHA-256. Using a link is one conditional UPDATE (``used_at IS NULL AND expires_at > now``), so
 two tabs racing with the same link cannot both set a password. Every password set here passes
-:func:`supporters.auth.passwords.password_problems` and ends the account's other sessions.
+:func:`supporters.auth.passwords.password_problem_codes` and ends the account's other sessions.
+
+This module is the only validator of these pages: the forms only hand over what was typed (a
+:class:`PasswordDraft`, an e-mail address) and a refusal is a ``Refused`` with the fields
+``current``, ``password``, ``confirm`` or ``email``, or the code of the state that refuses an
+invitation (``not_invitable``, ``deactivated``, ``already_active``, ``email_taken``).
 """
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -16,9 +22,11 @@ from sqlalchemy import func, select, update
 from supporters.accounts.standing import is_usable
 from supporters.audit import record
 from supporters.auth.passwords import (
+    MAX_LENGTH,
+    PROBLEMS,
     has_usable_password,
     hash_password,
-    password_problems,
+    password_problem_codes,
     unusable_password_hash,
     user_inputs_of,
     verify_password,
@@ -29,12 +37,15 @@ from supporters.credentials.messages import queue_link_message
 from supporters.extensions import db
 from supporters.models import Role, Supporter, SupporterStatus, User
 from supporters.models.credentials import AccountLink, AccountLinkPurpose
+from supporters.refusals import Refused, refuse_if
 
 INVITE_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=1)
 LIFETIMES = {AccountLinkPurpose.INVITE: INVITE_LIFETIME, AccountLinkPurpose.RESET: RESET_LIFETIME}
 
 INVITABLE = (SupporterStatus.APPLICANT, SupporterStatus.CERTIFIED)
+# The longest e-mail address (RFC 5321's path limit), as the registry keeps it.
+EMAIL_LENGTH = 254
 
 MESSAGES = {
     "not_invitable": _l(
@@ -48,17 +59,22 @@ MESSAGES = {
     "already_active": _l("This supporter already has a password and can sign in."),
     "mismatch": _l("The two passwords are not the same."),
     "wrong_current": _l("The current password is not correct."),
+    "required": _l("Please fill in this field."),
 }
 
 
-class CredentialError(Exception):
-    """A refusal: a code, its message, and the form field it belongs to (if any)."""
+@dataclass(frozen=True)
+class PasswordDraft:
+    """A password as typed: the new one twice, and (to change one's own) the current one."""
 
-    def __init__(self, code: str, field: str | None = None, messages: list[str] | None = None):
-        self.code = code
-        self.field = field
-        self.messages = messages or [str(MESSAGES[code])]
-        super().__init__(code)
+    password: str = ""
+    confirm: str = ""
+    current: str = ""
+
+
+def _refuse_state(code: str) -> None:
+    """Refuse an invitation that the supporter's or the account's state does not allow."""
+    raise Refused(MESSAGES[code], code=code)
 
 
 def _hash(token: str) -> str:
@@ -138,30 +154,38 @@ def personal_words(user: User) -> list[str]:
     return user_inputs_of(*values)
 
 
-def _check_new_password(user: User, password: str, confirm: str) -> None:
-    problems = password_problems(password, personal_words(user))
-    if problems:
-        raise CredentialError("weak", field="password", messages=problems)
-    if password != confirm:
-        raise CredentialError("mismatch", field="confirm")
+def _require(draft: PasswordDraft, names: tuple[str, ...]) -> None:
+    """Refuse, next to each, the boxes left empty."""
+    refuse_if({name: MESSAGES["required"] for name in names if not getattr(draft, name)})
+
+
+def _check_new_password(user: User, draft: PasswordDraft) -> None:
+    """The strength rule (``auth.passwords``), then the two copies must agree."""
+    codes = password_problem_codes(draft.password, personal_words(user))
+    if codes:
+        raise Refused(PROBLEMS[codes[0]], "password")
+    if draft.password != draft.confirm:
+        raise Refused(MESSAGES["mismatch"], "confirm")
 
 
 def set_password_with_link(
-    token: str, purpose: AccountLinkPurpose, password: str, confirm: str
+    token: str, purpose: AccountLinkPurpose, draft: PasswordDraft
 ) -> User | None:
     """Set the password of the link's account and use the link up; None if the link is dead.
 
-    Raises :class:`CredentialError` for a weak or mistyped password (the link stays usable).
-    Ends every session of the account (a reset must lock out whoever had the old password).
+    Refused (``Refused``, fields ``password`` / ``confirm``) for an empty, weak or mistyped
+    password (the link stays usable). Ends every session of the account (a reset must lock out
+    whoever had the old password).
     """
     link = live_link(token, purpose)
     if link is None:
         return None
     user = link.user
-    _check_new_password(user, password, confirm)
+    _require(draft, ("password", "confirm"))
+    _check_new_password(user, draft)
     if not _use_link(link):
         return None
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(draft.password)
     expire_links(user)  # a pending invitation or an older reset link must not set it again
     end_sessions(user, "password_changed")
     action = "account_invite_used" if purpose == AccountLinkPurpose.INVITE else "password_reset"
@@ -192,14 +216,14 @@ def invite_supporter(supporter: Supporter, by: User) -> User:
     another account uses.
     """
     if supporter.status not in INVITABLE:
-        raise CredentialError("not_invitable")
+        _refuse_state("not_invitable")
     user = supporter_account(supporter)
     if user is not None and not user.active:
-        raise CredentialError("deactivated")
+        _refuse_state("deactivated")
     if user is not None and has_usable_password(user.password_hash):
-        raise CredentialError("already_active")
+        _refuse_state("already_active")
     if _email_taken(supporter.email, other_than=user):
-        raise CredentialError("email_taken")
+        _refuse_state("email_taken")
     if user is None:
         user = User(
             email=supporter.email.strip().lower(),
@@ -244,11 +268,17 @@ def request_reset(email: str) -> None:
     """Mail a 1-hour reset link if ``email`` names a usable account; otherwise do nothing.
 
     The caller answers the same either way, so the page tells nobody whether an address has an
-    account. Deactivated, suspended and retired accounts get nothing.
+    account. Deactivated, suspended and retired accounts get nothing. Refused (field ``email``)
+    only when no address, or one longer than any address can be, was given.
     """
     from supporters.auth.service import find_user
 
-    user = find_user(email or "")
+    email = (email or "").strip()
+    if not email:
+        raise Refused(MESSAGES["required"], "email")
+    if len(email) > EMAIL_LENGTH:
+        raise Refused(_l("At most %(max)d characters.", max=EMAIL_LENGTH), "email")
+    user = find_user(email)
     if user is None or not is_usable(user):
         return
     token = issue_link(user, AccountLinkPurpose.RESET, by=None)
@@ -256,12 +286,18 @@ def request_reset(email: str) -> None:
     record("password_reset_requested", user, user=user)
 
 
-def change_password(user: User, current: str, password: str, confirm: str) -> int:
-    """Change ``user``'s own password; ends their other sessions (returns how many)."""
-    if not verify_password(user.password_hash, current):
-        raise CredentialError("wrong_current", field="current")
-    _check_new_password(user, password, confirm)
-    user.password_hash = hash_password(password)
+def change_password(user: User, draft: PasswordDraft) -> int:
+    """Change ``user``'s own password; ends their other sessions (returns how many).
+
+    Refused (fields ``current``, ``password``, ``confirm``) for an empty box, a wrong current
+    password, or a new one that is weak or mistyped.
+    """
+    _require(draft, ("current", "password", "confirm"))
+    too_long = len(draft.current) > MAX_LENGTH  # no password is this long: not worth hashing
+    if too_long or not verify_password(user.password_hash, draft.current):
+        raise Refused(MESSAGES["wrong_current"], "current")
+    _check_new_password(user, draft)
+    user.password_hash = hash_password(draft.password)
     expire_links(user)
     ended = end_sessions(user, "password_changed", keep_current=True)
     record("password_changed", user, detail=f"{ended} other sessions ended", user=user)

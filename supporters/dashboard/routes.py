@@ -3,11 +3,10 @@
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
-from supporters.access import console_required
+from supporters.access import console_required, report_scope, sees_request_queue
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.help_requests.queries import queue_statement
-from supporters.models import Role
 from supporters.roster import roster_summary
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -17,18 +16,14 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 @console_required
 def index():
     """The requests waiting for a coordinator, then the roster against its targets."""
-    scope = (
-        frozenset(current_user.municipality_codes)
-        if current_user.role == Role.MUNICIPAL_OFFICER
-        else frozenset()
-    )
+    scope = report_scope(current_user) or frozenset()  # an officer's municipalities, else all
     summary = roster_summary(
         target=current_app.config["TARGET_SUPPORTERS"],
         target_fiscal_year=current_app.config["TARGET_FISCAL_YEAR"],
         scope=scope,
     )
     queue = []
-    if current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER):
+    if sees_request_queue(current_user):
         queue = db.session.scalars(queue_statement(current_user, utcnow()).limit(20)).all()
     return render_template(
         "dashboard/index.html", summary=summary, queue=queue, now=utcnow(), **_request_labels()

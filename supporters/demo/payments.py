@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from supporters.extensions import db
 from supporters.models import BankAccount, Supporter
-from supporters.payments.bank import clean_details
-from supporters.payments.errors import BankDetailsError
+from supporters.payments.bank import BankDetailsDraft
 from supporters.payments.operations import save_bank_details
+from supporters.refusals import Refused
 
 # Fictitious bank and branch codes (the 9900 range is not a real bank).
 DEMO_BANKS = (("9901", "ﾃﾞﾓｷﾞﾝｺｳ"), ("9902", "ｲﾊﾞﾗｷﾃﾞﾓｼﾝｷﾝ"))
@@ -39,17 +39,17 @@ def seed_bank_details(seed: int = 2025) -> int:
         if len(holder) < 3 or rng.random() < 0.1:
             continue
         bank_code, bank_name = rng.choice(DEMO_BANKS)
+        draft = BankDetailsDraft(
+            bank_code=bank_code,
+            branch_code=f"{rng.randint(1, 999):03d}",
+            account_type="1",
+            account_number=f"{rng.randint(0, 9_999_999):07d}",
+            holder_kana=holder,
+            bank_name_kana=bank_name,
+        )
         try:
-            details = clean_details(
-                bank_code=bank_code,
-                branch_code=f"{rng.randint(1, 999):03d}",
-                account_type="1",
-                account_number=f"{rng.randint(0, 9_999_999):07d}",
-                holder=holder,
-                bank_name=bank_name,
-            )
-        except BankDetailsError:
+            save_bank_details(supporter, draft, by=None)
+        except Refused:  # checked before anything is written: nothing to undo
             continue
-        save_bank_details(supporter, details, by=None)
         added += 1
     return added

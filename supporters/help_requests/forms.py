@@ -1,4 +1,8 @@
-"""Console forms for help requests: intake (fast, for a phone call), offers and transitions."""
+"""Console forms for help requests: intake (fast, for a phone call), offers and transitions.
+
+The intake form only parses; the rules of a request are the intake service's
+(``help_requests/intake.py``), which answers with the same messages as the public form and the API.
+"""
 
 from datetime import datetime, timedelta
 
@@ -13,11 +17,11 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from supporters.clock import JST, today_jst
 from supporters.formkit import MultiCheckboxField, options
-from supporters.help_requests.intake import RequestDraft
+from supporters.help_requests.intake import MAX_LENGTHS, RequestDraft
 from supporters.help_requests.labels import (
     CATEGORY_LABELS,
     CONSENT_CHANNEL_LABELS,
@@ -46,6 +50,11 @@ from supporters.registry.labels import GENDER_LABELS, MODE_LABELS
 DURATIONS = (30, 60, 90, 120, 180, 240, 360, 480)
 
 
+def _hint(name: str) -> dict:
+    """The browser's ``maxlength`` hint: the intake's limit (the service checks it)."""
+    return {"maxlength": MAX_LENGTHS[name]}
+
+
 def _duration_label(minutes: int) -> str:
     from flask_babel import gettext as _
 
@@ -58,34 +67,27 @@ def _duration_label(minutes: int) -> str:
 class IntakeForm(FlaskForm):
     """Everything a coordinator asks on the phone, in the order the conversation goes."""
 
-    consent = BooleanField(
-        _l("The resident was told the privacy notice and agreed"),
-        validators=[DataRequired(_l("Consent is required before any personal data is stored."))],
-    )
+    consent = BooleanField(_l("The resident was told the privacy notice and agreed"))
     consent_channel = SelectField(_l("How consent was given"))
     consent_language = SelectField(_l("Language the notice was given in"))
     requester_name = StringField(
         _l("Name of the person who needs help"),
-        validators=[
-            DataRequired(_l("Enter the name of the person who needs help.")),
-            Length(max=100),
-        ],
         filters=[normalise_text],
+        render_kw=_hint("requester_name"),
     )
     requester_contact = StringField(
-        _l("Phone or e-mail"),
-        validators=[DataRequired(_l("Enter a phone number or e-mail address.")), Length(max=254)],
-        filters=[normalise_phone],
+        _l("Phone or e-mail"), filters=[normalise_phone], render_kw=_hint("requester_contact")
     )
     category = SelectField(_l("Help needed"))
     mode = SelectField(_l("How"))
-    language_code = SelectField(_l("Language"), validate_choice=True)
-    municipality_code = SelectField(_l("Municipality"))
+    # Which languages and municipalities exist is the intake's rule, not the list's.
+    language_code = SelectField(_l("Language"), validate_choice=False)
+    municipality_code = SelectField(_l("Municipality"), validate_choice=False)
     place_name = StringField(
-        _l("Place (facility name)"), validators=[Length(max=200)], filters=[normalise_text]
+        _l("Place (facility name)"), filters=[normalise_text], render_kw=_hint("place_name")
     )
     place_address = StringField(
-        _l("Address"), validators=[Length(max=300)], filters=[normalise_text]
+        _l("Address"), filters=[normalise_text], render_kw=_hint("place_address")
     )
     day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
     starts = TimeField(_l("From"), validators=[InputRequired(_l("Enter the start time."))])
@@ -95,12 +97,10 @@ class IntakeForm(FlaskForm):
     preferred_gender = SelectField(_l("Preferred supporter gender"))
     requester_nationality = SelectField(_l("Nationality"))
     residence_status = StringField(
-        _l("Residence status"), validators=[Length(max=60)], filters=[normalise_text]
+        _l("Residence status"), filters=[normalise_text], render_kw=_hint("residence_status")
     )
     source = SelectField(_l("Request came from"))
-    need = TextAreaField(
-        _l("What is needed"), validators=[Length(max=4000)], filters=[normalise_text]
-    )
+    need = TextAreaField(_l("What is needed"), filters=[normalise_text], render_kw=_hint("need"))
     submit = SubmitField(_l("Save request"))
 
     def __init__(self, *args, **kwargs):
@@ -128,24 +128,21 @@ class IntakeForm(FlaskForm):
             self.day.data = today_jst() + timedelta(days=1)
             self.duration_minutes.data = 120
 
-    def validate_day(self, field):
-        from wtforms.validators import ValidationError
-
-        if field.data and field.data < today_jst():
-            raise ValidationError(_l("The date is in the past."))
+    # The intake service's field names → this form's fields (``refusals.show_on_form``).
+    SERVICE_FIELDS = {"starts_at": "day", "ends_at": "ends"}
 
     def draft(self) -> RequestDraft:
-        """The validated form as a :class:`RequestDraft` (times read as JST)."""
+        """The parsed form as a :class:`RequestDraft` (times read as JST)."""
         return RequestDraft(
             category=RequestCategory(self.category.data),
             mode=Mode(self.mode.data),
             language_code=self.language_code.data or None,
-            municipality_code=self.municipality_code.data,
+            municipality_code=self.municipality_code.data or "",
             starts_at=datetime.combine(self.day.data, self.starts.data, JST),
             ends_at=datetime.combine(self.day.data, self.ends.data, JST),
             duration_minutes=self.duration_minutes.data,
-            requester_name=self.requester_name.data,
-            requester_contact=self.requester_contact.data,
+            requester_name=self.requester_name.data or "",
+            requester_contact=self.requester_contact.data or "",
             source=RequestSource(self.source.data),
             place_name=self.place_name.data or "",
             place_address=self.place_address.data or "",
@@ -180,13 +177,8 @@ class ReasonForm(FlaskForm):
 class ReferForm(FlaskForm):
     """Refer the request to an outside service."""
 
-    referred_to = StringField(
-        _l("Referred to"),
-        validators=[
-            DataRequired(_l("Name the service the request is referred to.")),
-            Length(max=200),
-        ],
-        filters=[normalise_text],
+    referred_to = StringField(  # required: the lifecycle service says so
+        _l("Referred to"), filters=[normalise_text], render_kw={"maxlength": 200}
     )
     reason = TextAreaField(_l("Note"), validators=[Length(max=1000)], filters=[normalise_text])
     submit = SubmitField(_l("Refer out"))
@@ -195,7 +187,8 @@ class ReferForm(FlaskForm):
 class DeclineForm(FlaskForm):
     """A supporter declines an offer, with a reason."""
 
-    reason = SelectField(_l("Why not?"), validators=[InputRequired(_l("Choose a reason."))])
+    # Which reasons exist (and that one is chosen) is the offers service's rule.
+    reason = SelectField(_l("Why not?"), validate_choice=False)
     note = TextAreaField(
         _l("Anything to add (optional)"), validators=[Length(max=1000)], filters=[normalise_text]
     )

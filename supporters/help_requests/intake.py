@@ -1,26 +1,34 @@
 """Taking in a help request: consent first, then the request itself, with a reference number.
 
-Used by the coordinators' console (a phone call) and by the public form (the resident). Either
-way the consent record is written before — and in the same transaction as — any personal data.
+Used by the coordinators' console (a phone call), the public form (the resident) and the API
+(``POST /api/v1/requests``). This module is the only place that checks a request: the forms and
+the API schema only parse into a :class:`RequestDraft`, and :func:`take_request` either stores it
+or raises :class:`~supporters.refusals.Refused` with a message per field. The messages are the
+public form's (resident-facing, translated into every public language), so the same mistake reads
+the same wherever it is made. The consent record is written before — and in the same transaction
+as — any personal data.
 """
 
+import calendar
 import hashlib
 import hmac
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from supporters import audit
-from supporters.clock import JST
+from supporters.clock import JST, today_jst, utcnow
 from supporters.extensions import db
 from supporters.help_requests import lifecycle
-from supporters.help_requests.errors import RequestError
 from supporters.models import (
+    GENDERS,
     SENSITIVE_CATEGORIES,
     Consent,
     ConsentChannel,
@@ -34,11 +42,26 @@ from supporters.models import (
     Urgency,
     User,
 )
+from supporters.refusals import Refused
 from supporters.textrules import name_problem
 
 # No 0/O, 1/I/L: residents read these out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MIN_DURATION_MINUTES = 10
 MAX_DURATION_MINUTES = 12 * 60
+MIN_WINDOW_MINUTES = 30  # the shortest time window a supporter can be asked for
+MONTHS_AHEAD = 6  # how far ahead a request may be
+# The longest text each field may hold (the forms use them as ``maxlength`` hints too).
+MAX_LENGTHS = {
+    "requester_name": 100,
+    "requester_contact": 254,
+    "place_name": 200,
+    "place_address": 300,
+    "residence_status": 60,
+    "need": 4000,
+}
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{8,18}[0-9]$")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff0d]")
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,7 @@ class ConsentGiven:
     notice_version: str
     language_shown: str
     channel: ConsentChannel
+    agreed: bool = True  # the box the resident (or the coordinator for them) ticked
 
 
 @dataclass(frozen=True)
@@ -95,40 +119,116 @@ def resident_key(contact: str) -> str:
     return hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
 
 
-def validate(draft: RequestDraft) -> dict[str, str]:
-    """Per-field problems with a draft (empty when it can be stored)."""
-    problems: dict[str, str] = {}
-    if db.session.get(Municipality, draft.municipality_code) is None:
-        problems["municipality_code"] = _("Choose a municipality from the list.")
-    if draft.language_code and db.session.get(Language, draft.language_code) is None:
-        problems["language_code"] = _("Choose a language from the list.")
+def six_months_after(day: date) -> date:
+    """The same day ``MONTHS_AHEAD`` months later (the month's last day if it is shorter)."""
+    month_index = day.month - 1 + MONTHS_AHEAD
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def normalise_phone(value: str) -> str:
+    """Full-width digits and Japanese dashes (０９０ー１２３４) become ASCII (090-1234)."""
+    return _DASHES.sub("-", unicodedata.normalize("NFKC", value or "")).strip()
+
+
+def contact_problem(contact: str) -> str | None:
+    """Why ``contact`` is neither a phone number nor an e-mail address (None if it is one)."""
+    value = unicodedata.normalize("NFKC", contact or "").strip()
+    if not value:
+        return _("Enter a phone number or an e-mail address.")
+    if "@" in value:
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError:
+            return _("This e-mail address does not look right.")
+    elif not _PHONE.match(normalise_phone(value)):
+        return _("Enter a phone number like 090-1234-5678.")
+    return None
+
+
+def _window_problems(draft: RequestDraft) -> dict[str, str]:
+    """When: today or later, within six months, a window of 30 minutes or more in one day."""
     if draft.starts_at.tzinfo is None or draft.ends_at.tzinfo is None:
         raise ValueError("request times must be timezone-aware")
+    problems: dict[str, str] = {}
     start, end = draft.starts_at.astimezone(JST), draft.ends_at.astimezone(JST)
-    if end <= start:
-        problems["ends_at"] = _("The end time must be after the start time.")
+    today = today_jst()
+    if start.date() < today:
+        problems["starts_at"] = _("Choose today or a later date.")
+    elif start.date() > six_months_after(today):
+        problems["starts_at"] = _("Choose a date within the next six months.")
+    elif start < utcnow():
+        problems["starts_at"] = _("This time has already passed.")
+    window = (end - start) / timedelta(minutes=1)
+    if window < MIN_WINDOW_MINUTES:
+        problems["ends_at"] = _("The end time must be at least 30 minutes after the start time.")
     elif start.date() != end.date():
         problems["ends_at"] = _("The time window must be within one day.")
-    if not 10 <= draft.duration_minutes <= MAX_DURATION_MINUTES:
+    if not MIN_DURATION_MINUTES <= draft.duration_minutes <= MAX_DURATION_MINUTES:
         problems["duration_minutes"] = _("Expected duration must be 10 to 720 minutes.")
-    elif end > start and draft.duration_minutes > (end - start) / timedelta(minutes=1):
-        problems["duration_minutes"] = _("The expected duration is longer than the time window.")
-    if not draft.requester_name.strip():
-        problems["requester_name"] = _("Enter the name of the person who needs help.")
-    elif problem := name_problem(draft.requester_name):
-        problems["requester_name"] = str(problem)
-    if not draft.requester_contact.strip():
-        problems["requester_contact"] = _("Enter a phone number or e-mail address.")
+    elif "ends_at" not in problems and draft.duration_minutes > window:
+        problems["duration_minutes"] = _("This is longer than the time between start and end.")
     return problems
 
 
-def take_request(draft: RequestDraft, consent: ConsentGiven, by: User | None) -> HelpRequest:
-    """Record consent and the request (status ``new``); ``by`` is None for the public form."""
-    problems = validate(draft)
+def _person_problems(draft: RequestDraft) -> dict[str, str]:
+    """Who and what: name, contact, the free texts' lengths, nationality, preferred gender."""
+    problems: dict[str, str] = {}
+    if not (draft.requester_name or "").strip():
+        problems["requester_name"] = _("Enter your name.")
+    elif problem := name_problem(draft.requester_name):
+        problems["requester_name"] = str(problem)
+    if problem := contact_problem(draft.requester_contact):
+        problems["requester_contact"] = problem
+    for name, limit in MAX_LENGTHS.items():
+        if name not in problems and len((getattr(draft, name) or "").strip()) > limit:
+            problems[name] = _("Please keep this to %(max)d characters or fewer.", max=limit)
+    nationality = draft.requester_nationality or ""
+    if nationality and not (
+        len(nationality) == 2 and nationality.isascii() and nationality.isalpha()
+    ):
+        problems["requester_nationality"] = _("Choose a country from the list.")
+    if draft.preferred_gender and draft.preferred_gender not in GENDERS:
+        problems["preferred_gender"] = _("Choose from the list.")
+    return problems
+
+
+def validate(draft: RequestDraft, consent: ConsentGiven | None = None) -> dict[str, str]:
+    """Per-field problems with a draft (empty when it can be stored) — the only intake check.
+
+    ``consent`` is checked when given: without agreement to the notice nothing is stored.
+    """
+    problems: dict[str, str] = {}
+    if consent is not None and not (consent.agreed and consent.notice_version):
+        problems["consent"] = _(
+            "Please agree to the privacy notice. Without it we cannot take your request."
+        )
+    if not draft.municipality_code or (
+        db.session.get(Municipality, draft.municipality_code) is None
+    ):
+        problems["municipality_code"] = _("Choose your city, town or village.")
+    if draft.language_code and db.session.get(Language, draft.language_code) is None:
+        problems["language_code"] = _("Choose your language.")
+    problems.update(_window_problems(draft))
+    problems.update(_person_problems(draft))
+    return problems
+
+
+def check(draft: RequestDraft, consent: ConsentGiven) -> None:
+    """Raise :class:`Refused` (``invalid``, a message per field) unless the draft may be taken."""
+    problems = validate(draft, consent)
     if problems:
-        raise RequestError("invalid", _("Please correct the marked fields."), problems)
-    if not consent.notice_version:
-        raise RequestError("consent_required", _("Consent to the privacy notice is required."))
+        raise Refused(_("Please correct the marked fields."), fields=problems)
+
+
+def take_request(draft: RequestDraft, consent: ConsentGiven, by: User | None) -> HelpRequest:
+    """Record consent and the request (status ``new``); ``by`` is None for the public form.
+
+    Raises :class:`Refused` with the fields to correct (nothing is written then).
+    """
+    check(draft, consent)
 
     consent_row = Consent(
         notice_version=consent.notice_version,

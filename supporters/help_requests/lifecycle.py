@@ -12,8 +12,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from supporters import audit
 from supporters.clock import utcnow
 from supporters.extensions import db
-from supporters.help_requests.errors import RequestError
 from supporters.models import HelpRequest, RequestEvent, RequestStatus, User
+from supporters.refusals import CONFLICT, Refused
 
 S = RequestStatus
 
@@ -54,13 +54,14 @@ def record(
 def transition(request: HelpRequest, to: RequestStatus, by: User | None, note: str = ""):
     """Move ``request`` to ``to`` if the lifecycle allows it, and record who did it and when."""
     if not can_transition(request, to):
-        raise RequestError(
-            "invalid_transition",
+        raise Refused(
             _("This request is %(status)s and cannot change to that state.", status=request.status),
+            code="invalid_transition",
         )
     before = request.status
     # Conditional on the status we checked: if another transaction (an acceptance, the sweep)
-    # moved the request meanwhile, this one changes nothing and says so.
+    # moved the request meanwhile, this one changes nothing and says so; the caller's request
+    # then answers 409 and its rollback undoes whatever was written before (no rollback here).
     db.session.flush()
     changed = db.session.execute(
         update(HelpRequest)
@@ -69,8 +70,7 @@ def transition(request: HelpRequest, to: RequestStatus, by: User | None, note: s
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        db.session.rollback()
-        raise RequestError("conflict", _("This request was changed meanwhile. Please reload."))
+        raise Refused(_("This request was changed meanwhile. Please reload."), code=CONFLICT)
     set_committed_value(request, "status", to)
     record(request, before, to, by, note)
     audit.record(f"request_{to.value}", request, note, user=by)
@@ -106,7 +106,7 @@ def release(request: HelpRequest, by: User, reason: str) -> HelpRequest:
     """The assigned supporter cannot go after all: back to ``new`` to be matched again."""
     _require(reason, "reason", _("Say why the supporter is released."))
     if request.status != S.ASSIGNED:
-        raise RequestError("invalid_transition", _("Only an assigned request can be released."))
+        raise Refused(_("Only an assigned request can be released."), code="invalid_transition")
     request.assigned_supporter_id = None
     return transition(request, S.NEW, by, reason.strip())
 
@@ -125,4 +125,4 @@ def _withdraw_open_offers(request: HelpRequest) -> None:
 
 def _require(value: str, field: str, message: str) -> None:
     if not (value or "").strip():
-        raise RequestError("invalid", message, {field: message})
+        raise Refused(message, field)

@@ -24,7 +24,6 @@ from supporters import audit
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.help_requests import lifecycle
-from supporters.help_requests.errors import RequestError
 from supporters.models import (
     HelpRequest,
     Offer,
@@ -36,6 +35,7 @@ from supporters.models import (
     SupporterStatus,
     User,
 )
+from supporters.refusals import NOT_FOUND, Refused
 
 DECLINE_REASONS = ("not_available", "too_far", "language", "too_many_cases", "personal", "other")
 OFFERABLE = frozenset({RequestStatus.NEW, RequestStatus.OFFERED, RequestStatus.UNFILLED})
@@ -57,25 +57,25 @@ def send_offers(
     now = now or utcnow()
     ids = list(dict.fromkeys(int(i) for i in supporter_ids))
     if not ids:
-        raise RequestError("invalid", _("Choose at least one supporter."), {"supporter_ids": ""})
+        raise Refused(_("Choose at least one supporter."), "supporter_ids")
     if request.status not in OFFERABLE:
-        raise RequestError("invalid_transition", _("This request can no longer be offered."))
+        raise Refused(_("This request can no longer be offered."), code="invalid_transition")
     if request.starts_at <= now:
-        raise RequestError("too_late", _("This request's time has already started."))
+        raise Refused(_("This request's time has already started."), code="too_late")
 
     supporters = {
         s.id: s for s in db.session.scalars(select(Supporter).where(Supporter.id.in_(ids)))
     }
     unknown = [i for i in ids if i not in supporters]
     if unknown:
-        raise RequestError("not_found", _("Unknown supporter."), {"supporter_ids": str(unknown)})
+        raise Refused(_("Unknown supporter."), fields={"supporter_ids": str(unknown)})
     not_certified = [s.display_name for s in supporters.values() if not _offerable(s)]
     if not_certified:
         message = _(
             "Only certified supporters can be offered a request: %(names)s",
             names=", ".join(not_certified),
         )
-        raise RequestError("not_certified", message, {"supporter_ids": message})
+        raise Refused(message, "supporter_ids")
 
     already_open = set(
         db.session.scalars(
@@ -102,7 +102,7 @@ def send_offers(
         db.session.add(offer)
         created.append(offer)
     if not created:
-        raise RequestError("duplicate", _("These supporters already have an open offer."))
+        raise Refused(_("These supporters already have an open offer."), code="duplicate")
 
     request.answer_by = max(request.answer_by or expires_at, expires_at)
     if request.status != RequestStatus.OFFERED:
@@ -129,13 +129,14 @@ def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | No
 
     Only a certified supporter (and, when ``by`` is given, an active account) can win: that is
     checked by the acceptance UPDATE itself, so a suspension committed between loading the
-    offer and accepting it is seen. Raises :class:`RequestError` (``expired``, ``answered``,
-    ``taken``, ``not_certified``, ``account_inactive``) for the losers, having rolled back.
-    """
+    offer and accepting it is seen. Raises :class:`Refused` (``expired``, ``answered``,
+    ``taken``, ``not_certified``, ``account_inactive``, ``busy``) for the losers; the caller
+    answers 409 and the request's rollback undoes anything the loser wrote (this never rolls
+    back itself: services do not end transactions)."""
     now = now or utcnow()
     offer = db.session.get(Offer, offer_id)
     if offer is None or offer.supporter_id != supporter_id:
-        raise RequestError("not_found", _("This offer does not exist."))
+        raise Refused(_("This offer does not exist."), code=NOT_FOUND)
     request_id = offer.request_id
 
     # 1. Claim the request row first, and only while this offer is still open: every racer
@@ -178,21 +179,19 @@ def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | No
             == 1
         )
     except OperationalError as error:  # a deadlock or lock timeout with some other writer
-        db.session.rollback()
-        raise RequestError("busy", _("Yorisoi is busy. Please try again.")) from error
+        raise Refused(_("Yorisoi is busy. Please try again."), code="busy") from error
     if not won_offer:
-        db.session.rollback()
+        # Lost (or not allowed). The request row may already say "assigned" in this transaction
+        # (won_request without won_offer): the refusal makes the caller roll that back.
         not_allowed = _why_not_allowed(supporter_id, by)
         if not_allowed is not None:
             raise not_allowed
-        offer = db.session.get(Offer, offer_id)
+        offer = db.session.get(Offer, offer_id, populate_existing=True)  # as committed now
         if offer.status == OfferStatus.OPEN and offer.expires_at > now:
-            return_error = RequestError(
-                "taken", _("Someone else has already accepted this request. Thank you!")
+            raise Refused(
+                _("Someone else has already accepted this request. Thank you!"), code="taken"
             )
-        else:
-            return_error = _why_not_open(offer, now)
-        raise return_error
+        raise _why_not_open(offer, now)
 
     db.session.expire_all()
     offer = db.session.get(Offer, offer_id)
@@ -220,35 +219,35 @@ def _may_accept_now(supporter_id: int, by: User | None) -> list:
     return conditions
 
 
-def _why_not_allowed(supporter_id: int, by: User | None) -> RequestError | None:
+def _why_not_allowed(supporter_id: int, by: User | None) -> Refused | None:
     """After a lost acceptance: the refusal when the supporter or account may not accept."""
     status = db.session.scalar(select(Supporter.status).where(Supporter.id == supporter_id))
     if status != SupporterStatus.CERTIFIED:
-        return RequestError(
-            "not_certified",
+        return Refused(
             _(
                 "Your supporter registration is not active now, so you cannot accept offers. "
                 "Please contact your coordinator."
             ),
+            code="not_certified",
         )
     if by is not None and not db.session.scalar(select(User.active).where(User.id == by.id)):
-        return RequestError(
-            "account_inactive",
+        return Refused(
             _("This account has been deactivated, so it cannot accept offers."),
+            code="account_inactive",
         )
     return None
 
 
-def _why_not_open(offer: Offer, now: datetime) -> RequestError:
+def _why_not_open(offer: Offer, now: datetime) -> Refused:
     if offer.status == OfferStatus.OPEN and offer.expires_at <= now:
-        return RequestError("expired", _("This offer has expired."))
+        return Refused(_("This offer has expired."), code="expired")
     if offer.status == OfferStatus.WITHDRAWN:
-        return RequestError(
-            "taken", _("Someone else has already accepted this request. Thank you!")
+        return Refused(
+            _("Someone else has already accepted this request. Thank you!"), code="taken"
         )
     if offer.status == OfferStatus.EXPIRED:
-        return RequestError("expired", _("This offer has expired."))
-    return RequestError("answered", _("You have already answered this offer."))
+        return Refused(_("This offer has expired."), code="expired")
+    return Refused(_("You have already answered this offer."), code="answered")
 
 
 def decline(
@@ -262,11 +261,10 @@ def decline(
     """The supporter says no, with a reason; when nobody is left, the request is unfilled."""
     now = now or utcnow()
     if reason not in DECLINE_REASONS:
-        message = _("Choose a reason.")
-        raise RequestError("invalid", message, {"reason": message})
+        raise Refused(_("Choose a reason."), "reason")
     offer = db.session.get(Offer, offer_id)
     if offer is None or offer.supporter_id != supporter_id:
-        raise RequestError("not_found", _("This offer does not exist."))
+        raise Refused(_("This offer does not exist."), code=NOT_FOUND)
     changed = db.session.execute(
         update(Offer)
         .where(Offer.id == offer_id, Offer.status == OfferStatus.OPEN, Offer.expires_at > now)
@@ -279,6 +277,7 @@ def decline(
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
+        db.session.refresh(offer)  # what another transaction made of it meanwhile
         raise _why_not_open(offer, now)
     db.session.expire(offer)
     audit.record("offer_declined", offer, reason, user=by)
@@ -290,7 +289,7 @@ def withdraw(offer: Offer, by: User, now: datetime | None = None) -> Offer:
     """The coordinator takes back one open offer (e.g. sent to the wrong person)."""
     now = now or utcnow()
     if offer.status != OfferStatus.OPEN:
-        raise RequestError("answered", _("Only an open offer can be withdrawn."))
+        raise Refused(_("Only an open offer can be withdrawn."), code="answered")
     offer.status = OfferStatus.WITHDRAWN
     offer.answered_at = now
     audit.record("offer_withdrawn", offer, "", user=by)

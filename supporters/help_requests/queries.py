@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload
 
 from supporters.access import scope_requests
 from supporters.models import OPEN_STATUSES, HelpRequest, RequestStatus, User
@@ -17,7 +18,7 @@ def request_list_statement(status: str, municipality: str, user: User) -> Select
         stmt = stmt.where(HelpRequest.status == RequestStatus(status))
     if municipality:
         stmt = stmt.where(HelpRequest.municipality_code == municipality)
-    return scope_requests(stmt, user).order_by(HelpRequest.starts_at, HelpRequest.id)
+    return _with_labels(scope_requests(stmt, user).order_by(HelpRequest.starts_at, HelpRequest.id))
 
 
 def queue_statement(user: User, now: datetime) -> Select:
@@ -28,4 +29,10 @@ def queue_statement(user: User, now: datetime) -> Select:
             (HelpRequest.status == RequestStatus.OFFERED) & (HelpRequest.answer_by <= now),
         )
     )
-    return scope_requests(stmt, user).order_by(HelpRequest.starts_at, HelpRequest.id)
+    return _with_labels(scope_requests(stmt, user).order_by(HelpRequest.starts_at, HelpRequest.id))
+
+
+def _with_labels(stmt: Select) -> Select:
+    """Load each listed request's municipality and language with it (the rows show their names;
+    one query per row otherwise)."""
+    return stmt.options(joinedload(HelpRequest.municipality), joinedload(HelpRequest.language))

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from supporters.access import (
+    can_manage_requests,
     coordinator_required,
     request_or_404,
     roles_required,
@@ -15,7 +16,6 @@ from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.help_requests import event_labels, labels, lifecycle, offers, policy
 from supporters.help_requests.candidates import match_request
-from supporters.help_requests.errors import RequestError
 from supporters.help_requests.forms import (
     IntakeForm,
     OfferForm,
@@ -27,6 +27,7 @@ from supporters.help_requests.intake import ConsentGiven, take_request
 from supporters.help_requests.queries import request_list_statement
 from supporters.models import ConsentChannel, Offer, OfferStatus, Role, Supporter
 from supporters.pagination import paginate, usable_filters
+from supporters.refusals import NOT_FOUND, Refused, form_status, show_on_form
 from supporters.registry.labels import GENDER_LABELS, MODE_LABELS
 
 bp = Blueprint("help_requests", __name__, url_prefix="/requests")
@@ -55,21 +56,15 @@ def request_labels():
         "language_label": labels.language_label,
         "municipality_label": labels.municipality_label,
         "event_text": event_labels.event_text,
-        "can_manage": current_user.is_authenticated
-        and current_user.role in (Role.ADMIN, Role.COORDINATOR),
+        "can_manage": can_manage_requests(current_user),
     }
 
 
-def _error(form, error: RequestError) -> None:
-    db.session.rollback()
-    shown = False
-    for name, message in error.fields.items():
-        field = getattr(form, name, None) if form is not None else None
-        if field is not None and message:
-            field.errors = [*field.errors, message]
-            shown = True
-    if not shown or not error.fields:
-        flash(error.message, "error")
+def _refused_on_detail(request_id: int, refusal: Refused):
+    """A refused button on the request's page: the page again, with why, as a 4xx (rolled back)."""
+    flash(str(refusal.message), "error")
+    status = 422 if refusal.is_about_input else 404 if refusal.code == NOT_FOUND else 409
+    return detail(request_id), status
 
 
 @bp.get("/")
@@ -98,15 +93,16 @@ def create():
             notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
             language_shown=form.consent_language.data,
             channel=ConsentChannel(form.consent_channel.data),
+            agreed=form.consent.data,
         )
         try:
             help_request = take_request(form.draft(), consent, current_user)
-        except RequestError as error:
-            _error(form, error)
+        except Refused as refusal:
+            show_on_form(form, refusal, IntakeForm.SERVICE_FIELDS)
         else:
             flash(_("Request %(ref)s was saved.", ref=help_request.reference), "ok")
             return redirect(url_for("help_requests.detail", request_id=help_request.id))
-    return render_template("requests/new.html", form=form)
+    return render_template("requests/new.html", form=form), form_status(form)
 
 
 @bp.get("/<int:request_id>")
@@ -117,9 +113,7 @@ def detail(request_id: int):
     fields = policy.read_request(help_request)
     result, names = None, {}
     offered_ids = {o.supporter_id for o in help_request.offers if o.status == OfferStatus.OPEN}
-    if current_user.role in (Role.ADMIN, Role.COORDINATOR) and help_request.status in (
-        offers.OFFERABLE
-    ):
+    if can_manage_requests(current_user) and help_request.status in offers.OFFERABLE:
         result = match_request(help_request)
         fallback_ids = {i for fb in result.fallbacks for i in fb.supporter_ids}
         if fallback_ids:
@@ -165,9 +159,8 @@ def send_offers(request_id: int):
         created = offers.send_offers(
             help_request, form.supporter_ids.data, current_user, reasons=reasons
         )
-    except RequestError as error:
-        _error(None, error)
-        return redirect(url_for("help_requests.detail", request_id=request_id)), 303
+    except Refused as refusal:
+        return _refused_on_detail(request_id, refusal)
     flash(_("%(n)d offer(s) sent.", n=len(created)), "ok")
     return redirect(url_for("help_requests.detail", request_id=request_id))
 
@@ -181,10 +174,9 @@ def withdraw_offer(offer_id: int):
         abort(404)
     try:
         offers.withdraw(offer, current_user)
-    except RequestError as error:
-        _error(None, error)
-    else:
-        flash(_("The offer was withdrawn."), "ok")
+    except Refused as refusal:
+        return _refused_on_detail(offer.request_id, refusal)
+    flash(_("The offer was withdrawn."), "ok")
     return redirect(url_for("help_requests.detail", request_id=offer.request_id))
 
 
@@ -200,8 +192,8 @@ def change_status(request_id: int, action: str):
     if form.validate_on_submit():
         try:
             service(help_request, current_user, form.reason.data or "")
-        except RequestError as error:
-            _error(form, error)
+        except Refused as refusal:
+            show_on_form(form, refusal)
         else:
             flash(
                 _(
@@ -211,7 +203,7 @@ def change_status(request_id: int, action: str):
                 "ok",
             )
             return redirect(url_for("help_requests.detail", request_id=request_id))
-    return render_template(
+    page = render_template(
         "requests/transition.html",
         form=form,
         r=help_request,
@@ -219,6 +211,7 @@ def change_status(request_id: int, action: str):
         needs_reason=needs_reason,
         action=action,
     )
+    return page, form_status(form)
 
 
 @bp.route("/<int:request_id>/refer", methods=["GET", "POST"])
@@ -231,16 +224,18 @@ def refer(request_id: int):
         form.referred_to.data = current_app.config["REFERRAL_SERVICE"]
     if form.validate_on_submit():
         try:
-            lifecycle.refer(help_request, current_user, form.referred_to.data, form.reason.data)
-        except RequestError as error:
-            _error(form, error)
+            lifecycle.refer(
+                help_request, current_user, form.referred_to.data or "", form.reason.data or ""
+            )
+        except Refused as refusal:
+            show_on_form(form, refusal)
         else:
             flash(
                 _("The request was referred to %(service)s.", service=help_request.referred_to),
                 "ok",
             )
             return redirect(url_for("help_requests.detail", request_id=request_id))
-    return render_template(
+    page = render_template(
         "requests/transition.html",
         form=form,
         r=help_request,
@@ -248,3 +243,4 @@ def refer(request_id: int):
         needs_reason=False,
         action="refer",
     )
+    return page, form_status(form)

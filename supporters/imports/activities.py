@@ -1,45 +1,28 @@
 """Importing paper records of the case log, entered by a coordinator on supporters' behalf.
 
-Each row goes through ``activities.log.log_activity`` with the phone form's checks, except the
-90-day limit: paper records may be older (not before ``OLDEST_RECORD``), but never in a closed
-stipend month. A row's ``client_token`` (given, or derived from the row's content) makes a
-second import of the same file add nothing.
+This module only reads a row (whose log, a date, numbers, words for the enums) into an
+``ActivityEntry``; the rules are ``activities.log.check``'s, as a paper record (older than the
+phone's 90 days, not before ``OLDEST_RECORD``, never in a closed stipend month), asked for every
+row in the preview and applied again by ``log_activity``. A row's ``client_token`` (given, or
+derived from the row's content) makes a second import of the same file add nothing.
 """
 
 import hashlib
-from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from supporters.activities.log import (
-    MAX_DURATION,
-    MAX_PEOPLE_REACHED,
-    ActivityEntry,
-    ActivityError,
-    log_activity,
-)
+from supporters.activities.log import ActivityEntry, check, log_activity
 from supporters.clock import today_jst
 from supporters.extensions import db
 from supporters.imports.base import CREATE, UNCHANGED, Importer, ParsedRow
-from supporters.imports.reading import Column, RowError
+from supporters.imports.reading import Column, row_error
 from supporters.imports.registry import parse_date
 from supporters.input_guard import parse_id
-from supporters.models import (
-    Activity,
-    ActivityCategory,
-    ActivityOutcome,
-    Language,
-    Mode,
-    Municipality,
-    Supporter,
-)
+from supporters.models import Activity, ActivityCategory, ActivityOutcome, Mode, Supporter
 from supporters.refusals import Refused
 from supporters.stipends.close import closed_months
-from supporters.stipends.months import month_text
 
-OLDEST_RECORD = date(2000, 1, 1)  # guards against a mistyped year, not a programme rule
-MAX_NOTES = 1000
 YES = {"yes", "y", "true", "1", "はい", "要", "○"}
 NO = {"", "no", "n", "false", "0", "いいえ", "不要"}
 
@@ -69,6 +52,11 @@ def row_token(supporter_id: int, values: dict[str, str]) -> str:
     return f"import-{digest[:40]}"
 
 
+def _number(text: str) -> int | None:
+    """A whole number as written in a cell, or None (the rules then say what is wrong)."""
+    return int(text) if text.isdigit() else None
+
+
 def _choice(enum_cls, text: str):
     try:
         return enum_cls(text.lower())
@@ -85,123 +73,86 @@ class ActivityImporter(Importer):
     def check(self, rows):
         supporters = {s.id: s for s in db.session.scalars(select(Supporter))}
         by_email = {s.email.lower(): s for s in supporters.values()}
-        municipalities = set(db.session.scalars(select(Municipality.code)))
-        languages = set(db.session.scalars(select(Language.code)))
         days = [parse_date(values["happened_on"]) for _line, values in rows]
         known = [day for day in days if day is not None]
         closed = closed_months(min(known), max(known)) if known else set()
         today = today_jst()
         parsed, errors, tokens = [], [], {}
         for (line, values), day in zip(rows, days, strict=True):
-            problems: list[str] = []
+            problems: dict[str, str] = {}
             supporter = self._supporter(values, supporters, by_email, problems)
-            if day is None:
-                problems.append(_("“%(value)s” is not a date.", value=values["happened_on"]))
-            elif day > today:
-                problems.append(_("The date cannot be in the future."))
-            elif day < OLDEST_RECORD:
-                problems.append(
-                    _("Dates before %(date)s are not accepted.", date=OLDEST_RECORD.isoformat())
-                )
-            elif day.replace(day=1) in closed:
-                problems.append(
-                    _(
-                        "The stipend month %(month)s is closed; an administrator must re-open "
-                        "it before records are added.",
-                        month=month_text(day),
-                    )
-                )
-            minutes = values["duration_minutes"]
-            minutes = int(minutes) if minutes.isdigit() else 0
-            if not 0 < minutes <= MAX_DURATION:
-                problems.append(_("Give the duration in minutes, from 1 to 1440."))
-            category = _choice(ActivityCategory, values["category"])
-            if category is None:
-                problems.append(
-                    _(
-                        "Unknown category “%(value)s” (%(values)s).",
-                        value=values["category"],
-                        values=", ".join(c.value for c in ActivityCategory),
-                    )
-                )
-            mode = _choice(Mode, values["mode"])
-            if mode is None:
-                problems.append(
-                    _(
-                        "Unknown mode “%(value)s” (%(values)s).",
-                        value=values["mode"],
-                        values=", ".join(m.value for m in Mode),
-                    )
-                )
-            municipality = values["municipality"]
-            if municipality not in municipalities:
-                problems.append(_("Unknown municipality code “%(value)s”.", value=municipality))
-            language = values.get("language", "") or None
-            if language is not None and language not in languages:
-                problems.append(_("Unknown language code “%(value)s”.", value=language))
-            outcome = None
-            if values.get("outcome"):
-                outcome = _choice(ActivityOutcome, values["outcome"])
-                if outcome is None:
-                    problems.append(
-                        _(
-                            "Unknown outcome “%(value)s” (%(values)s).",
-                            value=values["outcome"],
-                            values=", ".join(o.value for o in ActivityOutcome),
-                        )
-                    )
-            elif category not in (None, ActivityCategory.INFORMATION):
-                problems.append(_("Give the outcome of the case."))
-            people = None
-            if category == ActivityCategory.INFORMATION:
-                text = values.get("people_reached", "").replace(",", "")
-                people = int(text) if text.isdigit() else None
-                if people is None or not 1 <= people <= MAX_PEOPLE_REACHED:
-                    problems.append(
-                        _(
-                            "Give how many people the information reached (1 to %(max)d).",
-                            max=MAX_PEOPLE_REACHED,
-                        )
-                    )
-            follow_up = values.get("follow_up", "").lower()
-            if follow_up not in YES | NO:
-                problems.append(_("Give follow-up as yes or no."))
-            notes = values.get("notes", "")
-            if len(notes) > MAX_NOTES:
-                problems.append(_("The notes are longer than 1,000 characters."))
-            token = values.get("client_token", "")
-            if len(token) > 64:
-                problems.append(_("The token is longer than 64 characters."))
-            if supporter is not None and not token:
-                token = row_token(supporter.id, values)
+            entry = self._entry(values, day, supporter, problems)
+            token = entry.client_token
             key = (supporter.id if supporter else None, token)
             if supporter is not None and key in tokens:
-                problems.append(
-                    _(
-                        "Same record as line %(line)d (add a note to tell them apart).",
-                        line=tokens[key],
-                    )
+                problems["client_token"] = _(
+                    "Same record as line %(line)d (add a note to tell them apart).",
+                    line=tokens[key],
                 )
             tokens.setdefault(key, line)
-            if problems:
-                errors.append(RowError(line, " ".join(problems)))
-                continue
-            entry = ActivityEntry(
-                happened_on=day,
-                duration_minutes=minutes,
-                category=category,
-                mode=mode,
-                municipality_code=municipality,
-                language_code=language,
-                outcome=outcome,
-                people_reached=people,
-                follow_up_needed=follow_up in YES,
-                notes=notes,
-                client_token=token,
+            # Without a supporter the row has no token yet: that is said once, as "supporter".
+            rules = check(
+                entry,
+                supporter,
+                paper=True,
+                today=today,
+                closed=closed,
+                token_needed=supporter is not None,
             )
+            problems |= {name: text for name, text in rules.items() if name not in problems}
+            if problems:
+                errors.append(row_error(line, Refused(fields=problems)))
+                continue
             parsed.append(ParsedRow(line, CREATE, values, (supporter.id, entry)))
         self._mark_imported(parsed)
         return parsed, errors
+
+    def _entry(self, values, day, supporter, problems) -> ActivityEntry:
+        """The row read into an entry; a word or date it cannot read is a problem of its own."""
+        if day is None:
+            problems["happened_on"] = _("“%(value)s” is not a date.", value=values["happened_on"])
+        category = _choice(ActivityCategory, values["category"])
+        if category is None:
+            problems["category"] = _(
+                "Unknown category “%(value)s” (%(values)s).",
+                value=values["category"],
+                values=", ".join(c.value for c in ActivityCategory),
+            )
+        mode = _choice(Mode, values["mode"])
+        if mode is None:
+            problems["mode"] = _(
+                "Unknown mode “%(value)s” (%(values)s).",
+                value=values["mode"],
+                values=", ".join(m.value for m in Mode),
+            )
+        outcome = None
+        if values.get("outcome"):
+            outcome = _choice(ActivityOutcome, values["outcome"])
+            if outcome is None:
+                problems["outcome"] = _(
+                    "Unknown outcome “%(value)s” (%(values)s).",
+                    value=values["outcome"],
+                    values=", ".join(o.value for o in ActivityOutcome),
+                )
+        follow_up = values.get("follow_up", "").lower()
+        if follow_up not in YES | NO:
+            problems["follow_up_needed"] = _("Give follow-up as yes or no.")
+        token = values.get("client_token", "")
+        if supporter is not None and not token:
+            token = row_token(supporter.id, values)
+        return ActivityEntry(
+            happened_on=day,
+            duration_minutes=_number(values["duration_minutes"]),
+            category=category,
+            mode=mode,
+            municipality_code=values["municipality"],
+            language_code=values.get("language", "") or None,
+            outcome=outcome,
+            people_reached=_number(values.get("people_reached", "").replace(",", "")),
+            follow_up_needed=follow_up in YES,
+            notes=values.get("notes", ""),
+            client_token=token,
+        )
 
     def _supporter(self, values, supporters, by_email, problems) -> Supporter | None:
         """The row's supporter by e-mail or id (both given: they must agree)."""
@@ -209,13 +160,13 @@ class ActivityImporter(Importer):
         by_id = supporters.get(parse_id(text_id))
         found = by_email.get(email) if email else None
         if not text_id and not email:
-            problems.append(_("Give the supporter's id or e-mail."))
+            problems["supporter"] = _("Give the supporter's id or e-mail.")
         elif email and found is None:
-            problems.append(_("No supporter has the e-mail %(value)s.", value=email))
+            problems["supporter"] = _("No supporter has the e-mail %(value)s.", value=email)
         elif text_id and by_id is None:
-            problems.append(_("No supporter has the id %(value)s.", value=text_id))
+            problems["supporter"] = _("No supporter has the id %(value)s.", value=text_id)
         elif by_id is not None and found is not None and by_id is not found:
-            problems.append(_("The supporter id and e-mail name different supporters."))
+            problems["supporter"] = _("The supporter id and e-mail name different supporters.")
         else:
             return found or by_id
         return None
@@ -242,11 +193,7 @@ class ActivityImporter(Importer):
 
     def apply(self, row: ParsedRow) -> None:
         supporter_id, entry = row.payload
-        supporter = db.session.get(Supporter, supporter_id)
-        try:
-            log_activity(supporter, entry, self.by, max_age_days=None)
-        except ActivityError as error:
-            raise Refused(error.message) from error
+        log_activity(db.session.get(Supporter, supporter_id), entry, self.by, paper=True)
 
     def audit_object(self) -> object:
         return Activity()

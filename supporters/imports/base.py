@@ -4,7 +4,9 @@ An :class:`Importer` knows its columns, checks rows against the database (``chec
 one checked row (``apply``). :func:`run` does the rest for every kind: a dry run writes inside a
 savepoint and rolls it back, so the preview also catches what only the write itself refuses
 (a taken certificate number, missing training hours); a real run keeps the savepoint only when
-no row failed. Nothing here commits: the request (or the CLI) commits once.
+no row failed. Nothing here commits: the request (or the CLI) commits once. The savepoints nest
+inside the caller's transaction on SQLite as on PostgreSQL (``supporters/transactions.py``), so a
+caller that rolls back afterwards undoes a saved import too.
 """
 
 from abc import ABC, abstractmethod
@@ -95,6 +97,10 @@ class Importer(ABC):
         """Called once after a saved import (e.g. to clear a cache)."""
         return None  # an optional hook
 
+    def audit_detail(self) -> str:
+        """What the audit event of a saved import adds to the counts (e.g. the as-of date)."""
+        return ""
+
     @abstractmethod
     def audit_object(self) -> object:
         """What the audit event of an import names."""
@@ -133,9 +139,15 @@ def run(importer: Importer, data: bytes, dry_run: bool = False) -> ImportResult:
     audit.record(
         f"import_{importer.kind}",
         importer.audit_object(),
-        detail=(
-            f"rows={len(rows)} created={result.count(CREATE)} updated={result.count(UPDATE)} "
-            f"unchanged={result.count(UNCHANGED)}"
+        detail=" ".join(
+            filter(
+                None,
+                (
+                    f"rows={len(rows)} created={result.count(CREATE)} "
+                    f"updated={result.count(UPDATE)} unchanged={result.count(UNCHANGED)}",
+                    importer.audit_detail(),
+                ),
+            )
         ),
         user=importer.by,
     )

@@ -32,34 +32,36 @@ def init_app(app: Flask) -> None:
     def _import(kind: str, path: str, dry_run: bool, as_of: str | None, source: str) -> None:
         from supporters.imports import reading
         from supporters.imports.kinds import import_file
+        from supporters.refusals import Refused
 
         limit = reading.max_bytes()
         if os.path.getsize(path) > limit:  # refused before anything is read
             raise click.ClickException(reading.too_large_message(limit))
         options = {}
         if kind == "residents":
-            if not as_of:
-                raise click.BadParameter("resident figures need --as-of", param_hint="--as-of")
             try:
-                options = {"as_of": date.fromisoformat(as_of), "source": source}
+                day = date.fromisoformat(as_of) if as_of else None
             except ValueError as error:
                 raise click.BadParameter("use YYYY-MM-DD", param_hint="--as-of") from error
+            options = {"as_of": day, "source": source}
         try:
             with open(path, "rb") as fh:
                 data = reading.read_limited(fh, limit)
             result = import_file(kind, data, None, dry_run=dry_run, **options)
         except reading.ImportFileError as error:
             raise click.ClickException(str(error)) from error
+        except Refused as refusal:  # the import's options (resident figures: --as-of, --source)
+            raise click.ClickException(" ".join(refusal.field_messages().values())) from refusal
+        # One commit or none: a refused or dry run has already undone its writes in the import.
+        if result.saved:
+            db.session.commit()
         for error in result.errors:
             click.echo(f"line {error.line}: {error.message}", err=True)
         if result.errors:
-            db.session.rollback()
             raise click.ClickException(f"{len(result.errors)} wrong row(s); nothing imported.")
         for note in result.notes:
             click.echo(note)
         if dry_run:
-            db.session.rollback()
             click.echo(f"Dry run, nothing imported. {result.summary}")
             return
-        db.session.commit()
         click.echo(f"Imported {kind}. {result.summary}")

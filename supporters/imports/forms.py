@@ -1,10 +1,14 @@
-"""Forms of the import pages: the upload (step 1) and the confirmation (step 2)."""
+"""Forms of the import pages: the upload (step 1) and the confirmation (step 2).
+
+They only read the request; what the file and its options must be is the importers' and their
+services' to say (``Refused``, shown on the form).
+"""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional
 
 from supporters.formkit import options
 from supporters.imports.kinds import LABELS
@@ -20,14 +24,8 @@ class UploadForm(FlaskForm):
     )
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file."))])
     as_of = DateField(_l("Figures as of (resident figures only)"), validators=[Optional()])
-    source = StringField(
-        _l("Source (resident figures only)"), validators=[Optional(), Length(max=200)]
-    )
+    source = StringField(_l("Source (resident figures only)"), render_kw={"maxlength": 200})
     submit = SubmitField(_l("Check the file"))
-
-    def validate_as_of(self, field):
-        if self.kind.data == "residents" and field.data is None and not field.errors:
-            raise ValidationError(_l("Give the date of the figures."))
 
 
 class ConfirmForm(FlaskForm):
@@ -36,5 +34,5 @@ class ConfirmForm(FlaskForm):
     kind = HiddenField(validators=[InputRequired()])
     content = HiddenField(validators=[InputRequired()])
     as_of = HiddenField()
-    source = HiddenField(validators=[Length(max=200)])
+    source = HiddenField()
     submit = SubmitField(_l("Import all rows"))

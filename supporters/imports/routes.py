@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from supporters.access import import_required
-from supporters.extensions import db
+from supporters.coverage.analysis import as_of_dates
 from supporters.imports import reading
 from supporters.imports.base import CREATE, UNCHANGED, UPDATE
 from supporters.imports.forms import ConfirmForm, UploadForm
 from supporters.imports.kinds import IMPORTERS, LABELS, import_file
+from supporters.refusals import Refused, form_status, show_on_form
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 PREVIEW_ROWS = 20
@@ -37,6 +38,7 @@ def _page(form=None, status=200, result=None, confirm=None, file_error=None):
         render_template(
             "imports/index.html",
             form=form,
+            resident_dates=as_of_dates() if form.kind.data == "residents" else (),
             result=result,
             confirm=confirm,
             file_error=file_error,
@@ -48,7 +50,6 @@ def _page(form=None, status=200, result=None, confirm=None, file_error=None):
 @bp.errorhandler(413)
 def too_large(error):
     """An upload over ``MAX_CONTENT_LENGTH`` is refused before it is read, with the limit."""
-    db.session.rollback()
     return _page(status=413, file_error=reading.too_large_message())
 
 
@@ -79,6 +80,9 @@ def preview():
         return _page(
             form, 413 if isinstance(error, reading.FileTooLarge) else 422, None, None, str(error)
         )
+    except Refused as refusal:  # the import's options (e.g. resident figures without a date)
+        show_on_form(form, refusal)
+        return _page(form, form_status(form))
     confirm = None
     if result.ok:
         confirm = ConfirmForm(formdata=None)
@@ -103,12 +107,10 @@ def confirm():
         result = import_file(
             kind, data, current_user, **_options(kind, as_of, form.source.data or "")
         )
-    except ValueError as error:  # ImportFileError, a bad date, residents without one
-        db.session.rollback()
+    except (ValueError, Refused) as error:  # ImportFileError, a bad date, residents without one
         message = str(error) if isinstance(error, reading.ImportFileError) else None
         return _page(status=422, file_error=message or _("Upload the file again."))
-    if not result.saved:
-        db.session.rollback()
+    if not result.saved:  # the import wrote nothing; the 422 rolls back anything else
         return _page(status=422, result=result)
     flash(_("%(kind)s imported. %(summary)s", kind=LABELS[kind], summary=result.summary), "ok")
     return redirect(url_for("imports.index", kind=kind))

@@ -4,10 +4,10 @@ from flask import Blueprint, current_app, jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from supporters.access import is_supporter_account
 from supporters.extensions import db
 from supporters.i18n import LOCALE_COOKIE, supporter_locale_by_babel
 from supporters.main.forms import LanguageForm
-from supporters.models import Role
 from supporters.safety import safe_next
 
 bp = Blueprint("main", __name__)
@@ -18,7 +18,7 @@ def home():
     """Send each person to where their work starts."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    if current_user.role == Role.SUPPORTER:
+    if is_supporter_account(current_user):
         return redirect(url_for("portal.me"))
     return redirect(url_for("dashboard.index"))
 

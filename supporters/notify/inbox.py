@@ -1,19 +1,24 @@
 """A user's in-app notification list: how many are unread, the latest ones, marking them read."""
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models import Notification, User
 
 
-def unread_count(user: User) -> int:
-    """How many of ``user``'s notifications are unread."""
-    return db.session.scalar(
+def unread_count_statement(user_id: int) -> Select:
+    """The count of the user's unread notifications, as a statement (pages fold it into theirs)."""
+    return (
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
     )
+
+
+def unread_count(user: User) -> int:
+    """How many of ``user``'s notifications are unread."""
+    return db.session.scalar(unread_count_statement(user.id))
 
 
 def recent(user: User, limit: int = 20) -> list[Notification]:

@@ -4,6 +4,9 @@ The Zengin set is half-width katakana (voiced marks as separate ﾞ ﾟ, small k
 upper-case A–Z, digits, space and ``( ) - . / ,``. People type names in full-width katakana,
 hiragana, half-width kana or latin letters; :func:`to_zengin` converts what can be converted and
 names the first character that cannot (kanji, accented letters, emoji, other symbols).
+
+:func:`clean_details` is the one check of a supporter's bank details, field by field; forms only
+hand it what was typed.
 """
 
 import re
@@ -15,7 +18,7 @@ import jaconv
 from flask_babel import lazy_gettext as _l
 
 from supporters.models.stipend import AccountType
-from supporters.payments.errors import BankDetailsError
+from supporters.refusals import Refused, refuse_if
 
 HOLDER_MAX = 30  # 受取人名 C(30)
 BANK_NAME_MAX = 15  # 被仕向銀行名 / 支店名 C(15)
@@ -75,25 +78,24 @@ def _convert_char(char: str) -> str:
 
 
 def to_zengin(text: str | None, max_length: int = HOLDER_MAX, field: str = "holder_kana") -> str:
-    """Convert a name to the Zengin character set; BankDetailsError names what cannot be."""
+    """Convert a name to the Zengin character set; :class:`Refused` names what cannot be."""
     typed = unicodedata.normalize("NFC", text or "")
     converted = []
     for char in typed:
         half = _convert_char(char)
         if not all(c in ZENGIN_CHARS or c in _SPACES for c in half):
-            raise BankDetailsError(
+            raise Refused(
                 _l(
                     "“%(char)s” cannot be used in a bank account name. Use katakana, hiragana, "
                     "latin letters or digits.",
                     char=char,
                 ),
                 field,
-                char=char,
             )
         converted.append(half)
     result = " ".join("".join(converted).split())
     if len(result) > max_length:
-        raise BankDetailsError(
+        raise Refused(
             _l(
                 "The name is %(length)s characters long in half-width kana; at most %(max)s fit.",
                 length=len(result),
@@ -118,7 +120,7 @@ def clean_bank_code(value: str | None) -> str:
     """A bank (financial institution) code: exactly four digits, e.g. ``0005``."""
     code = _digits(value)
     if len(code) != 4 or not _DIGITS.fullmatch(code):
-        raise BankDetailsError(_l("The bank code is exactly 4 digits, e.g. 0005."), "bank_code")
+        raise Refused(_l("The bank code is exactly 4 digits, e.g. 0005."), "bank_code")
     return code
 
 
@@ -126,7 +128,7 @@ def clean_branch_code(value: str | None) -> str:
     """A branch code: exactly three digits."""
     code = _digits(value)
     if len(code) != 3 or not _DIGITS.fullmatch(code):
-        raise BankDetailsError(_l("The branch code is exactly 3 digits, e.g. 123."), "branch_code")
+        raise Refused(_l("The branch code is exactly 3 digits, e.g. 123."), "branch_code")
     return code
 
 
@@ -134,9 +136,7 @@ def clean_account_number(value: str | None) -> str:
     """An account number of 1–7 digits, left-padded with zeros to the seven Zengin needs."""
     number = _digits(value)
     if not 1 <= len(number) <= 7 or not _DIGITS.fullmatch(number):
-        raise BankDetailsError(
-            _l("The account number is 1 to 7 digits (no hyphens)."), "account_number"
-        )
+        raise Refused(_l("The account number is 1 to 7 digits (no hyphens)."), "account_number")
     return number.zfill(7)
 
 
@@ -145,7 +145,7 @@ def clean_account_type(value: str | None) -> AccountType:
     try:
         return AccountType(value or "")
     except ValueError:
-        raise BankDetailsError(_l("Choose the type of account."), "account_type") from None
+        raise Refused(_l("Choose the type of account."), "account_type") from None
 
 
 @dataclass(frozen=True)
@@ -161,26 +161,66 @@ class BankDetails:
     holder_kana: str
 
 
-def clean_details(
-    *,
-    bank_code: str,
-    branch_code: str,
-    account_type: str,
-    account_number: str,
-    holder: str,
-    bank_name: str = "",
-    branch_name: str = "",
-) -> BankDetails:
-    """Validate and normalise every field; the first problem raises BankDetailsError."""
-    holder_kana = to_zengin(holder, HOLDER_MAX, "holder_kana")
-    if not holder_kana:
-        raise BankDetailsError(_l("Enter the account holder's name in kana."), "holder_kana")
-    return BankDetails(
-        bank_code=clean_bank_code(bank_code),
-        bank_name_kana=to_zengin(bank_name, BANK_NAME_MAX, "bank_name_kana"),
-        branch_code=clean_branch_code(branch_code),
-        branch_name_kana=to_zengin(branch_name, BANK_NAME_MAX, "branch_name_kana"),
-        account_type=clean_account_type(account_type),
-        account_number=clean_account_number(account_number),
-        holder_kana=holder_kana,
+@dataclass(frozen=True)
+class BankDetailsDraft:
+    """Bank details as typed (any kana or latin letters, full-width digits); nothing checked."""
+
+    bank_code: str = ""
+    branch_code: str = ""
+    account_type: str = ""
+    account_number: str = ""
+    holder_kana: str = ""
+    bank_name_kana: str = ""
+    branch_name_kana: str = ""
+
+
+DRAFT_FIELDS = tuple(BankDetailsDraft.__dataclass_fields__)
+
+
+def clean_details(draft: BankDetailsDraft, stored_number: str | None = None) -> BankDetails:
+    """Check and normalise every field of ``draft``; :class:`Refused` names each field at fault.
+
+    An empty account number keeps ``stored_number`` (the details are being changed, not made).
+    """
+    problems: dict[str, object] = {}
+
+    def clean(field: str, cleaner, value: str, missing=None):
+        value = (value or "").strip()
+        if not value and missing is not None:
+            problems[field] = missing
+            return None
+        try:
+            return cleaner(value)
+        except Refused as refusal:
+            problems[field] = refusal.message
+            return None
+
+    holder = clean(
+        "holder_kana", to_zengin, draft.holder_kana, _l("Enter the account holder's name in kana.")
     )
+    number = (draft.account_number or "").strip()
+    details = dict(
+        bank_code=clean("bank_code", clean_bank_code, draft.bank_code, _l("Enter the bank code.")),
+        bank_name_kana=clean(
+            "bank_name_kana",
+            lambda v: to_zengin(v, BANK_NAME_MAX, "bank_name_kana"),
+            draft.bank_name_kana,
+        ),
+        branch_code=clean(
+            "branch_code", clean_branch_code, draft.branch_code, _l("Enter the branch code.")
+        ),
+        branch_name_kana=clean(
+            "branch_name_kana",
+            lambda v: to_zengin(v, BANK_NAME_MAX, "branch_name_kana"),
+            draft.branch_name_kana,
+        ),
+        account_type=clean("account_type", clean_account_type, draft.account_type),
+        account_number=(
+            stored_number
+            if not number and stored_number
+            else clean("account_number", clean_account_number, number)
+        ),
+        holder_kana=holder,
+    )
+    refuse_if(problems)
+    return BankDetails(**details)

@@ -6,15 +6,14 @@ transferred to; those without bank details are listed as "cannot be paid by tran
 zero or less is "nothing to pay". Their lines stay unpaid, for a later run of the same month.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from supporters.clock import today_jst
 from supporters.extensions import db
 from supporters.models import Supporter
 from supporters.models.stipend import (
@@ -25,8 +24,8 @@ from supporters.models.stipend import (
     StipendPayment,
 )
 from supporters.payments import bank, zengin
-from supporters.payments.errors import PaymentError
-from supporters.spreadsheets import neutralise
+from supporters.refusals import CONFLICT, Refused
+from supporters.spreadsheets import csv_bytes, neutralise, xlsx_bytes
 from supporters.stipends.months import month_text
 
 
@@ -119,25 +118,45 @@ def month_payables(month: date) -> MonthPayables:
 
 
 def check_exportable(payables: MonthPayables) -> None:
-    """Refuse (PaymentError) a month that is not closed, has a bad name, or pays nobody."""
+    """Refuse (``Refused``, a conflict) a month that is not closed, has a bad name, or pays
+    nobody."""
     if not payables.closed:
-        raise PaymentError(
+        raise Refused(
             _l(
                 "%(month)s is not closed. Close the month before exporting or recording a "
                 "transfer.",
                 month=month_text(payables.month),
-            )
+            ),
+            code=CONFLICT,
         )
     if payables.invalid_names:
-        raise PaymentError(payables.invalid_names[0][1])
+        raise Refused(payables.invalid_names[0][1], code=CONFLICT)
     if not payables.transfers:
-        raise PaymentError(
-            _l("Nobody in %(month)s is waiting for a transfer.", month=month_text(payables.month))
+        raise Refused(
+            _l("Nobody in %(month)s is waiting for a transfer.", month=month_text(payables.month)),
+            code=CONFLICT,
         )
+
+
+TRANSFER_DAYS_AHEAD = 60
+
+
+def check_transfer_date(transfer_date: date | None) -> None:
+    """The date written into a transfer file: given, not past, at most 60 days ahead."""
+    if transfer_date is None:
+        problem = _l("Enter the transfer date.")
+    elif transfer_date < today_jst():
+        problem = _l("The transfer date cannot be in the past.")
+    elif transfer_date > today_jst() + timedelta(days=TRANSFER_DAYS_AHEAD):
+        problem = _l("The transfer date can be at most 60 days ahead.")
+    else:
+        return
+    raise Refused(problem, "transfer_date")
 
 
 def zengin_file(payables: MonthPayables, consignor: zengin.Consignor, transfer_date: date) -> bytes:
     """The Zengin transfer file of the month's run (full account numbers: it goes to the bank)."""
+    check_transfer_date(transfer_date)
     check_exportable(payables)
     paid_month = payables.month.strftime("%Y%m")
     transfers = [
@@ -205,34 +224,10 @@ def table(payables: MonthPayables) -> tuple[list[str], list[list[object]]]:
 
 
 def csv_file(payables: MonthPayables) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel in Japan opens it without garbling the names."""
-    headers, rows = table(payables)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """The transfer table as CSV (UTF-8 with a byte-order mark, so Excel in Japan opens it)."""
+    return csv_bytes(*table(payables))
 
 
 def xlsx_file(payables: MonthPayables) -> bytes:
     """The same table as an Excel workbook (codes kept as text so leading zeros survive)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    headers, rows = table(payables)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = month_text(payables.month)
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(*table(payables), title=month_text(payables.month))

@@ -9,15 +9,22 @@ from supporters.audit import record
 from supporters.extensions import db
 from supporters.models import Supporter, User
 from supporters.models.stipend import BankAccount, StipendLine, StipendPayment
-from supporters.payments.bank import BankDetails
-from supporters.payments.errors import PaymentError
+from supporters.payments.bank import BankDetailsDraft, clean_details
 from supporters.payments.exports import check_exportable, month_payables
+from supporters.refusals import CONFLICT, Refused
 from supporters.stipends.months import month_text
 
 
-def save_bank_details(supporter: Supporter, details: BankDetails, by: User | None) -> BankAccount:
-    """Store (or replace) where ``supporter`` receives transfers; audited without the number."""
+def save_bank_details(
+    supporter: Supporter, draft: BankDetailsDraft, by: User | None
+) -> BankAccount:
+    """Store (or replace) where ``supporter`` receives transfers; audited without the number.
+
+    Every field is checked and normalised (``bank.clean_details``); an empty account number
+    keeps the stored one.
+    """
     account = db.session.get(BankAccount, supporter.id)
+    details = clean_details(draft, stored_number=account.account_number if account else None)
     if account is None:
         account = BankAccount(supporter_id=supporter.id)
         db.session.add(account)
@@ -51,48 +58,51 @@ def remove_bank_details(supporter: Supporter, by: User | None) -> bool:
 
 
 def record_transfer(
-    month: date, transfer_date: date, line_ids: list[int], by: User | None
+    month: date, transfer_date: date | None, line_ids: list[int], by: User | None
 ) -> StipendPayment:
     """Record that the month's transfer was made: one payment, and its lines stamped once.
 
     ``line_ids`` are the lines the coordinator saw and exported; if the month's payable lines
     have changed since, nothing is recorded. Each line is stamped with a conditional UPDATE
     (``payment_id IS NULL``): when two coordinators record at the same moment, the second
-    stamps fewer lines than it expects and raises, so the caller rolls it back.
+    stamps fewer lines than it expects and is refused; its savepoint undoes its payment row.
     """
+    if transfer_date is None:
+        raise Refused(_l("Enter the transfer date."), "transfer_date")
+    if transfer_date < month:
+        raise Refused(_l("The transfer date cannot be before the month it pays."), "transfer_date")
     payables = month_payables(month)
     if payables.closed and sorted(line_ids) != payables.line_ids:
-        raise PaymentError(
+        raise Refused(
             _l(
                 "The lines to pay in %(month)s have changed since the page was shown (a transfer "
                 "was recorded, or lines or bank details changed). Check the list and download "
                 "the file again.",
                 month=month_text(month),
-            )
+            ),
+            code=CONFLICT,
         )
     check_exportable(payables)
-    if transfer_date < month:
-        raise PaymentError(
-            _l("The transfer date cannot be before the month it pays."), "transfer_date"
+    with db.session.begin_nested():  # a refusal below leaves no payment row behind
+        payment = StipendPayment(
+            month=month,
+            transfer_date=transfer_date,
+            total_yen=payables.total_yen,
+            recorded_by_id=by.id if by else None,
         )
-    payment = StipendPayment(
-        month=month,
-        transfer_date=transfer_date,
-        total_yen=payables.total_yen,
-        recorded_by_id=by.id if by else None,
-    )
-    db.session.add(payment)
-    db.session.flush()
-    stamped = db.session.execute(
-        update(StipendLine)
-        .where(StipendLine.id.in_(payables.line_ids), StipendLine.payment_id.is_(None))
-        .values(payment_id=payment.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if stamped != len(payables.line_ids):
-        raise PaymentError(
-            _l("This transfer has just been recorded by someone else; nothing was changed.")
-        )
+        db.session.add(payment)
+        db.session.flush()
+        stamped = db.session.execute(
+            update(StipendLine)
+            .where(StipendLine.id.in_(payables.line_ids), StipendLine.payment_id.is_(None))
+            .values(payment_id=payment.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if stamped != len(payables.line_ids):
+            raise Refused(
+                _l("This transfer has just been recorded by someone else; nothing was changed."),
+                code=CONFLICT,
+            )
     record(
         "record_transfer",
         payment,

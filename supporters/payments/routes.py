@@ -21,8 +21,7 @@ from supporters.audit import record_read
 from supporters.auth.forms import PostForm
 from supporters.extensions import db
 from supporters.models.stipend import BankAccount, StipendLine, StipendMonth
-from supporters.payments import bank, exports, operations, zengin
-from supporters.payments.errors import PaymentError
+from supporters.payments import exports, operations, zengin
 from supporters.payments.forms import (
     ACCOUNT_TYPE_LABELS,
     BankAccountForm,
@@ -30,6 +29,7 @@ from supporters.payments.forms import (
     TransferDateForm,
     default_transfer_date,
 )
+from supporters.refusals import Refused, form_status, show_on_form
 from supporters.stipends.months import month_text
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
@@ -41,8 +41,9 @@ def _consignor() -> zengin.Consignor | None:
     """The payer settings, or None (with the reason flashed) when they are wrong."""
     try:
         return zengin.consignor_from_config(current_app.config)
-    except zengin.ZenginError as error:
-        flash(_("The bank transfer settings are wrong: %(problem)s", problem=str(error)), "error")
+    except Refused as refusal:
+        problem = str(refusal.message)
+        flash(_("The bank transfer settings are wrong: %(problem)s", problem=problem), "error")
         return None
 
 
@@ -105,13 +106,17 @@ def _bank_details_shown(payables) -> None:
         record_read("view_bank_details", shown, detail=month_text(payables.month))
 
 
-def _download(month: date, build, suffix: str, mimetype: str, action: str):
-    """Build an export of the month, audit it, and send it; refusals go back to the month page."""
+def _download(month: date, build, suffix: str, mimetype: str, action: str, date_form=None):
+    """Build an export of the month, audit it, and send it; refusals go back to the month page
+    (a refused transfer date next to its box, 422)."""
     payables = exports.month_payables(month)
     try:
         data = build(payables)
-    except PaymentError as error:
-        flash(str(error.message), "error")
+    except Refused as refusal:
+        if date_form is not None and "transfer_date" in refusal.fields:
+            show_on_form(date_form, refusal)
+            return _month_page(payables, date_form=date_form, status=422)
+        flash(str(refusal.message), "error")
         return redirect(url_for("payments.month_page", month=month))
     stipend_month = db.session.get(StipendMonth, payables.month)
     # The file holds every transferee's bank details: one audited read per file.
@@ -134,12 +139,11 @@ def _download(month: date, build, suffix: str, mimetype: str, action: str):
 @coordinator_required
 def download_zengin(month: date):
     """The Zengin transfer file (full account numbers: it goes to the bank)."""
-    payables = exports.month_payables(month)
     form = TransferDateForm(request.args)
     if "transfer_date" not in request.args:
         form.transfer_date.data = default_transfer_date()
-    elif not form.validate():
-        return _month_page(payables, date_form=form, status=422)
+    elif not form.validate():  # not a date at all
+        return _month_page(exports.month_payables(month), date_form=form, status=422)
     consignor = _consignor()
     if consignor is None:
         return redirect(url_for("payments.month_page", month=month))
@@ -150,6 +154,7 @@ def download_zengin(month: date):
         "zengin.txt",
         "text/plain; charset=shift_jis",
         "export_zengin",
+        date_form=form,
     )
 
 
@@ -179,13 +184,12 @@ def record_transfer(month: date):
         payment = operations.record_transfer(
             month, form.transfer_date.data, form.exported_line_ids(), current_user
         )
-    except PaymentError as error:
-        db.session.rollback()
+    except Refused as refusal:
         payables = exports.month_payables(month)
-        if error.field == "transfer_date":
-            form.transfer_date.errors = [str(error.message)]
-            return _month_page(payables, record_form=form, status=422)
-        return _month_page(payables, record_form=form, error=error.message, status=409)
+        if refusal.is_about_input:
+            show_on_form(form, refusal)
+            return _month_page(payables, record_form=form, status=form_status(form))
+        return _month_page(payables, record_form=form, error=refusal.message, status=409)
     flash(
         _(
             "Transfer of %(total)s yen on %(day)s recorded; its lines are marked as paid.",
@@ -203,7 +207,7 @@ def bank_details(supporter_id: int):
     """A supporter's bank details (account number masked); saving replaces them."""
     supporter = supporter_or_404(supporter_id)
     account = db.session.get(BankAccount, supporter.id)
-    form = BankAccountForm(keep_number=account is not None)
+    form = BankAccountForm()
     if request.method == "GET" and account is not None:
         form.bank_code.data = account.bank_code
         form.bank_name_kana.data = account.bank_name_kana
@@ -212,19 +216,14 @@ def bank_details(supporter_id: int):
         form.account_type.data = account.account_type.value
         form.holder_kana.data = account.holder_kana
     if form.validate_on_submit():
-        details = bank.BankDetails(
-            bank_code=form.bank_code.data,
-            bank_name_kana=form.bank_name_kana.data,
-            branch_code=form.branch_code.data,
-            branch_name_kana=form.branch_name_kana.data,
-            account_type=form.account_type.data,
-            account_number=form.account_number.data or account.account_number,
-            holder_kana=form.holder_kana.data,
-        )
-        operations.save_bank_details(supporter, details, current_user)
-        flash(_("The bank details of %(name)s were saved.", name=supporter.display_name), "ok")
-        return redirect(url_for("payments.bank_details", supporter_id=supporter.id))
-    status = 422 if form.errors else 200
+        try:
+            operations.save_bank_details(supporter, form.draft(), current_user)
+        except Refused as refusal:
+            show_on_form(form, refusal)
+        else:
+            flash(_("The bank details of %(name)s were saved.", name=supporter.display_name), "ok")
+            return redirect(url_for("payments.bank_details", supporter_id=supporter.id))
+    status = form_status(form)
     if account is not None and request.method == "GET":
         record_read("view_bank_details", supporter)
     return render_template(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from supporters.payments import bank
-from supporters.payments.errors import BankDetailsError, PaymentError
+from supporters.refusals import CONFLICT, Refused
 
 RECORD_LENGTH = 120
 ENCODING = "cp932"
@@ -71,10 +71,6 @@ LAYOUTS = {
 }
 
 
-class ZenginError(PaymentError):
-    """A value that does not fit the format, a misconfiguration, or a file that is not Zengin."""
-
-
 @dataclass(frozen=True)
 class Consignor:
     """The programme as payer (委託者): its bank's code for it, its name and its account."""
@@ -98,7 +94,8 @@ DEMO_CONSIGNOR_CODE = "9999999999"
 
 
 def consignor_from_config(config: Mapping) -> Consignor:
-    """The consignor from the ZENGIN_* settings, checked; a bad setting is a ZenginError."""
+    """The consignor from the ZENGIN_* settings, checked; a bad setting is refused (a conflict:
+    nothing can be exported until the settings are corrected)."""
 
     def setting(key: str) -> str:
         return str(config.get(key) or "").strip()
@@ -107,23 +104,24 @@ def consignor_from_config(config: Mapping) -> Consignor:
         value = setting(key)
         if not (value.isascii() and value.isdigit() and low <= len(value) <= high):
             size = f"{high}" if low == high else f"{low}–{high}"
-            raise ZenginError(f"Setting {key} must be {size} digits, not {value!r}.")
+            raise Refused(f"Setting {key} must be {size} digits, not {value!r}.", code=CONFLICT)
         return value.zfill(high)
 
     def kana(key: str, width: int, required: bool) -> str:
         try:
             value = bank.to_zengin(setting(key), width, key)
-        except BankDetailsError as error:
-            raise ZenginError(f"Setting {key}: {error.message}") from None
+        except Refused as refusal:
+            raise Refused(f"Setting {key}: {refusal.message}", code=CONFLICT) from None
         if required and not value:
-            raise ZenginError(f"Setting {key} must not be empty.")
+            raise Refused(f"Setting {key} must not be empty.", code=CONFLICT)
         return value
 
     account_type = setting("ZENGIN_ACCOUNT_TYPE")
     if account_type not in ("1", "2", "9"):
-        raise ZenginError(
+        raise Refused(
             f"Setting ZENGIN_ACCOUNT_TYPE must be 1 (ordinary), 2 (current) or 9, "
-            f"not {account_type!r}."
+            f"not {account_type!r}.",
+            code=CONFLICT,
         )
     return Consignor(
         code=digits("ZENGIN_CONSIGNOR_CODE", 10, 10),
@@ -169,10 +167,12 @@ def _field(name: str, width: int, kind: str, value) -> str:
     if kind == "N":
         text = text or "0"
         if not (text.isascii() and text.isdigit()) or len(text) > width:
-            raise ZenginError(f"{name} must be at most {width} digits, not {text!r}.")
+            raise Refused(f"{name} must be at most {width} digits, not {text!r}.", code=CONFLICT)
         return text.zfill(width)
     if len(text) > width or not bank.is_zengin(text):
-        raise ZenginError(f"{name} must be at most {width} Zengin characters, not {text!r}.")
+        raise Refused(
+            f"{name} must be at most {width} Zengin characters, not {text!r}.", code=CONFLICT
+        )
     return text.ljust(width)
 
 
@@ -180,7 +180,7 @@ def _record(layout, values: Mapping[str, object]) -> bytes:
     text = "".join(_field(name, width, kind, values.get(name, "")) for name, width, kind in layout)
     data = text.encode(ENCODING)
     if len(data) != RECORD_LENGTH:  # pragma: no cover - the layouts add up to 120
-        raise ZenginError(f"record of {len(data)} bytes")
+        raise Refused(f"record of {len(data)} bytes", code=CONFLICT)
     return data
 
 
@@ -189,7 +189,9 @@ def write(consignor: Consignor, transfer_date: date, transfers: Iterable[Transfe
     transfers = list(transfers)
     for transfer in transfers:
         if transfer.amount <= 0:
-            raise ZenginError(f"a transfer must be a positive amount, not {transfer.amount}")
+            raise Refused(
+                f"a transfer must be a positive amount, not {transfer.amount}", code=CONFLICT
+            )
     header = {
         "record_type": "1",
         "type_code": TYPE_CODE,
@@ -233,7 +235,7 @@ def _split(data: bytes) -> list[bytes]:
     if b"\n" in data:
         return [line.rstrip(b"\r") for line in data.split(b"\n") if line.strip(b"\r")]
     if len(data) % RECORD_LENGTH:
-        raise ZenginError(f"{len(data)} bytes is not a whole number of 120-byte records")
+        raise Refused(f"{len(data)} bytes is not a whole number of 120-byte records")
     return [data[i : i + RECORD_LENGTH] for i in range(0, len(data), RECORD_LENGTH)]
 
 
@@ -242,10 +244,10 @@ def parse(data: bytes) -> list[Record]:
     records = []
     for number, raw in enumerate(_split(data), start=1):
         if len(raw) != RECORD_LENGTH:
-            raise ZenginError(f"record {number} is {len(raw)} bytes, not {RECORD_LENGTH}")
+            raise Refused(f"record {number} is {len(raw)} bytes, not {RECORD_LENGTH}")
         kind, layout = LAYOUTS.get(raw[:1].decode("ascii", "replace"), (None, None))
         if layout is None:
-            raise ZenginError(f"record {number} has the unknown record type {raw[:1]!r}")
+            raise Refused(f"record {number} has the unknown record type {raw[:1]!r}")
         fields, at = {}, 0
         for name, width, _kind in layout:
             fields[name] = raw[at : at + width].decode(ENCODING)

@@ -1,7 +1,9 @@
 """Writes to a supporter's availability: weekly slots, days away and the pause switch.
 
-Like ``registry/operations.py``: each checks, writes, flushes, audits and returns; none
-commits (the request commits once when the view succeeds). Times are JST.
+Each takes what the supporter entered (parsed: times and dates), checks it, writes, flushes,
+audits and returns; none commits (the request commits once when the view succeeds). This module
+is the only validator of availability: a refusal is a ``Refused`` whose fields are the boxes of
+the portal's forms (``d0_1_from`` …, ``day``, ``note``, ``until``). Times are JST.
 """
 
 from dataclasses import dataclass
@@ -14,41 +16,52 @@ from supporters.audit import record
 from supporters.clock import today_jst
 from supporters.extensions import db
 from supporters.models import Supporter, UnavailableDate, WeeklySlot
+from supporters.refusals import refuse_if
 
 # How far ahead a day away or a pause may be set: further than this is more likely a typo.
 HORIZON = timedelta(days=366)
-
-
-class AvailabilityError(Exception):
-    """A change refused, with a message fit to show and the field it belongs to (if any)."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+# The note on a day away, for the coordinator.
+NOTE_LENGTH = 200
 
 
 @dataclass(frozen=True)
 class SlotDraft:
-    """One from–until range as entered: ``key`` names it for error messages (e.g. ``d0_1``)."""
+    """One from–until range as entered: ``key`` names it for error messages (e.g. ``d0_1``).
+
+    ``starts`` or ``ends`` is None when its box was left empty (a range needs both).
+    """
 
     key: str
     weekday: int
-    starts: time
-    ends: time
+    starts: time | None
+    ends: time | None
+
+
+@dataclass(frozen=True)
+class DayAwayDraft:
+    """A day away as entered: the date (None when none was given) and an optional note."""
+
+    day: date | None
+    note: str = ""
 
 
 def week_problems(drafts: list[SlotDraft]) -> dict[str, str]:
     """What is wrong with a week of ranges, as {field: message}; empty when all is well.
 
-    A range whose end is not after its start is wrong at its end (``<key>_until``); a range
-    overlapping an earlier one of the same day is wrong at its start (``<key>_from``).
+    A range with one time missing is wrong at the empty box; a range whose end is not after
+    its start is wrong at its end (``<key>_until``); a range overlapping an earlier one of the
+    same day is wrong at its start (``<key>_from``).
     """
     problems = {}
     for draft in drafts:
-        if draft.ends <= draft.starts:
+        if draft.starts is None or draft.ends is None:
+            for name, value in (("from", draft.starts), ("until", draft.ends)):
+                if value is None:
+                    problems[f"{draft.key}_{name}"] = _l("Enter both times, or leave both empty.")
+        elif draft.ends <= draft.starts:
             problems[f"{draft.key}_until"] = _l("The end must be later than the start.")
-    ordered = [d for d in drafts if d.ends > d.starts]
+    ordered = [d for d in drafts if d.starts is not None and d.ends is not None]
+    ordered = [d for d in ordered if d.ends > d.starts]
     for index, draft in enumerate(ordered):
         for earlier in ordered[:index]:
             same_day = earlier.weekday == draft.weekday
@@ -59,10 +72,7 @@ def week_problems(drafts: list[SlotDraft]) -> dict[str, str]:
 
 def replace_weekly_slots(supporter: Supporter, drafts: list[SlotDraft]) -> list[WeeklySlot]:
     """Replace all of the supporter's weekly slots with ``drafts`` (checked first)."""
-    problems = week_problems(drafts)
-    if problems:
-        field, message = next(iter(problems.items()))
-        raise AvailabilityError(message, field)
+    refuse_if(week_problems(drafts))
     db.session.execute(delete(WeeklySlot).where(WeeklySlot.supporter_id == supporter.id))
     slots = [
         WeeklySlot(supporter_id=supporter.id, weekday=d.weekday, starts=d.starts, ends=d.ends)
@@ -97,29 +107,43 @@ def days_away(supporter: Supporter) -> list[UnavailableDate]:
     )
 
 
-def _check_future(day: date, field: str) -> None:
+def _date_problem(day: date | None):
+    """What is wrong with a day away or the end of a pause (None when it will do)."""
+    if day is None:
+        return _l("Choose a date.")
     today = today_jst()
     if day < today:
-        raise AvailabilityError(_l("Choose today or a later date."), field)
+        return _l("Choose today or a later date.")
     if day > today + HORIZON:
-        raise AvailabilityError(_l("Choose a date within the next twelve months."), field)
+        return _l("Choose a date within the next twelve months.")
+    return None
 
 
-def add_day_away(supporter: Supporter, day: date, note: str = "") -> UnavailableDate:
-    """Mark ``day`` (JST) as a day the supporter cannot help; adding it again updates the note."""
-    _check_future(day, "day")
+def day_away_problems(draft: DayAwayDraft) -> dict[str, object]:
+    """What is wrong with a day away, as {field: message}; empty when all is well."""
+    problems = {"day": _date_problem(draft.day)}
+    if len((draft.note or "").strip()) > NOTE_LENGTH:
+        problems["note"] = _l("At most %(max)d characters.", max=NOTE_LENGTH)
+    return {name: text for name, text in problems.items() if text}
+
+
+def add_day_away(supporter: Supporter, draft: DayAwayDraft) -> UnavailableDate:
+    """Mark a day (JST) as one the supporter cannot help; adding it again updates the note."""
+    refuse_if(day_away_problems(draft))
+    day = draft.day
     row = db.session.get(UnavailableDate, (supporter.id, day))
     if row is None:
         row = UnavailableDate(supporter_id=supporter.id, day=day)
         db.session.add(row)
-    row.note = note.strip()
+    row.note = (draft.note or "").strip()
     db.session.flush()
     record("add_unavailable_date", supporter, detail=day.isoformat())
     return row
 
 
-def remove_day_away(supporter: Supporter, day: date) -> bool:
+def remove_day_away(supporter: Supporter, day: date | None) -> bool:
     """Forget a day away; False when there was none (removing twice is harmless)."""
+    refuse_if({"day": _l("Choose a date.") if day is None else None})
     row = db.session.get(UnavailableDate, (supporter.id, day))
     if row is None:
         return False
@@ -134,9 +158,9 @@ def is_paused(supporter: Supporter) -> bool:
     return supporter.paused_until is not None and supporter.paused_until >= today_jst()
 
 
-def pause(supporter: Supporter, until: date) -> None:
-    """Take no offers up to and including ``until`` (JST)."""
-    _check_future(until, "until")
+def pause(supporter: Supporter, until: date | None) -> None:
+    """Take no offers up to and including ``until`` (JST): today or later, within a year."""
+    refuse_if({"until": _date_problem(until)})
     supporter.paused_until = until
     db.session.flush()
     record("pause", supporter, detail=until.isoformat())

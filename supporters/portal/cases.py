@@ -25,26 +25,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from supporters.access import supporter_required, wants_json
+from supporters.access import keeps_own_case_log, supporter_required, wants_json
 from supporters.activities import drafts, queries
 from supporters.activities.forms import ActivityForm, duration_label
 from supporters.activities.ics import CalendarEvent, calendar
-from supporters.activities.log import (
-    ActivityError,
-    can_edit,
-    editable_since,
-    log_activity,
-    update_activity,
-)
+from supporters.activities.log import can_edit, editable_since, log_activity, update_activity
 from supporters.clock import today_jst, utcnow
-from supporters.extensions import db
 from supporters.help_requests.policy import read_request
 from supporters.i18n import localized_name
 from supporters.input_guard import parse_id
 from supporters.links import absolute_url
-from supporters.models import Role
 from supporters.portal.labels import labels
 from supporters.portal.routes import bp
+from supporters.refusals import Refused, form_status, show_on_form
 from supporters.stipends import queries as stipend_queries
 from supporters.stipends.rules import eligible, fiscal_months, history_of
 from supporters.stipends.settings import rule_for
@@ -131,13 +124,12 @@ def log_new():
         restored = _restore_draft(form)
         return _form_page(form, assigned, restored=restored)
     if not form.validate_on_submit():
-        return _form_page(form, assigned), 422
+        return _form_page(form, assigned), form_status(form)
     try:
         logged = log_activity(supporter, form.entry(), current_user)
-    except ActivityError as error:
-        db.session.rollback()
-        form.add_errors(error.fields)
-        return _form_page(form, assigned), 422
+    except Refused as refusal:
+        show_on_form(form, refusal, ActivityForm.FIELD_NAMES)
+        return _form_page(form, assigned), form_status(form)
     if logged.already_saved:
         flash(_("This case was already saved."), "info")
     elif logged.activity.request_id:
@@ -161,15 +153,14 @@ def log_edit(activity_id: int):
     if not editable:
         abort(403)
     if not form.validate_on_submit():
-        return _form_page(form, activity.request, activity=activity), 422
+        return _form_page(form, activity.request, activity=activity), form_status(form)
     entry = form.entry()
     entry.request_id = activity.request_id
     try:
         update_activity(activity, entry, current_user)
-    except ActivityError as error:
-        db.session.rollback()
-        form.add_errors(error.fields)
-        return _form_page(form, activity.request, activity=activity), 422
+    except Refused as refusal:
+        show_on_form(form, refusal, ActivityForm.FIELD_NAMES)
+        return _form_page(form, activity.request, activity=activity), form_status(form)
     flash(_("Your changes are saved."), "ok")
     return redirect(url_for("portal.log", _anchor=f"a{activity.id}"))
 
@@ -207,7 +198,7 @@ def form_expired(error):
     if not current_user.is_authenticated:  # the session itself is gone
         response = redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return drafts.stash(response, request.form, None, request.path)
-    if current_user.role != Role.SUPPORTER or current_user.supporter is None:
+    if not keeps_own_case_log(current_user) or current_user.supporter is None:
         return current_app.error_handler_spec[None][400][CSRFError](error)
     form = ActivityForm()  # what was posted, with a fresh token
     activity = None
@@ -279,14 +270,3 @@ def stipends():
         total=format_currency(total, "JPY"),
         format_currency=format_currency,
     )
-
-
-def this_month_status(supporter) -> dict:
-    """For the home page: this month's activity count and stipend outlook."""
-    month = today_jst().replace(day=1)
-    (row,) = eligible([month], history_of(supporter))
-    return {
-        "activity_count": queries.activity_count(supporter.id, month),
-        "stipend_expected": row.eligible,
-        "stipend_amount": format_currency(rule_for(month).amount_yen, "JPY"),
-    }

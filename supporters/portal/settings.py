@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 from wtforms.widgets import DateInput, TimeInput
 
 from supporters.access import supporter_required
@@ -18,6 +18,7 @@ from supporters.i18n import SUPPORTER_LOCALES, current_locale, html_lang
 from supporters.portal import availability as service
 from supporters.portal.labels import WEEKDAY_LABELS, labels
 from supporters.portal.routes import bp
+from supporters.refusals import Refused, form_status, show_on_form
 
 RANGES_PER_DAY = 2
 NAV = (
@@ -73,11 +74,17 @@ def _parse_date(raw: str) -> date:
 
 
 class DateText(StringField):
-    """A date typed or picked; our own message when it cannot be read (WTForms' is English)."""
+    """A date typed or picked; our own message when it cannot be read (WTForms' is English).
+
+    Only parsed here: ``parsed`` is the date, or None when the box was left empty (the service
+    says whether a date is needed and which dates will do).
+    """
 
     widget = DateInput()
+    parsed: date | None = None
 
     def post_validate(self, form, validation_stopped):
+        self.parsed = None
         if self.data and not self.errors and not validation_stopped:
             try:
                 self.parsed = _parse_date(self.data)
@@ -118,7 +125,8 @@ WeekForm = _week_form_class()
 
 
 def _week_drafts(form) -> list[service.SlotDraft] | None:
-    """The ranges entered, or None after putting a message next to each unreadable box."""
+    """The ranges entered (an empty box as None), or None after putting a message next to each
+    box that cannot be read as a time."""
     drafts, ok = [], True
     for weekday in range(7):
         for row in range(1, RANGES_PER_DAY + 1):
@@ -129,8 +137,7 @@ def _week_drafts(form) -> list[service.SlotDraft] | None:
             parsed = {}
             for box in (start, end):
                 if not (box.data or "").strip():
-                    box.errors = [_("Enter both times, or leave both empty.")]
-                    ok = False
+                    parsed[box.name] = None
                     continue
                 try:
                     parsed[box.name] = _parse_time(box.data)
@@ -145,27 +152,25 @@ def _week_drafts(form) -> list[service.SlotDraft] | None:
 class DayAwayForm(FlaskForm):
     """A day the supporter cannot help, with an optional note for the coordinator."""
 
-    day = DateText(_l("Date"), validators=[DataRequired(message=_l("Choose a date."))])
-    note = StringField(
-        _l("Note (optional)"),
-        validators=[Length(max=200, message=_l("At most %(max)d characters."))],
-    )
+    day = DateText(_l("Date"), render_kw={"required": True})
+    note = StringField(_l("Note (optional)"), render_kw={"maxlength": service.NOTE_LENGTH})
     submit = SubmitField(_l("Add"))
+
+    def draft(self) -> service.DayAwayDraft:
+        """What was entered, for :func:`supporters.portal.availability.add_day_away`."""
+        return service.DayAwayDraft(day=self.day.parsed, note=self.note.data or "")
 
 
 class RemoveDayForm(FlaskForm):
     """The remove button next to a day away."""
 
-    day = DateText(validators=[DataRequired(message=_l("Choose a date."))])
+    day = DateText(render_kw={"required": True})
 
 
 class PauseForm(FlaskForm):
     """The pause switch: no offers up to and including a date."""
 
-    until = DateText(
-        _l("Not available until (inclusive)"),
-        validators=[DataRequired(message=_l("Choose a date."))],
-    )
+    until = DateText(_l("Not available until (inclusive)"), render_kw={"required": True})
     submit = SubmitField(_l("Pause"))
 
 
@@ -245,14 +250,14 @@ def availability():
     form = WeekForm()
     drafts = _week_drafts(form) if form.validate_on_submit() else None
     if drafts is not None:
-        problems = service.week_problems(drafts)
-        if not problems:
+        try:
             service.replace_weekly_slots(supporter, drafts)
+        except Refused as error:
+            show_on_form(form, error)
+        else:
             flash(_("Your weekly times are saved."), "ok")
             return redirect(url_for("portal.availability"))
-        for field, message in problems.items():
-            form[field].errors = [str(message)]
-    return _availability_page(supporter, 422, week_form=form)
+    return _availability_page(supporter, form_status(form), week_form=form)
 
 
 @bp.post("/availability/days")
@@ -263,13 +268,13 @@ def add_day_away():
     form = DayAwayForm()
     if form.validate_on_submit():
         try:
-            service.add_day_away(supporter, form.day.parsed, form.note.data or "")
-        except service.AvailabilityError as error:
-            form.day.errors = [str(error.message)]
+            service.add_day_away(supporter, form.draft())
+        except Refused as error:
+            show_on_form(form, error)
         else:
             flash(_("The day is added."), "ok")
             return redirect(url_for("portal.availability"))
-    return _availability_page(supporter, 422, day_form=form)
+    return _availability_page(supporter, form_status(form), day_form=form)
 
 
 @bp.post("/availability/days/remove")
@@ -278,11 +283,18 @@ def remove_day_away():
     """Remove a day away (removing one already gone changes nothing)."""
     supporter = _own_supporter()
     form = RemoveDayForm()
-    if not form.validate_on_submit():
-        return _availability_page(supporter, 422)
-    if service.remove_day_away(supporter, form.day.parsed):
-        flash(_("The day is removed."), "ok")
-    return redirect(url_for("portal.availability"))
+    if form.validate_on_submit():
+        try:
+            removed = service.remove_day_away(supporter, form.day.parsed)
+        except Refused as error:
+            # The button's date is a hidden input: the refusal is said above the page instead.
+            flash(str(error.message), "error")
+            return _availability_page(supporter, 422)
+        else:
+            if removed:
+                flash(_("The day is removed."), "ok")
+            return redirect(url_for("portal.availability"))
+    return _availability_page(supporter, form_status(form))
 
 
 @bp.post("/availability/pause")
@@ -294,12 +306,12 @@ def pause():
     if form.validate_on_submit():
         try:
             service.pause(supporter, form.until.parsed)
-        except service.AvailabilityError as error:
-            form.until.errors = [str(error.message)]
+        except Refused as error:
+            show_on_form(form, error)
         else:
             flash(_("Paused. You will get no offers until this date."), "ok")
             return redirect(url_for("portal.availability"))
-    return _availability_page(supporter, 422, pause_form=form)
+    return _availability_page(supporter, form_status(form), pause_form=form)
 
 
 @bp.post("/availability/resume")

@@ -27,14 +27,8 @@ class SearchForm(FlaskForm):
 
 
 def _reason_field(label) -> TextAreaField:
-    return TextAreaField(
-        label,
-        validators=[
-            DataRequired(_l("Give the reason (for example, the resident's request and its date).")),
-            Length(max=MAX_REASON),
-        ],
-        filters=[normalise_text],
-    )
+    """A reason: required and at most ``MAX_REASON`` characters — the service's rules."""
+    return TextAreaField(label, filters=[normalise_text], render_kw={"maxlength": MAX_REASON})
 
 
 class CorrectionForm(FlaskForm):

@@ -12,11 +12,10 @@ from flask_login import current_user
 
 from supporters.access import coordinator_required, request_or_404
 from supporters.audit import record, record_read
-from supporters.extensions import db
 from supporters.help_requests import labels
-from supporters.help_requests.errors import RequestError
 from supporters.privacy import export, records, service
 from supporters.privacy.forms import AnonymiseForm, CorrectionForm, SearchForm
+from supporters.refusals import Refused, form_status, show_on_form
 from supporters.registry.labels import MODE_LABELS
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
@@ -47,18 +46,6 @@ def privacy_labels():
     }
 
 
-def _show_error(form, error: RequestError) -> None:
-    db.session.rollback()
-    shown = False
-    for name, message in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-            shown = True
-    if not shown:
-        flash(error.message, "error")
-
-
 @bp.route("/residents", methods=["GET", "POST"])
 @coordinator_required
 def index():
@@ -69,8 +56,7 @@ def index():
         result = records.find(form.q.data)
         shown = ",".join(item.reference for item in result.requests)
         record("privacy_search", ResidentSearch(), f"by={result.kind}; shown={shown}")
-    status = 422 if form.is_submitted() and form.errors else 200
-    return render_template("privacy/index.html", form=form, result=result), status
+    return render_template("privacy/index.html", form=form, result=result), form_status(form)
 
 
 @bp.get("/residents/<int:request_id>")
@@ -136,15 +122,14 @@ def correct(request_id: int):
             changed = service.correct(
                 help_request, form.personal_fields(), form.reason.data, current_user
             )
-        except RequestError as error:
-            _show_error(form, error)
+        except Refused as refusal:
+            show_on_form(form, refusal)
         else:
             flash(_("Corrected: %(count)d field(s).", count=len(changed)), "ok")
             return redirect(url_for("privacy.resident", request_id=help_request.id))
     else:
         record_read("privacy_view", help_request, detail="correction form")
-    status = 422 if form.is_submitted() else 200
-    return render_template("privacy/correct.html", form=form, r=help_request), status
+    return render_template("privacy/correct.html", form=form, r=help_request), form_status(form)
 
 
 @bp.route("/residents/<int:request_id>/anonymise", methods=["GET", "POST"])
@@ -156,10 +141,9 @@ def anonymise(request_id: int):
     if form.validate_on_submit():
         try:
             count = service.anonymise_resident(file, form.reason.data, current_user)
-        except RequestError as error:
-            _show_error(form, error)
+        except Refused as refusal:
+            show_on_form(form, refusal)
         else:
             flash(_("Anonymised: %(count)d request(s).", count=count), "ok")
             return redirect(url_for("privacy.resident", request_id=file.anchor.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("privacy/anonymise.html", form=form, file=file), status
+    return render_template("privacy/anonymise.html", form=form, file=file), form_status(form)

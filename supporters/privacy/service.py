@@ -17,10 +17,9 @@ from supporters import audit
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.help_requests import intake
-from supporters.help_requests.errors import RequestError
 from supporters.models import Activity, HelpRequest, Offer, RequestEvent, RequestStatus, User
 from supporters.privacy.records import ResidentFile
-from supporters.textrules import name_problem
+from supporters.refusals import Refused
 
 # The marker left in the name and contact columns (both are required columns).
 ANONYMISED = "[anonymised]"
@@ -29,14 +28,6 @@ ACTIVE_STATUSES = frozenset(
     {RequestStatus.NEW, RequestStatus.OFFERED, RequestStatus.ASSIGNED, RequestStatus.UNFILLED}
 )
 MAX_REASON = 500
-MAX_LENGTHS = {
-    "requester_name": 100,
-    "requester_contact": 254,
-    "residence_status": 60,
-    "need": 4000,
-    "place_name": 200,
-    "place_address": 300,
-}
 
 
 @dataclass(frozen=True)
@@ -63,16 +54,16 @@ FIELD_NAMES = tuple(f.name for f in fields(PersonalFields))
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        message = _("Give the reason (for example, the resident's request and its date).")
-        raise RequestError("reason_required", message, {"reason": message})
+        raise Refused(
+            _("Give the reason (for example, the resident's request and its date)."), "reason"
+        )
     if len(reason) > MAX_REASON:
-        message = _("At most %(n)d characters, please.", n=MAX_REASON)
-        raise RequestError("invalid", message, {"reason": message})
+        raise Refused(_("At most %(n)d characters, please.", n=MAX_REASON), "reason")
     return reason
 
 
 def _problems(request: HelpRequest, wanted: PersonalFields) -> dict[str, str]:
-    """Field problems with the corrected values: the intake's rules plus lengths and names."""
+    """Field problems with the corrected values: the intake's own rules, nothing added here."""
     draft = intake.RequestDraft(
         category=request.category,
         mode=request.mode,
@@ -86,18 +77,7 @@ def _problems(request: HelpRequest, wanted: PersonalFields) -> dict[str, str]:
         preferred_gender=request.preferred_gender,
         **{name: getattr(wanted, name) or "" for name in FIELD_NAMES},
     )
-    problems = {k: v for k, v in intake.validate(draft).items() if k in FIELD_NAMES}
-    for name, limit in MAX_LENGTHS.items():
-        if name not in problems and len(getattr(wanted, name) or "") > limit:
-            problems[name] = _("At most %(n)d characters, please.", n=limit)
-    if "requester_name" not in problems and (message := name_problem(wanted.requester_name)):
-        problems["requester_name"] = str(message)
-    nationality = wanted.requester_nationality or ""
-    if nationality and not (
-        len(nationality) == 2 and nationality.isascii() and nationality.isalpha()
-    ):
-        problems["requester_nationality"] = _("Choose a country from the list.")
-    return problems
+    return {k: v for k, v in intake.validate(draft).items() if k in FIELD_NAMES}
 
 
 def correct(request: HelpRequest, wanted: PersonalFields, reason: str, by: User) -> list[str]:
@@ -107,7 +87,7 @@ def correct(request: HelpRequest, wanted: PersonalFields, reason: str, by: User)
     intake's rules, and when the request has been anonymised already.
     """
     if request.anonymised_at is not None:
-        raise RequestError("anonymised", _("This request has been anonymised: nothing to correct."))
+        raise Refused(_("This request has been anonymised: nothing to correct."), code="anonymised")
     reason = _reason(reason)
     wanted = PersonalFields(
         **{
@@ -119,10 +99,10 @@ def correct(request: HelpRequest, wanted: PersonalFields, reason: str, by: User)
     )
     problems = _problems(request, wanted)
     if problems:
-        raise RequestError("invalid", _("Please correct the marked fields."), problems)
+        raise Refused(_("Please correct the marked fields."), fields=problems)
     changed = [name for name in FIELD_NAMES if getattr(request, name) != getattr(wanted, name)]
     if not changed:
-        raise RequestError("unchanged", _("Nothing was changed."))
+        raise Refused(_("Nothing was changed."), code="unchanged")
     for name in changed:
         setattr(request, name, getattr(wanted, name))
     if "requester_contact" in changed:
@@ -178,12 +158,12 @@ def anonymise_resident(file: ResidentFile, reason: str, by: User) -> int:
         if item.status in ACTIVE_STATUSES and item.anonymised_at is None
     ]
     if active:
-        raise RequestError(
-            "still_open",
+        raise Refused(
             _(
                 "Cancel or close these requests first: %(references)s",
                 references=", ".join(active),
             ),
+            code="still_open",
         )
     now = utcnow()
     return sum(anonymise_request(item, f"reason={reason}", by, now) for item in file.requests)

@@ -1,16 +1,15 @@
 """The residents' request form: plain words, every message in the resident's language.
 
-WTForms' own messages ("Not a valid choice.") exist in few of our languages, so every check
-that can reach a resident carries a message of its own from the public catalogue.
+The form only parses what was sent (a choice from a list, a readable date and time); every rule
+about the request itself is the intake service's (``help_requests/intake.py``), whose messages
+are the public catalogue's. WTForms' own messages ("Not a valid choice.") exist in few of our
+languages, so every parse check that can reach a resident carries a message of its own.
 """
 
-import calendar
-import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
 from babel import Locale
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -25,24 +24,25 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from supporters.clock import JST
 from supporters.extensions import db
 from supporters.formkit import options
-from supporters.help_requests.intake import RequestDraft
+from supporters.help_requests.intake import (
+    MAX_LENGTHS,
+    MIN_WINDOW_MINUTES,
+    RequestDraft,
+    normalise_phone,
+    six_months_after,  # noqa: F401 (kept importable from here)
+)
 from supporters.i18n import EASY_JAPANESE, country_choices, current_locale, localized_name
 from supporters.models import Language, Mode, Municipality, RequestCategory, RequestSource
 from supporters.public import abuse
-from supporters.registry.forms import normalise_phone, normalise_text
-from supporters.textrules import name_problem
+from supporters.registry.forms import normalise_text
 
 NO_INTERPRETER = "none"  # the language choice "Easy Japanese is enough"
 UNKNOWN_DURATION_MINUTES = 120  # assumed when the resident does not know, capped by the window
-MIN_WINDOW_MINUTES = 30
-MONTHS_AHEAD = 6
-
-_PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{8,18}[0-9]$")
 
 CATEGORY_CHOICES = (
     (RequestCategory.HOSPITAL, _l("Hospital or clinic")),
@@ -72,8 +72,9 @@ GENDER_CHOICES = (
 )
 
 
-def _keep_short(limit: int) -> Length:
-    return Length(max=limit, message=_l("Please keep this to %(max)d characters or fewer."))
+def _hint(name: str) -> dict:
+    """The browser's ``maxlength`` hint: the intake's limit (the service checks it)."""
+    return {"maxlength": MAX_LENGTHS[name]}
 
 
 class _BlankIsMissing:
@@ -92,15 +93,6 @@ class _DateField(_BlankIsMissing, DateField):
 
 class _TimeField(_BlankIsMissing, TimeField):
     pass
-
-
-def six_months_after(day: date) -> date:
-    """The same day ``MONTHS_AHEAD`` months later (the month's last day if it is shorter)."""
-    month_index = day.month - 1 + MONTHS_AHEAD
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def municipality_choices() -> list[tuple[str, str]]:
@@ -149,10 +141,12 @@ class HelpRequestForm(FlaskForm):
         default=Mode.IN_PERSON.value,
         invalid_choice_message=_l("Choose how the supporter should help."),
     )
+    # "" means not answered yet (the draft has no way to say so); "none" is Easy Japanese. Which
+    # languages exist is the intake's rule.
     language = SelectField(
         _l("Your language"),
         validators=[DataRequired(_l("Choose your language."))],
-        invalid_choice_message=_l("Choose your language."),
+        validate_choice=False,
     )
     on = _DateField(
         _l("Date"),
@@ -177,28 +171,16 @@ class HelpRequestForm(FlaskForm):
         validators=[Optional()],
         invalid_choice_message=_l("Choose from the list."),
     )
-    municipality = SelectField(
-        _l("City, town or village"),
-        validators=[DataRequired(_l("Choose your city, town or village."))],
-        invalid_choice_message=_l("Choose your city, town or village."),
-    )
+    # Which municipality exists is the intake's rule: the choice is not checked here.
+    municipality = SelectField(_l("City, town or village"), validate_choice=False)
     place_name = StringField(
-        _l("Place (optional)"),
-        validators=[Optional(), _keep_short(200)],
-        filters=[normalise_text],
+        _l("Place (optional)"), filters=[normalise_text], render_kw=_hint("place_name")
     )
-    name = StringField(
-        _l("Your name"),
-        validators=[DataRequired(_l("Enter your name.")), _keep_short(100)],
-        filters=[normalise_text],
-    )
+    name = StringField(_l("Your name"), filters=[normalise_text], render_kw=_hint("requester_name"))
     contact = StringField(
         _l("Phone number or e-mail"),
-        validators=[
-            DataRequired(_l("Enter a phone number or an e-mail address.")),
-            _keep_short(254),
-        ],
         filters=[lambda v: unicodedata.normalize("NFKC", v or "").strip()],
+        render_kw=_hint("requester_contact"),
     )
     nationality = SelectField(
         _l("Nationality (optional)"),
@@ -213,17 +195,10 @@ class HelpRequestForm(FlaskForm):
     )
     need = TextAreaField(
         _l("What should the supporter know? (optional)"),
-        validators=[Optional(), _keep_short(2000)],
         filters=[normalise_text],
+        render_kw=_hint("need"),
     )
-    consent = BooleanField(
-        _l("I have read the privacy notice and I agree."),
-        validators=[
-            DataRequired(
-                _l("Please agree to the privacy notice. Without it we cannot take your request.")
-            )
-        ],
-    )
+    consent = BooleanField(_l("I have read the privacy notice and I agree."))
     submit = SubmitField(_l("Send request"))
     # Bot traps (supporters/public/abuse.py): a field no person sees or fills in, and the signed
     # time the form was shown. Neither is ever shown back as an error.
@@ -241,51 +216,6 @@ class HelpRequestForm(FlaskForm):
         if not self.is_submitted():
             self.language.data = suggested_language(ui_code) or ""
             self.started.data = abuse.started_token()
-
-    # --- field checks -------------------------------------------------------------------------
-
-    def validate_on(self, field):
-        if field.data is None:  # unreadable: the field already says so
-            return
-        today = datetime.now(JST).date()
-        if field.data < today:
-            raise ValidationError(_l("Choose today or a later date."))
-        if field.data > six_months_after(today):
-            raise ValidationError(_l("Choose a date within the next six months."))
-
-    def validate_time_from(self, field):
-        if (
-            field.data
-            and self.on.data
-            and not self.on.errors
-            and self.starts_at() < datetime.now(JST)
-        ):
-            raise ValidationError(_l("This time has already passed."))
-
-    def validate_time_to(self, field):
-        if field.data and self.time_from.data and self.window_minutes() < MIN_WINDOW_MINUTES:
-            raise ValidationError(
-                _l("The end time must be at least 30 minutes after the start time.")
-            )
-
-    def validate_duration(self, field):
-        if field.data and self.time_from.data and self.time_to.data:
-            if int(field.data) > self.window_minutes() >= MIN_WINDOW_MINUTES:
-                raise ValidationError(_l("This is longer than the time between start and end."))
-
-    def validate_name(self, field):
-        if problem := name_problem(field.data):
-            raise ValidationError(problem)
-
-    def validate_contact(self, field):
-        value = field.data or ""
-        if "@" in value:
-            try:
-                validate_email(value, check_deliverability=False)
-            except EmailNotValidError:
-                raise ValidationError(_l("This e-mail address does not look right.")) from None
-        elif not _PHONE.match(normalise_phone(value)):
-            raise ValidationError(_l("Enter a phone number like 090-1234-5678."))
 
     # --- what the form means ------------------------------------------------------------------
 
@@ -305,6 +235,8 @@ class HelpRequestForm(FlaskForm):
         """The resident's estimate, or a modest guess within the window when they do not know."""
         if self.duration.data:
             return int(self.duration.data)
+        if self.window_minutes() < MIN_WINDOW_MINUTES:  # the window itself is refused
+            return UNKNOWN_DURATION_MINUTES
         return min(self.window_minutes(), UNKNOWN_DURATION_MINUTES)
 
     def contact_value(self) -> str:
@@ -312,17 +244,17 @@ class HelpRequestForm(FlaskForm):
         return value if "@" in value else normalise_phone(value)
 
     def to_draft(self) -> RequestDraft:
-        """The validated form as the intake service's draft (source: the resident)."""
+        """The parsed form as the intake service's draft (source: the resident)."""
         language = self.language.data
         return RequestDraft(
             category=RequestCategory(self.category.data),
             mode=Mode(self.mode.data),
             language_code=None if language == NO_INTERPRETER else language,
-            municipality_code=self.municipality.data,
+            municipality_code=self.municipality.data or "",
             starts_at=self.starts_at(),
             ends_at=self.ends_at(),
             duration_minutes=self.duration_minutes(),
-            requester_name=self.name.data,
+            requester_name=self.name.data or "",
             requester_contact=self.contact_value(),
             source=RequestSource.RESIDENT,
             place_name=self.place_name.data or "",
@@ -331,12 +263,14 @@ class HelpRequestForm(FlaskForm):
             need=self.need.data or "",
         )
 
-    # The service's field names → this form's fields, for the rare error only the service sees.
+    # The intake service's field names → this form's fields (``refusals.show_on_form``).
     SERVICE_FIELDS = {
         "municipality_code": "municipality",
         "language_code": "language",
+        "starts_at": "on",
         "ends_at": "time_to",
         "duration_minutes": "duration",
         "requester_name": "name",
         "requester_contact": "contact",
+        "requester_nationality": "nationality",
     }

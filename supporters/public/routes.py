@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask import (
     Blueprint,
     current_app,
+    get_flashed_messages,
     jsonify,
     make_response,
     redirect,
@@ -27,12 +28,13 @@ from flask_wtf.csrf import CSRFError
 from supporters.access import wants_json
 from supporters.clock import JST
 from supporters.extensions import db, limiter
-from supporters.help_requests.errors import RequestError
+from supporters.help_requests import intake
 from supporters.help_requests.intake import ConsentGiven, take_request
 from supporters.i18n import LOCALE_COOKIE, PUBLIC_LOCALES, match_public_locale, public_locale
 from supporters.models import ConsentChannel
 from supporters.public import abuse, ceiling
 from supporters.public.forms import HelpRequestForm
+from supporters.refusals import Refused, form_status, show_on_form
 
 bp = Blueprint("public", __name__, url_prefix="/help")
 
@@ -117,31 +119,31 @@ def request_form():
         session.pop(SESSION_KEY, None)
         session[RECEIVED_KEY] = True
         return redirect(url_for("public.sent", lang=locale.code))  # as if it had been taken
-    problem = None
     if form.validate_on_submit():
-        if not ceiling.claim_place():
-            ceiling.count_refusal()
-            db.session.commit()  # the answer is a 429, which rolls back: keep count and alert
-            return _closed(answers_lost=True)
         consent = ConsentGiven(
             notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
             language_shown=locale.code,
             channel=ConsentChannel.WEB_FORM,
+            agreed=form.consent.data,
         )
+        draft = form.to_draft()
         try:
-            help_request = take_request(form.to_draft(), consent, by=None)
-        except RequestError as error:
-            db.session.rollback()  # the page is a 200: nothing half-written may be committed
-            problem = None if error.fields else error.message  # fields speak for themselves
-            for name, message in error.fields.items():
-                field = getattr(form, HelpRequestForm.SERVICE_FIELDS.get(name, ""), None)
-                if field is not None:
-                    field.errors = [*field.errors, message]
+            intake.check(draft, consent)  # a mistake is shown before the day's ceiling is asked
+            if not ceiling.claim_place():
+                ceiling.count_refusal()
+                db.session.commit()  # the answer is a 429, which rolls back: keep count and alert
+                return _closed(answers_lost=True)
+            help_request = take_request(draft, consent, by=None)
+        except Refused as refusal:  # answered 422: the request's transaction is rolled back
+            show_on_form(form, refusal, HelpRequestForm.SERVICE_FIELDS)
         else:
             session.pop(RECEIVED_KEY, None)
             session[SESSION_KEY] = help_request.reference
             return redirect(url_for("public.sent", lang=locale.code))
-    return render_template("public/request.html", form=form, problem=problem)
+    # A message for no field of this form is shown on top (public pages do not show flashes).
+    problem = " ".join(get_flashed_messages(category_filter=["error"])) or None
+    page = render_template("public/request.html", form=form, problem=problem)
+    return page, form_status(form)
 
 
 @bp.get("/sent")

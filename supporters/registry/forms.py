@@ -1,4 +1,10 @@
-"""Forms of the supporter registry, each field validated with a message of its own."""
+"""Forms of the supporter registry: they only parse what was typed into the service's drafts.
+
+Every rule (required fields, lengths, formats, codes that exist, the case limit) is
+``registry/operations.py``'s, so the form, the API and the CSV import say the same thing. The
+forms keep browser hints (``maxlength``, ``required``) and the messages of a box that cannot be
+read at all (a date, a number).
+"""
 
 import re
 import unicodedata
@@ -16,30 +22,35 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import (
-    DataRequired,
-    Email,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import Length, Optional
 
 from supporters.extensions import db
 from supporters.formkit import MultiCheckboxField, options
 from supporters.i18n import country_choices, localized_name
 from supporters.models import GENDERS, JAPANESE_LEVELS, Language, LanguageLevel, Municipality
+from supporters.registry import operations
 from supporters.registry.labels import (
     GENDER_LABELS,
     JAPANESE_LEVEL_LABELS,
     MODE_LABELS,
     STATUS_LABELS,
 )
-from supporters.textrules import name_problem
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff70]")
-_PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{8,18}[0-9]$")
+
+# A date box: blank is ``None`` (the service asks for it), unreadable input is explained here.
+DATE = {"validators": [Optional()], "invalid_value_message": _l("Enter a valid date.")}
+# The service's field names that the supporter form spells differently.
+PROFILE_FIELDS = {
+    "home_municipality_code": "home_municipality",
+    "served_municipality_codes": "served_municipalities",
+    "languages": "native_languages",
+}
+
+
+def _hint(length: int, required: bool = True) -> dict:
+    """Browser hints only: the service checks the same limits."""
+    return {"render_kw": {"maxlength": length, **({"required": True} if required else {})}}
 
 
 def municipality_choices() -> list[tuple[str, str]]:
@@ -69,66 +80,50 @@ class SupporterForm(FlaskForm):
     """Register or edit a supporter's profile (status changes have forms of their own)."""
 
     display_name = StringField(
-        _l("Display name"),
-        validators=[DataRequired(_l("Enter the supporter's name.")), Length(max=100)],
-        filters=[normalise_text],
+        _l("Display name"), filters=[normalise_text], **_hint(operations.NAME_LENGTH)
     )
     email = EmailField(
         _l("E-mail"),
-        validators=[
-            DataRequired(_l("Enter an e-mail address.")),
-            Email(
-                _l("Enter a valid e-mail address, like name@example.jp."),
-                check_deliverability=False,
-            ),
-            Length(max=254),
-        ],
         filters=[lambda v: normalise_text(v).lower()],
+        **_hint(operations.EMAIL_LENGTH),
     )
-    phone = StringField(
-        _l("Phone number"),
-        validators=[DataRequired(_l("Enter a phone number.")), Length(max=30)],
-        filters=[normalise_phone],
-    )
-    home_municipality = SelectField(
-        _l("Home municipality"), validators=[DataRequired(_l("Choose a municipality."))]
-    )
-    served_municipalities = SelectMultipleField(
-        _l("Municipalities served"), validators=[Optional()]
-    )
-    native_languages = SelectMultipleField(_l("Native languages"), validators=[Optional()])
-    fluent_languages = SelectMultipleField(_l("Fluent languages"), validators=[Optional()])
+    phone = StringField(_l("Phone number"), filters=[normalise_phone], **_hint(30))
+    home_municipality = SelectField(_l("Home municipality"), validate_choice=False)
+    served_municipalities = SelectMultipleField(_l("Municipalities served"), validate_choice=False)
+    native_languages = SelectMultipleField(_l("Native languages"), validate_choice=False)
+    fluent_languages = SelectMultipleField(_l("Fluent languages"), validate_choice=False)
     conversational_languages = SelectMultipleField(
-        _l("Conversational languages"), validators=[Optional()]
+        _l("Conversational languages"), validate_choice=False
     )
     japanese_level = SelectField(
         _l("Japanese level"),
         choices=options((level, JAPANESE_LEVEL_LABELS[level]) for level in JAPANESE_LEVELS),
-        validators=[DataRequired()],
+        validate_choice=False,
     )
-    origins = SelectMultipleField(_l("Countries and regions of origin"), validators=[Optional()])
+    origins = SelectMultipleField(_l("Countries and regions of origin"), validate_choice=False)
     modes = MultiCheckboxField(
         _l("Ways of helping"),
         choices=options((mode.value, label) for mode, label in MODE_LABELS.items()),
-        validators=[DataRequired(_l("Choose at least one way of helping."))],
+        validate_choice=False,
     )
     gender = SelectField(
         _l("Gender (optional)"),
         choices=options([("", _l("Not stated"))] + [(g, GENDER_LABELS[g]) for g in GENDERS]),
-        validators=[Optional()],
+        validate_choice=False,
     )
     monthly_case_cap = IntegerField(
         _l("Monthly case limit"),
         default=4,
-        validators=[
-            InputRequired(_l("Enter a number of cases.")),
-            NumberRange(1, 60, _l("Enter a number between %(min)s and %(max)s.")),
-        ],
+        validators=[Optional()],
+        invalid_value_message=_l("Enter a number of cases."),
+        render_kw={"min": operations.CASE_CAP[0], "max": operations.CASE_CAP[1]},
     )
     training_cohort = StringField(
-        _l("Training cohort"), validators=[Optional(), Length(max=30)], filters=[normalise_text]
+        _l("Training cohort"),
+        filters=[normalise_text],
+        **_hint(operations.COHORT_LENGTH, required=False),
     )
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    notes = TextAreaField(_l("Notes"), **_hint(operations.NOTES_LENGTH, required=False))
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
@@ -141,28 +136,6 @@ class SupporterForm(FlaskForm):
             field.choices = options(languages)
         self.origins.choices = options(country_choices())
 
-    def validate_display_name(self, field):
-        if problem := name_problem(field.data):
-            raise ValidationError(problem)
-
-    def validate_phone(self, field):
-        if not _PHONE.match(field.data or ""):
-            raise ValidationError(_l("Enter a phone number in digits, like 090-1234-5678."))
-
-    def validate(self, extra_validators=None) -> bool:
-        """Field checks, then the languages across the three level fields."""
-        valid = super().validate(extra_validators)
-        chosen = [code for code, _level in self.language_levels()]
-        message = None
-        if not chosen:
-            message = _l("Choose at least one language the supporter speaks.")
-        elif len(chosen) != len(set(chosen)):
-            message = _l("Choose only one level for each language.")
-        if message:
-            self.native_languages.errors = [*self.native_languages.errors, message]
-            return False
-        return valid
-
     def language_levels(self) -> list[tuple[str, LanguageLevel]]:
         """The chosen languages with their levels, strongest first."""
         return (
@@ -171,22 +144,38 @@ class SupporterForm(FlaskForm):
             + [(code, LanguageLevel.CONVERSATIONAL) for code in self.conversational_languages.data]
         )
 
+    def profile(self) -> operations.SupporterProfile:
+        """What was entered, as the service's draft."""
+        return operations.SupporterProfile(
+            display_name=self.display_name.data or "",
+            email=self.email.data or "",
+            phone=self.phone.data or "",
+            home_municipality_code=self.home_municipality.data or "",
+            served_municipality_codes=list(self.served_municipalities.data or []),
+            languages=self.language_levels(),
+            japanese_level=self.japanese_level.data or "",
+            origins=list(self.origins.data or []),
+            modes=list(self.modes.data or []),
+            gender=self.gender.data or None,
+            monthly_case_cap=self.monthly_case_cap.data,
+            training_cohort=self.training_cohort.data or "",
+            notes=self.notes.data or "",
+        )
+
 
 class CertifyForm(FlaskForm):
     """Certify an applicant: a certificate number (suggested) and the date."""
 
     certificate_number = StringField(
         _l("Certificate number"),
-        validators=[DataRequired(_l("Enter a certificate number.")), Length(max=30)],
         filters=[lambda v: unicodedata.normalize("NFKC", v or "").strip()],
+        **_hint(operations.CERTIFICATE_LENGTH),
     )
-    effective_on = DateField(
-        _l("Certification date"), validators=[InputRequired(_l("Enter a valid date."))]
-    )
+    effective_on = DateField(_l("Certification date"), **DATE)
     # Administrators only, when the training hours are not complete (see operations.certify).
     override_reason = TextAreaField(
         _l("Reason to certify without the full training hours"),
-        validators=[Optional(), Length(max=1000)],
+        **_hint(operations.REASON_LENGTH, required=False),
     )
     submit = SubmitField(_l("Certify"))
 
@@ -194,12 +183,8 @@ class CertifyForm(FlaskForm):
 class StatusChangeForm(FlaskForm):
     """Suspend, reinstate or retire: the date it takes effect and why."""
 
-    effective_on = DateField(
-        _l("Effective date"), validators=[InputRequired(_l("Enter a valid date."))]
-    )
-    reason = TextAreaField(
-        _l("Reason"), validators=[DataRequired(_l("Give a reason.")), Length(max=1000)]
-    )
+    effective_on = DateField(_l("Effective date"), **DATE)
+    reason = TextAreaField(_l("Reason"), **_hint(operations.REASON_LENGTH))
     submit = SubmitField(_l("Confirm"))
 
 

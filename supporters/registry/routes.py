@@ -6,19 +6,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from supporters.access import (
+    can_certify_short_of_hours,
     can_manage_supporters,
     can_see_contact,
     coordinator_required,
-    roles_required,
+    registry_viewers,
     supporter_or_404,
 )
 from supporters.audit import record
 from supporters.clock import today_jst
-from supporters.extensions import db
-from supporters.models import Role
 from supporters.pagination import paginate, usable_filters
+from supporters.refusals import Refused, form_status, show_on_form
 from supporters.registry import operations
 from supporters.registry.forms import (
+    PROFILE_FIELDS,
     CertifyForm,
     StatusChangeForm,
     SupporterFilterForm,
@@ -31,12 +32,9 @@ from supporters.registry.labels import (
     MODE_LABELS,
     STATUS_LABELS,
 )
-from supporters.registry.operations import RegistryError, SupporterProfile
 from supporters.registry.queries import SupporterFilters, supporter_list_statement
 
 bp = Blueprint("registry", __name__, url_prefix="/supporters")
-
-registry_viewers = roles_required(Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER)
 
 STATUS_ACTIONS = {
     "suspend": (operations.suspend, _l("Suspend supporter")),
@@ -56,32 +54,6 @@ def labels():
         "JAPANESE_LEVEL_LABELS": JAPANESE_LEVEL_LABELS,
         "can_manage": can_manage_supporters(current_user),
     }
-
-
-def _profile(form: SupporterForm) -> SupporterProfile:
-    return SupporterProfile(
-        display_name=form.display_name.data,
-        email=form.email.data,
-        phone=form.phone.data,
-        home_municipality_code=form.home_municipality.data,
-        served_municipality_codes=form.served_municipalities.data,
-        languages=form.language_levels(),
-        japanese_level=form.japanese_level.data,
-        origins=form.origins.data,
-        modes=form.modes.data,
-        gender=form.gender.data or None,
-        monthly_case_cap=form.monthly_case_cap.data,
-        training_cohort=form.training_cohort.data or "",
-        notes=form.notes.data or "",
-    )
-
-
-def _show_error(form, error: RegistryError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
 
 
 @bp.get("/")
@@ -108,14 +80,13 @@ def create():
     form = SupporterForm()
     if form.validate_on_submit():
         try:
-            supporter = operations.register_supporter(_profile(form), today_jst(), current_user)
-        except RegistryError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            supporter = operations.register_supporter(form.profile(), today_jst(), current_user)
+        except Refused as refusal:
+            show_on_form(form, refusal, PROFILE_FIELDS)
         else:
             flash(_("%(name)s was registered as an applicant.", name=supporter.display_name), "ok")
             return redirect(url_for("registry.detail", supporter_id=supporter.id))
-    return render_template("registry/form.html", form=form, supporter=None)
+    return render_template("registry/form.html", form=form, supporter=None), form_status(form)
 
 
 @bp.get("/<int:supporter_id>")
@@ -140,14 +111,14 @@ def edit(supporter_id: int):
         record("view_contact", supporter)  # the form shows e-mail, phone and notes
     if form.validate_on_submit():
         try:
-            operations.update_supporter(supporter, _profile(form), current_user)
-        except RegistryError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            operations.update_supporter(supporter, form.profile(), current_user)
+        except Refused as refusal:
+            show_on_form(form, refusal, PROFILE_FIELDS)
         else:
             flash(_("The changes were saved."), "ok")
             return redirect(url_for("registry.detail", supporter_id=supporter.id))
-    return render_template("registry/form.html", form=form, supporter=supporter)
+    page = render_template("registry/form.html", form=form, supporter=supporter)
+    return page, form_status(form)
 
 
 def _fill_form(form: SupporterForm, supporter) -> None:
@@ -172,7 +143,7 @@ def certify(supporter_id: int):
 
     supporter = supporter_or_404(supporter_id)
     form = CertifyForm()
-    may_override = current_user.role == Role.ADMIN
+    may_override = can_certify_short_of_hours(current_user)
     if request.method == "GET":
         today = today_jst()
         form.effective_on.data = today
@@ -188,9 +159,8 @@ def certify(supporter_id: int):
                 current_user,
                 override_reason=(form.override_reason.data or "").strip() if may_override else "",
             )
-        except RegistryError as error:
-            db.session.rollback()
-            _show_error(form, error)
+        except Refused as refusal:
+            show_on_form(form, refusal)
         else:
             flash(
                 _(
@@ -207,7 +177,7 @@ def certify(supporter_id: int):
         supporter=supporter,
         progress=progress_of(supporter),
         may_override=may_override,
-    )
+    ), form_status(form)
 
 
 @bp.route(
@@ -224,13 +194,12 @@ def change_status(supporter_id: int, action: str):
         form.effective_on.data = today_jst()
     if form.validate_on_submit():
         try:
-            operation(supporter, form.effective_on.data, form.reason.data.strip(), current_user)
-        except RegistryError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            operation(supporter, form.effective_on.data, form.reason.data or "", current_user)
+        except Refused as refusal:
+            show_on_form(form, refusal)
         else:
             flash(_("The supporter's status was changed."), "ok")
             return redirect(url_for("registry.detail", supporter_id=supporter.id))
     return render_template(
         "registry/status.html", form=form, supporter=supporter, action=action, title=title
-    )
+    ), form_status(form)

@@ -5,8 +5,6 @@ and XLSX share one table (``rows``); JSON is the dict itself. Call these inside 
 when the labels must be in a language other than the request's.
 """
 
-import csv
-import io
 import json
 import re
 import warnings
@@ -17,6 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from supporters import spreadsheets
 from supporters.reports import charts
 from supporters.reports.labels import (
     CATEGORY_LABELS,
@@ -262,39 +261,14 @@ def _cell(value):
 
 
 def csv_bytes(report: dict) -> bytes:
-    """UTF-8 with a byte-order mark and CRLF, so Excel in Japan opens it without garbling."""
-    headers, table = rows(report)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(table)
-    return buffer.getvalue().encode("utf-8-sig")
+    """The report's table as CSV (UTF-8 with a byte-order mark and CRLF, for Excel in Japan)."""
+    return spreadsheets.csv_bytes(*rows(report))
 
 
 def xlsx_bytes(report: dict) -> bytes:
     """The same table as an Excel workbook; text cells typed as text (never formulas)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    headers, table = rows(report)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = period_label(report).replace("/", "_")
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in table:
-        sheet.append(row)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-    sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDE", (34, 40, 22, 18, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    title = period_label(report).replace("/", "_")
+    return spreadsheets.xlsx_bytes(*rows(report), title=title, widths=(34, 40, 22, 18, 14))
 
 
 def json_bytes(report: dict) -> bytes:

@@ -12,8 +12,9 @@ from flask_login import current_user
 
 from supporters.access import report_required
 from supporters.i18n import current_locale
+from supporters.refusals import Refused
 from supporters.reports import render
-from supporters.reports.visible import PeriodError, default_period, parse_period, report_for
+from supporters.reports.visible import default_period, parse_period, report_for
 from supporters.stipends.months import month_text, months_between
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -28,7 +29,7 @@ def _locale() -> str:
 
 
 def _period_from_args() -> tuple[date, date]:
-    """``?from=YYYY-MM&to=YYYY-MM`` (``to`` defaults to ``from``); PeriodError when wrong."""
+    """``?from=YYYY-MM&to=YYYY-MM`` (``to`` defaults to ``from``); ``Refused`` when wrong."""
     return parse_period(request.args.get("from", "").strip(), request.args.get("to", "").strip())
 
 
@@ -104,8 +105,8 @@ def period():
     """The report of a range of months (``?from=2025-04&to=2025-12``), as a page."""
     try:
         first, last = _period_from_args()
-    except PeriodError as error:
-        return _picker(str(error), 422)
+    except Refused as refusal:
+        return _picker(str(refusal.message), 422)
     values = {"from": month_text(first), "to": month_text(last)}
     if "lang" in request.args:
         values["lang"] = request.args["lang"]
@@ -121,6 +122,6 @@ def period_file(action: str):
     """The report of a range of months as a PDF, CSV, XLSX or JSON file."""
     try:
         first, last = _period_from_args()
-    except PeriodError as error:
-        return _picker(str(error), 422)
+    except Refused as refusal:
+        return _picker(str(refusal.message), 422)
     return _file(first, last, action)

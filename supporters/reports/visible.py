@@ -8,16 +8,13 @@ from flask_babel import gettext as _
 
 from supporters.access import report_scope, sees_exact_report
 from supporters.models import User
+from supporters.refusals import Refused
 from supporters.reports.monthly import build_report
 from supporters.reports.suppression import suppressed
 from supporters.stipends.months import current_month, months_between, parse_month
 from supporters.stipends.rules import fiscal_months
 
 MAX_MONTHS = 60
-
-
-class PeriodError(ValueError):
-    """A period that cannot be reported; the message says why (translated)."""
 
 
 def default_period() -> tuple[date, date]:
@@ -29,18 +26,19 @@ def default_period() -> tuple[date, date]:
 
 def parse_period(first_text: str, last_text: str) -> tuple[date, date]:
     """``YYYY-MM`` texts → (first, last) months; ``last`` defaults to ``first``; neither
-    given: :func:`default_period`."""
+    given: :func:`default_period`. A period that cannot be reported is :class:`Refused`
+    (field ``from``)."""
     if not first_text and not last_text:
         return default_period()
     try:
         first = parse_month(first_text or last_text)
         last = parse_month(last_text) if last_text else first
     except ValueError as error:
-        raise PeriodError(_("Write months as YYYY-MM, for example 2025-04.")) from error
+        raise Refused(_("Write months as YYYY-MM, for example 2025-04."), "from") from error
     if last < first:
-        raise PeriodError(_("The first month must not be after the last month."))
+        raise Refused(_("The first month must not be after the last month."), "from")
     if len(months_between(first, last)) > MAX_MONTHS:
-        raise PeriodError(_("A report covers at most %(n)s months.", n=MAX_MONTHS))
+        raise Refused(_("A report covers at most %(n)s months.", n=MAX_MONTHS), "from")
     return first, last
 
 

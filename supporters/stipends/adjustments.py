@@ -4,6 +4,7 @@ A missed month paid later is +2,000 yen booked in the month it is paid, concerni
 was missed; a line paid in error is corrected with a negative adjustment.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -11,38 +12,58 @@ from flask_babel import lazy_gettext as _l
 from supporters import audit
 from supporters.extensions import db
 from supporters.models import StipendLine, StipendLineKind, Supporter, User
-from supporters.stipends.close import CloseError
+from supporters.refusals import refuse_if
+from supporters.stipends.close import REASON_MAX, REASON_MIN
 from supporters.stipends.months import month_text
 from supporters.stipends.settings import MAX_AMOUNT_YEN
 
 
-def add_adjustment(
-    supporter: Supporter,
-    month: date,
-    concerns_month: date,
-    amount_yen: int,
-    reason: str,
-    by: User | None,
-) -> StipendLine:
-    """Book a signed adjustment for ``supporter`` in ``month``, correcting ``concerns_month``."""
-    reason = (reason or "").strip()
-    if amount_yen == 0 or abs(amount_yen) > MAX_AMOUNT_YEN:
-        raise CloseError(
-            _l(
-                "Enter a non-zero amount between -%(max)s and %(max)s yen.",
-                max=f"{MAX_AMOUNT_YEN:,}",
-            ),
-            "amount_yen",
+@dataclass(frozen=True)
+class AdjustmentDraft:
+    """An adjustment as a coordinator enters it (``None`` where nothing was entered)."""
+
+    supporter_id: int | None
+    concerns_month: date | None
+    amount_yen: int | None
+    reason: str
+
+
+def check_adjustment(month: date, draft: AdjustmentDraft) -> dict[str, object]:
+    """What is wrong with an adjustment booked in ``month``, by field."""
+    problems: dict[str, object] = {}
+    supporter = db.session.get(Supporter, draft.supporter_id) if draft.supporter_id else None
+    if supporter is None or supporter.certified_on is None:  # only the once-certified are paid
+        problems["supporter_id"] = _l("Choose from the list.")
+    if draft.concerns_month is None:
+        problems["concerns_month"] = _l("Enter a month as YYYY-MM, e.g. 2025-04.")
+    elif draft.concerns_month > month:
+        problems["concerns_month"] = _l(
+            "An adjustment cannot concern a month after the one it is booked in."
         )
-    if len(reason) < 5:
-        raise CloseError(_l("Say why (at least 5 characters)."), "reason")
-    if concerns_month > month:
-        raise CloseError(
-            _l("An adjustment cannot concern a month after the one it is booked in."),
-            "concerns_month",
+    if draft.amount_yen == 0:
+        problems["amount_yen"] = _l("An adjustment cannot be zero.")
+    elif draft.amount_yen is None or abs(draft.amount_yen) > MAX_AMOUNT_YEN:
+        problems["amount_yen"] = _l(
+            "Enter a non-zero amount between -%(max)s and %(max)s yen.", max=f"{MAX_AMOUNT_YEN:,}"
         )
+    reason = (draft.reason or "").strip()
+    if len(reason) < REASON_MIN:
+        problems["reason"] = _l("Say why (at least 5 characters).")
+    elif len(reason) > REASON_MAX:
+        problems["reason"] = _l("At most %(max)d characters.", max=REASON_MAX)
+    return problems
+
+
+def add_adjustment(month: date, draft: AdjustmentDraft, by: User | None) -> StipendLine:
+    """Book a signed adjustment in ``month`` for the draft's supporter and month it corrects."""
+    refuse_if(check_adjustment(month, draft))
+    reason, concerns_month, amount_yen = (
+        draft.reason.strip(),
+        draft.concerns_month,
+        draft.amount_yen,
+    )
     line = StipendLine(
-        supporter_id=supporter.id,
+        supporter_id=draft.supporter_id,
         month=month.replace(day=1),
         kind=StipendLineKind.ADJUSTMENT,
         amount_yen=amount_yen,

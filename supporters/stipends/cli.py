@@ -21,7 +21,8 @@ def init_app(app: Flask) -> None:
 
         Idempotent: a closed month is left as it is. Each month is its own transaction.
         """
-        from supporters.stipends.close import CloseError, close_month
+        from supporters.refusals import Refused
+        from supporters.stipends.close import close_month
         from supporters.stipends.months import month_text, months_between, parse_month
 
         try:
@@ -35,7 +36,7 @@ def init_app(app: Flask) -> None:
             try:
                 result = close_month(each, by=None)
                 db.session.commit()
-            except CloseError as error:
+            except Refused as error:
                 db.session.rollback()
                 raise click.ClickException(str(error.message)) from error
             if result.already_closed:

@@ -19,13 +19,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 
 from supporters import audit
+from supporters.access import can_change_stipends
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models import (
     Activity,
     MonthEvent,
     MonthStatus,
-    Role,
     StipendLine,
     StipendLineKind,
     StipendMonth,
@@ -34,19 +34,14 @@ from supporters.models import (
     SupporterStatusChange,
     User,
 )
+from supporters.refusals import CONFLICT, Refused, refuse_if
 from supporters.schema import insert_unless_present
 from supporters.stipends.months import current_month, month_text
 from supporters.stipends.rules import CERTIFIED, StatusFrom, certified_in, next_month
 from supporters.stipends.settings import RuleInForce, rule_for
 
-
-class CloseError(ValueError):
-    """A close or re-open that cannot be done; the message says why."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+# A reason for re-opening a month or for an adjustment: at least a few words, at most a page.
+REASON_MIN, REASON_MAX = 5, 1000
 
 
 @dataclass(frozen=True)
@@ -128,12 +123,13 @@ def entitlements(
 
 def _check_month_over(month: date) -> None:
     if month >= current_month():
-        raise CloseError(
+        raise Refused(
             _l(
                 "%(month)s is not over yet; a month can be closed from its next month on.",
                 month=month_text(month),
             ),
             "month",
+            code=CONFLICT,
         )
 
 
@@ -206,18 +202,20 @@ def _claim_month(month: date, rule: RuleInForce, by: User | None) -> bool:
 
 def reopen_month(month: date, reason: str, by: User) -> None:
     """Re-open a closed month (admins only, with a reason): its case log can be corrected again."""
-    if by is None or by.role != Role.ADMIN:
-        raise CloseError(_l("Only an administrator can re-open a month."))
+    if not can_change_stipends(by):
+        raise Refused(_l("Only an administrator can re-open a month."), code=CONFLICT)
     reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise CloseError(_l("Say why the month is re-opened (at least 5 characters)."), "reason")
+    if len(reason) < REASON_MIN:
+        refuse_if({"reason": _l("Say why the month is re-opened (at least 5 characters).")})
+    if len(reason) > REASON_MAX:
+        refuse_if({"reason": _l("At most %(max)d characters.", max=REASON_MAX)})
     changed = db.session.execute(
         update(StipendMonth)
         .where(StipendMonth.month == month, StipendMonth.status == MonthStatus.CLOSED)
         .values(status=MonthStatus.REOPENED)
     ).rowcount
     if not changed:
-        raise CloseError(_l("%(month)s is not closed.", month=month_text(month)))
+        raise Refused(_l("%(month)s is not closed.", month=month_text(month)), code=CONFLICT)
     db.session.add(MonthEvent(month=month, action="reopened", reason=reason, by_id=by.id))
     record = db.session.get(StipendMonth, month)
     audit.record("stipend_month_reopened", record, f"{month_text(month)}: {reason}", user=by)

@@ -1,14 +1,18 @@
-"""Forms of the stipend console: close, re-open, adjustments, the dated rule and the budget."""
+"""Forms of the stipend console: close, re-open, adjustments, the dated rule and the budget.
+
+They only parse what was typed (a month, a number, a choice); the rules are the services'
+(``close.py``, ``adjustments.py``, ``settings.py``). Blank boxes become ``None``.
+"""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import Optional
 
 from supporters.formkit import options
+from supporters.input_guard import parse_id
 from supporters.models import StipendRuleKind
 from supporters.stipends.months import parse_month
-from supporters.stipends.settings import MAX_AMOUNT_YEN
 
 RULE_LABELS = {
     StipendRuleKind.CERTIFIED: _l("Every supporter certified at any time in the month"),
@@ -36,9 +40,9 @@ class MonthField(StringField):
         return f"{self.data:%Y-%m}" if self.data else ""
 
 
-def _month_required(form, field):
-    if field.data is None and not field.errors:
-        raise ValidationError(_l("Enter a month as YYYY-MM, e.g. 2025-04."))
+def optional_id(value) -> int | None:
+    """A chosen id as an int; nothing chosen (or no id at all) is ``None``."""
+    return value if isinstance(value, int) else parse_id(value)
 
 
 class CloseForm(FlaskForm):
@@ -46,51 +50,35 @@ class CloseForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Why re-open this month?"), validators=[InputRequired(), Length(min=5, max=1000)]
-    )
+    reason = TextAreaField(_l("Why re-open this month?"))
     submit = SubmitField(_l("Re-open the month"))
 
 
 class AdjustmentForm(FlaskForm):
-    supporter_id = SelectField(_l("Supporter"), coerce=int, validators=[InputRequired()])
-    concerns_month = MonthField(_l("Month it corrects (YYYY-MM)"), validators=[_month_required])
+    supporter_id = SelectField(_l("Supporter"), coerce=optional_id, validate_choice=False)
+    concerns_month = MonthField(_l("Month it corrects (YYYY-MM)"))
     amount_yen = IntegerField(
         _l("Amount (yen; negative to take back)"),
-        validators=[
-            InputRequired(),
-            NumberRange(min=-MAX_AMOUNT_YEN, max=MAX_AMOUNT_YEN),
-        ],
+        validators=[Optional()],
     )
-    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(min=5, max=1000)])
+    reason = TextAreaField(_l("Reason"))
     submit = SubmitField(_l("Add adjustment"))
-
-    def validate_amount_yen(self, field):
-        if field.data == 0:
-            raise ValidationError(_l("An adjustment cannot be zero."))
 
 
 class RuleForm(FlaskForm):
-    effective_from = MonthField(_l("From month (YYYY-MM)"), validators=[_month_required])
+    effective_from = MonthField(_l("From month (YYYY-MM)"))
     kind = SelectField(
         _l("Who receives it"),
         choices=options((k.value, label) for k, label in RULE_LABELS.items()),
-        validators=[InputRequired()],
+        validate_choice=False,
     )
-    amount_yen = IntegerField(
-        _l("Amount per month (yen)"),
-        validators=[InputRequired(), NumberRange(min=1, max=MAX_AMOUNT_YEN)],
-    )
-    note = TextAreaField(_l("Note (e.g. the decision it follows)"), validators=[Length(max=1000)])
+    amount_yen = IntegerField(_l("Amount per month (yen)"), validators=[Optional()])
+    note = TextAreaField(_l("Note (e.g. the decision it follows)"))
     submit = SubmitField(_l("Record the rule"))
 
 
 class BudgetForm(FlaskForm):
-    fiscal_year = IntegerField(
-        _l("Fiscal year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)]
-    )
-    amount_yen = IntegerField(
-        _l("Budget (yen)"), validators=[InputRequired(), NumberRange(min=0, max=10**10)]
-    )
-    note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
+    fiscal_year = IntegerField(_l("Fiscal year"), validators=[Optional()])
+    amount_yen = IntegerField(_l("Budget (yen)"), validators=[Optional()])
+    note = TextAreaField(_l("Note"))
     submit = SubmitField(_l("Save the budget"))

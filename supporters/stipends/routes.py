@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from supporters.access import roles_required
+from supporters.access import can_change_stipends, stipend_settings_required, stipends_required
 from supporters.clock import fiscal_year, today_jst
 from supporters.extensions import db
-from supporters.models import MonthStatus, Role, StipendLineKind, Supporter
+from supporters.models import MonthStatus, StipendLineKind, Supporter
+from supporters.refusals import Refused, form_status, show_on_form
 from supporters.stipends import adjustments, close, queries, settings
 from supporters.stipends.forms import (
     RULE_LABELS,
@@ -23,8 +24,6 @@ from supporters.stipends.forms import (
 from supporters.stipends.months import current_month, month_text
 
 bp = Blueprint("stipends", __name__, url_prefix="/stipends")
-
-staff_required = roles_required(Role.ADMIN, Role.COORDINATOR)
 
 
 @bp.context_processor
@@ -47,7 +46,7 @@ def stipend_helpers():
 
 
 @bp.get("/")
-@staff_required
+@stipends_required
 def index():
     """The fiscal year's months: status, booked and paid totals, against the budget."""
     year = request.args.get("fy", type=int) or fiscal_year(today_jst())
@@ -85,7 +84,7 @@ def _month_page(month, status=200, adjustment_form=None, reopen_form=None):
             close_form=CloseForm(formdata=None),
             reopen_form=reopen_form or ReopenForm(formdata=None),
             adjustment_form=adjustment_form,
-            can_reopen=current_user.role == Role.ADMIN,
+            can_reopen=can_change_stipends(current_user),
             fy=fiscal_year(month),
         ),
         status,
@@ -93,23 +92,22 @@ def _month_page(month, status=200, adjustment_form=None, reopen_form=None):
 
 
 @bp.get("/<month:month>")
-@staff_required
+@stipends_required
 def month(month):
     """A month: its lines and totals; the close button while it is open."""
     return _month_page(month)
 
 
 @bp.post("/<month:month>/close")
-@staff_required
+@stipends_required
 def close_month(month):
     """Close the month (idempotent): one line per eligible supporter, case log locked."""
     if not CloseForm().validate_on_submit():
         abort(400)
     try:
         result = close.close_month(month, current_user)
-    except close.CloseError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    except Refused as refusal:
+        flash(str(refusal.message), "error")
         return _month_page(month, 409)
     if result.already_closed:
         flash(_("%(month)s was already closed; nothing changed.", month=month_text(month)), "ok")
@@ -135,44 +133,42 @@ def close_month(month):
 
 
 @bp.post("/<month:month>/reopen")
-@roles_required(Role.ADMIN)
+@stipend_settings_required
 def reopen(month):
     """Re-open a closed month, with a reason (admins only)."""
     form = ReopenForm()
     if not form.validate_on_submit():
-        return _month_page(month, 422, reopen_form=form)
+        return _month_page(month, form_status(form), reopen_form=form)
     try:
-        close.reopen_month(month, form.reason.data, current_user)
-    except close.CloseError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _month_page(month, 409, reopen_form=form)
+        close.reopen_month(month, form.reason.data or "", current_user)
+    except Refused as refusal:
+        show_on_form(form, refusal)
+        status = form_status(form) if refusal.is_about_input else 409
+        return _month_page(month, status, reopen_form=form)
     flash(_("%(month)s is re-opened.", month=month_text(month)), "ok")
     return redirect(url_for("stipends.month", month=month))
 
 
 @bp.post("/<month:month>/adjustments")
-@staff_required
+@stipends_required
 def add_adjustment(month):
     """Book a signed adjustment with a reason in this month."""
     form = AdjustmentForm()
     form.supporter_id.choices = _supporter_choices()
     if not form.validate_on_submit():
-        return _month_page(month, 422, adjustment_form=form)
-    supporter = db.session.get(Supporter, form.supporter_id.data)
+        return _month_page(month, form_status(form), adjustment_form=form)
+    draft = adjustments.AdjustmentDraft(
+        supporter_id=form.supporter_id.data,
+        concerns_month=form.concerns_month.data,
+        amount_yen=form.amount_yen.data,
+        reason=form.reason.data or "",
+    )
     try:
-        adjustments.add_adjustment(
-            supporter,
-            month,
-            form.concerns_month.data,
-            form.amount_yen.data,
-            form.reason.data,
-            current_user,
-        )
-    except close.CloseError as error:
-        _apply_error(form, error)
-        return _month_page(month, 422, adjustment_form=form)
-    flash(_("Adjustment added for %(name)s.", name=supporter.display_name), "ok")
+        line = adjustments.add_adjustment(month, draft, current_user)
+    except Refused as refusal:
+        show_on_form(form, refusal)
+        return _month_page(month, form_status(form), adjustment_form=form)
+    flash(_("Adjustment added for %(name)s.", name=line.supporter.display_name), "ok")
     return redirect(url_for("stipends.month", month=month))
 
 
@@ -188,63 +184,57 @@ def _settings_page(status=200, rule_form=None, budget_form=None):
             rule_form=rule_form or RuleForm(formdata=None),
             budget_form=budget_form,
             budget=settings.budget_for(budget_form.fiscal_year.data),
-            can_change=current_user.role == Role.ADMIN,
+            can_change=can_change_stipends(current_user),
         ),
         status,
     )
 
 
 @bp.get("/settings")
-@staff_required
+@stipends_required
 def settings_page():
     """The stipend rule in force from each month, and the yearly budget."""
     return _settings_page()
 
 
-def _apply_error(form, error) -> None:
-    db.session.rollback()
-    field = getattr(form, error.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
-
-
 @bp.post("/settings/rule")
-@roles_required(Role.ADMIN)
+@stipend_settings_required
 def set_rule():
     """Record a rule from a given month on (admins only)."""
     form = RuleForm()
     if not form.validate_on_submit():
-        return _settings_page(422, rule_form=form)
+        return _settings_page(form_status(form), rule_form=form)
+    draft = settings.RuleDraft(
+        effective_from=form.effective_from.data,
+        kind=form.kind.data,
+        amount_yen=form.amount_yen.data,
+        note=form.note.data or "",
+    )
     try:
-        settings.set_rule(
-            form.effective_from.data,
-            form.kind.data,
-            form.amount_yen.data,
-            form.note.data or "",
-            current_user,
-        )
-    except settings.SettingsError as error:
-        _apply_error(form, error)
-        return _settings_page(422, rule_form=form)
+        settings.set_rule(draft, current_user)
+    except Refused as refusal:
+        show_on_form(form, refusal)
+        return _settings_page(form_status(form), rule_form=form)
     flash(_("The rule is recorded."), "ok")
     return redirect(url_for("stipends.settings_page"))
 
 
 @bp.post("/settings/budget")
-@roles_required(Role.ADMIN)
+@stipend_settings_required
 def set_budget():
     """Set a fiscal year's budget (admins only)."""
     form = BudgetForm()
     if not form.validate_on_submit():
-        return _settings_page(422, budget_form=form)
+        return _settings_page(form_status(form), budget_form=form)
+    draft = settings.BudgetDraft(
+        fiscal_year=form.fiscal_year.data,
+        amount_yen=form.amount_yen.data,
+        note=form.note.data or "",
+    )
     try:
-        settings.set_budget(
-            form.fiscal_year.data, form.amount_yen.data, form.note.data or "", current_user
-        )
-    except settings.SettingsError as error:
-        _apply_error(form, error)
-        return _settings_page(422, budget_form=form)
+        settings.set_budget(draft, current_user)
+    except Refused as refusal:
+        show_on_form(form, refusal)
+        return _settings_page(form_status(form), budget_form=form)
     flash(_("The budget is saved."), "ok")
     return redirect(url_for("stipends.index", fy=form.fiscal_year.data))

@@ -9,22 +9,49 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from supporters import audit
 from supporters.extensions import db
 from supporters.models import FiscalBudget, StipendMonth, StipendRule, StipendRuleKind, User
+from supporters.refusals import refuse_if
 
 MAX_AMOUNT_YEN = 100_000
+MAX_BUDGET_YEN = 10**10
+FISCAL_YEARS = (2000, 2100)
+NOTE_MAX = 1000
 
 
-class SettingsError(ValueError):
-    """A setting that cannot be recorded; ``field`` names the form field at fault."""
+@dataclass(frozen=True)
+class RuleDraft:
+    """A rule as an admin enters it: from which month, who receives it, how much, and why."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+    effective_from: date | None
+    kind: StipendRuleKind | str | None
+    amount_yen: int | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BudgetDraft:
+    """A fiscal year's budget as an admin enters it."""
+
+    fiscal_year: int | None
+    amount_yen: int | None
+    note: str = ""
+
+
+def _kind(value) -> StipendRuleKind | None:
+    try:
+        return StipendRuleKind(value)
+    except ValueError:
+        return None
+
+
+def _note_problem(note: str | None):
+    if len((note or "").strip()) > NOTE_MAX:
+        return _l("At most %(max)d characters.", max=NOTE_MAX)
+    return None
 
 
 @dataclass(frozen=True)
@@ -41,14 +68,19 @@ def default_rule() -> RuleInForce:
     return RuleInForce(StipendRuleKind.CERTIFIED, current_app.config["STIPEND_DEFAULT_YEN"])
 
 
-def rule_for(month: date) -> RuleInForce:
-    """The rule in force in ``month`` (its first day): the latest one starting on or before it."""
-    row = db.session.scalars(
+def rule_statement(month: date) -> Select:
+    """The recorded rule in force in ``month``, as a statement (none: the programme default)."""
+    return (
         select(StipendRule)
         .where(StipendRule.effective_from <= month)
         .order_by(StipendRule.effective_from.desc())
         .limit(1)
-    ).first()
+    )
+
+
+def rule_for(month: date) -> RuleInForce:
+    """The rule in force in ``month`` (its first day): the latest one starting on or before it."""
+    row = db.session.scalars(rule_statement(month)).first()
     if row is None:
         return default_rule()
     return RuleInForce(row.kind, row.amount_yen, row.effective_from)
@@ -59,36 +91,44 @@ def rules() -> list[StipendRule]:
     return list(db.session.scalars(select(StipendRule).order_by(StipendRule.effective_from.desc())))
 
 
-def set_rule(
-    effective_from: date, kind: StipendRuleKind, amount_yen: int, note: str, by: User | None
-) -> StipendRule:
-    """Record a rule from ``effective_from`` on; refused for a month already closed or later."""
-    if effective_from.day != 1:
-        raise SettingsError(_l("A rule starts on the first day of a month."), "effective_from")
-    if not 0 < amount_yen <= MAX_AMOUNT_YEN:
-        raise SettingsError(
-            _l("Enter an amount between 1 and %(max)s yen.", max=f"{MAX_AMOUNT_YEN:,}"),
-            "amount_yen",
+def check_rule(draft: RuleDraft) -> dict[str, object]:
+    """What is wrong with a new rule, by field: a month's first day that is not closed yet and
+    has no rule, a known kind, and an amount of 1 to ``MAX_AMOUNT_YEN`` yen."""
+    problems: dict[str, object] = {}
+    start = draft.effective_from
+    if start is None:
+        problems["effective_from"] = _l("Enter a month as YYYY-MM, e.g. 2025-04.")
+    elif start.day != 1:
+        problems["effective_from"] = _l("A rule starts on the first day of a month.")
+    else:
+        closed = db.session.scalar(
+            select(StipendMonth.month).where(StipendMonth.month >= start).limit(1)
         )
-    closed = db.session.scalar(
-        select(StipendMonth.month).where(StipendMonth.month >= effective_from).limit(1)
-    )
-    if closed is not None:
-        raise SettingsError(
-            _l(
+        if closed is not None:
+            problems["effective_from"] = _l(
                 "%(month)s is already closed: a new rule can only start after the last "
                 "closed month.",
                 month=f"{closed:%Y-%m}",
-            ),
-            "effective_from",
+            )
+        elif db.session.scalar(select(StipendRule.id).where(StipendRule.effective_from == start)):
+            problems["effective_from"] = _l(
+                "A rule already starts in this month; choose another month."
+            )
+    if _kind(draft.kind) is None:
+        problems["kind"] = _l("Choose from the list.")
+    if draft.amount_yen is None or not 0 < draft.amount_yen <= MAX_AMOUNT_YEN:
+        problems["amount_yen"] = _l(
+            "Enter an amount between 1 and %(max)s yen.", max=f"{MAX_AMOUNT_YEN:,}"
         )
-    existing = db.session.scalar(
-        select(StipendRule).where(StipendRule.effective_from == effective_from)
-    )
-    if existing is not None:
-        raise SettingsError(
-            _l("A rule already starts in this month; choose another month."), "effective_from"
-        )
+    problems["note"] = _note_problem(draft.note)
+    return problems
+
+
+def set_rule(draft: RuleDraft, by: User | None) -> StipendRule:
+    """Record a rule from ``draft.effective_from`` on; refused for a month already closed."""
+    refuse_if(check_rule(draft))
+    effective_from, kind, amount_yen = draft.effective_from, _kind(draft.kind), draft.amount_yen
+    note = draft.note or ""
     rule = StipendRule(
         effective_from=effective_from,
         kind=kind,
@@ -104,16 +144,29 @@ def set_rule(
 
 def budget_for(fiscal_year: int) -> int:
     """The fiscal year's stipend budget in yen (the configured default when none is set)."""
-    row = db.session.get(FiscalBudget, fiscal_year)
+    low, high = FISCAL_YEARS
+    row = db.session.get(FiscalBudget, fiscal_year) if low <= fiscal_year <= high else None
     if row is None:
         return current_app.config["STIPEND_BUDGET_DEFAULT_YEN"]
     return row.amount_yen
 
 
-def set_budget(fiscal_year: int, amount_yen: int, note: str, by: User | None) -> FiscalBudget:
+def check_budget(draft: BudgetDraft) -> dict[str, object]:
+    """What is wrong with a budget, by field."""
+    low, high = FISCAL_YEARS
+    problems: dict[str, object] = {}
+    if draft.fiscal_year is None or not low <= draft.fiscal_year <= high:
+        problems["fiscal_year"] = _l("Enter a fiscal year between 2000 and 2100.")
+    if draft.amount_yen is None or not 0 <= draft.amount_yen <= MAX_BUDGET_YEN:
+        problems["amount_yen"] = _l("Enter a budget in yen.")
+    problems["note"] = _note_problem(draft.note)
+    return problems
+
+
+def set_budget(draft: BudgetDraft, by: User | None) -> FiscalBudget:
     """Set (or change) a fiscal year's budget."""
-    if not 0 <= amount_yen <= 10**10:
-        raise SettingsError(_l("Enter a budget in yen."), "amount_yen")
+    refuse_if(check_budget(draft))
+    fiscal_year, amount_yen, note = draft.fiscal_year, draft.amount_yen, draft.note or ""
     row = db.session.get(FiscalBudget, fiscal_year)
     if row is None:
         row = FiscalBudget(fiscal_year=fiscal_year, amount_yen=0)

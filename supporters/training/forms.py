@@ -1,4 +1,7 @@
-"""Forms of the training console: a cohort, a session, and a session's attendance sheet."""
+"""Forms of the training console: a cohort, a session, and a session's attendance sheet.
+
+They only parse what was typed (dates, hours); the rules are the service's (``service.py``).
+"""
 
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -6,16 +9,14 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from supporters.registry.forms import normalise_text
+from supporters.training.service import COHORT_NAME_MAX, TITLE_MAX
 
-# The registry's "Training cohort" box takes at most 30 characters, so a longer cohort name
-# could never be given to a supporter.
-COHORT_NAME_MAX = 30
-# A date box: a message of our own for empty and for unreadable input.
+# A date box: blank is ``None`` (the service asks for it), unreadable input is explained here.
 DATE = {
-    "validators": [InputRequired(_l("Enter a valid date."))],
+    "validators": [Optional()],
     "invalid_value_message": _l("Enter a date like 2026-05-01."),
 }
 
@@ -27,57 +28,39 @@ def parse_hours(raw: str | None) -> Decimal | None:
         return None
     try:
         value = Decimal(text)
+        tenths = value.quantize(Decimal("0.1"))  # too many digits to quantize: not hours either
     except InvalidOperation as error:
         raise ValueError(raw) from error
-    if not value.is_finite() or value != value.quantize(Decimal("0.1")):
+    if not value.is_finite() or value != tenths:
         raise ValueError(raw)
-    return value.quantize(Decimal("0.1"))
+    return tenths
 
 
 class HoursField(StringField):
     """Hours with at most one decimal place (half-hours, quarter-hours rounded by the user)."""
 
-    def __init__(self, label=None, minimum="0", maximum="999", **kwargs):
+    def __init__(self, label=None, **kwargs):
         super().__init__(label, **kwargs)
-        self.minimum, self.maximum = Decimal(minimum), Decimal(maximum)
         self.parsed: Decimal | None = None
 
     def pre_validate(self, form):
         self.parsed = None
         try:
-            value = parse_hours(self.data)
+            self.parsed = parse_hours(self.data)
         except ValueError:
             raise ValidationError(_l("Enter hours as a number, like 2.5.")) from None
-        if value is not None and not self.minimum <= value <= self.maximum:
-            raise ValidationError(
-                _l(
-                    "Enter a number of hours from %(min)s to %(max)s.",
-                    min=self.minimum,
-                    max=self.maximum,
-                )
-            )
-        self.parsed = value
 
 
 class CohortForm(FlaskForm):
     """A new training cohort."""
 
     name = StringField(
-        _l("Name"),
-        validators=[
-            DataRequired(_l("Enter a name, like 2026 spring.")),
-            Length(max=COHORT_NAME_MAX, message=_l("At most %(max)d characters.")),
-        ],
-        filters=[normalise_text],
+        _l("Name"), filters=[normalise_text], render_kw={"maxlength": COHORT_NAME_MAX}
     )
     starts_on = DateField(_l("First day"), **DATE)
     ends_on = DateField(_l("Last day"), **DATE)
-    required_hours = HoursField(
-        _l("Hours required for certification"),
-        maximum="500",
-        validators=[InputRequired(_l("Enter the hours required (0 if none)."))],
-    )
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    required_hours = HoursField(_l("Hours required for certification"))
+    notes = TextAreaField(_l("Notes"))
     submit = SubmitField(_l("Create cohort"))
 
 
@@ -85,20 +68,8 @@ class SessionForm(FlaskForm):
     """A new session of a cohort."""
 
     held_on = DateField(_l("Date"), **DATE)
-    title = StringField(
-        _l("Title"),
-        validators=[
-            DataRequired(_l("Enter a title, like Interpreting ethics.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-        ],
-        filters=[normalise_text],
-    )
-    hours = HoursField(
-        _l("Hours"),
-        minimum="0.5",
-        maximum="24",
-        validators=[InputRequired(_l("Enter how many hours the session lasted."))],
-    )
+    title = StringField(_l("Title"), filters=[normalise_text], render_kw={"maxlength": TITLE_MAX})
+    hours = HoursField(_l("Hours"))
     submit = SubmitField(_l("Add session"))
 
 
@@ -110,20 +81,13 @@ class AttendanceForm(FlaskForm):
 
     submit = SubmitField(_l("Save attendance"))
 
-    def read_hours(self, formdata, supporter_ids, session_hours: Decimal):
+    def read_hours(self, formdata, supporter_ids):
         """Parse every trainee's box; returns (hours by supporter id, errors by supporter id)."""
         hours, errors = {}, {}
         for supporter_id in supporter_ids:
             raw = formdata.get(f"hours-{supporter_id}", "")
             try:
-                value = parse_hours(raw)
+                hours[supporter_id] = parse_hours(raw)
             except ValueError:
                 errors[supporter_id] = _l("Enter hours as a number, like 2.5.")
-                continue
-            if value is not None and not Decimal("0") <= value <= session_hours:
-                errors[supporter_id] = _l(
-                    "Enter a number of hours from %(min)s to %(max)s.", min=0, max=session_hours
-                )
-                continue
-            hours[supporter_id] = value
         return hours, errors

@@ -9,21 +9,14 @@ from supporters.access import coordinator_required, supporter_or_404
 from supporters.audit import record
 from supporters.extensions import db
 from supporters.models import TrainingCohort, TrainingSession
+from supporters.refusals import Refused, form_status, show_on_form
 from supporters.registry.labels import STATUS_LABELS
 from supporters.training import service
 from supporters.training.certificate import can_print, certificate_pdf
 from supporters.training.forms import AttendanceForm, CohortForm, SessionForm
-from supporters.training.service import CohortDraft, TrainingError
+from supporters.training.service import CohortDraft, SessionDraft
 
 bp = Blueprint("training", __name__, url_prefix="/training")
-
-
-def _show_error(form, error: TrainingError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
 
 
 def _cohort_or_404(cohort_id: int) -> TrainingCohort:
@@ -57,13 +50,12 @@ def create():
         )
         try:
             cohort = service.create_cohort(draft, current_user)
-        except TrainingError as error:
-            db.session.rollback()
-            _show_error(form, error)
+        except Refused as refusal:
+            show_on_form(form, refusal)
         else:
             flash(_("The cohort %(name)s was created.", name=cohort.name), "ok")
             return redirect(url_for("training.cohort", cohort_id=cohort.id))
-    return render_template("training/new.html", form=form), 422 if form.errors else 200
+    return render_template("training/new.html", form=form), form_status(form)
 
 
 def _cohort_page(cohort: TrainingCohort, session_form: SessionForm, status: int = 200):
@@ -93,17 +85,15 @@ def add_session(cohort_id: int):
     item = _cohort_or_404(cohort_id)
     form = SessionForm()
     if form.validate_on_submit():
+        draft = SessionDraft(form.held_on.data, form.title.data, form.hours.parsed)
         try:
-            session = service.add_session(
-                item, form.held_on.data, form.title.data, form.hours.parsed, current_user
-            )
-        except TrainingError as error:
-            db.session.rollback()
-            _show_error(form, error)
+            session = service.add_session(item, draft, current_user)
+        except Refused as refusal:
+            show_on_form(form, refusal)
         else:
             flash(_("The session was added."), "ok")
             return redirect(url_for("training.attendance", session_id=session.id))
-    return _cohort_page(item, form, 422)
+    return _cohort_page(item, form, form_status(form))
 
 
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
@@ -116,13 +106,16 @@ def attendance(session_id: int):
     errors: dict[int, object] = {}
     values = {k: str(v) for k, v in service.session_attendance(session).items()}
     if form.validate_on_submit():
-        hours, errors = form.read_hours(request.form, [t.id for t in trainees], session.hours)
+        hours, errors = form.read_hours(request.form, [t.id for t in trainees])
         if not errors:
             try:
                 service.record_attendance(session, hours, current_user)
-            except TrainingError as error:
-                db.session.rollback()
-                flash(str(error.message), "error")
+            except Refused as refusal:
+                # The sheet's boxes are not form fields: a box's message goes next to its row.
+                boxes = {f"hours-{t.id}": t.id for t in trainees}
+                errors = {boxes[k]: v for k, v in refusal.fields.items() if k in boxes}
+                if not errors:
+                    show_on_form(form, refusal)
             else:
                 flash(_("The attendance was saved."), "ok")
                 return redirect(url_for("training.cohort", cohort_id=session.cohort_id))

@@ -20,28 +20,45 @@ from supporters.models import (
     TrainingSession,
     User,
 )
+from supporters.refusals import Refused, refuse_if
 
 ZERO = Decimal("0")
-
-
-class TrainingError(Exception):
-    """A training write refused, with a message fit to show (and the field it belongs to)."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+# The registry's "Training cohort" box takes at most 30 characters, so a longer cohort name
+# could never be given to a supporter.
+COHORT_NAME_MAX = 30
+NOTES_MAX = 2000
+TITLE_MAX = 200
+REQUIRED_HOURS_MAX = Decimal("500")
+SESSION_HOURS = (Decimal("0.5"), Decimal("24"))
 
 
 @dataclass(frozen=True)
 class CohortDraft:
-    """What a coordinator enters for a new cohort."""
+    """What a coordinator enters for a new cohort (``None`` where nothing was entered)."""
 
     name: str
-    starts_on: date
-    ends_on: date
-    required_hours: Decimal
+    starts_on: date | None
+    ends_on: date | None
+    required_hours: Decimal | None
     notes: str = ""
+
+
+@dataclass(frozen=True)
+class SessionDraft:
+    """What a coordinator enters for a new session of a cohort."""
+
+    held_on: date | None
+    title: str
+    hours: Decimal | None
+
+
+def _hours_problem(value: Decimal | None, low, high, missing):
+    """The message for an hours figure that is missing or outside ``low``–``high``, else None."""
+    if value is None:
+        return missing
+    if not Decimal(low) <= value <= Decimal(high):
+        return _l("Enter a number of hours from %(min)s to %(max)s.", min=low, max=high)
+    return None
 
 
 @dataclass(frozen=True)
@@ -62,17 +79,38 @@ class TrainingProgress:
         return self.missing == ZERO
 
 
-def create_cohort(draft: CohortDraft, by: User | None) -> TrainingCohort:
-    """Create a cohort; its name must be free and its dates in order."""
-    if draft.ends_on < draft.starts_on:
-        raise TrainingError(_l("The last day cannot be before the first day."), "ends_on")
-    taken = db.session.scalar(
-        select(TrainingCohort.id).where(func.lower(TrainingCohort.name) == draft.name.lower())
+def check_cohort(draft: CohortDraft) -> dict[str, object]:
+    """What is wrong with ``draft``, by field (empty when it can be saved)."""
+    name = (draft.name or "").strip()
+    problems: dict[str, object] = {}
+    if not name:
+        problems["name"] = _l("Enter a name, like 2026 spring.")
+    elif len(name) > COHORT_NAME_MAX:
+        problems["name"] = _l("At most %(max)d characters.", max=COHORT_NAME_MAX)
+    else:
+        taken = db.session.scalar(
+            select(TrainingCohort.id).where(func.lower(TrainingCohort.name) == name.lower())
+        )
+        if taken is not None:
+            problems["name"] = _l("A cohort with this name already exists.")
+    for field in ("starts_on", "ends_on"):
+        if getattr(draft, field) is None:
+            problems[field] = _l("Enter a valid date.")
+    if not problems.keys() & {"starts_on", "ends_on"} and draft.ends_on < draft.starts_on:
+        problems["ends_on"] = _l("The last day cannot be before the first day.")
+    problems["required_hours"] = _hours_problem(
+        draft.required_hours, 0, REQUIRED_HOURS_MAX, _l("Enter the hours required (0 if none).")
     )
-    if taken is not None:
-        raise TrainingError(_l("A cohort with this name already exists."), "name")
+    if len(draft.notes or "") > NOTES_MAX:
+        problems["notes"] = _l("At most %(max)d characters.", max=NOTES_MAX)
+    return {field: message for field, message in problems.items() if message}
+
+
+def create_cohort(draft: CohortDraft, by: User | None) -> TrainingCohort:
+    """Create a cohort; its name must be free and its dates in order (else :class:`Refused`)."""
+    refuse_if(check_cohort(draft))
     cohort = TrainingCohort(
-        name=draft.name,
+        name=draft.name.strip(),
         starts_on=draft.starts_on,
         ends_on=draft.ends_on,
         required_hours=draft.required_hours,
@@ -84,20 +122,33 @@ def create_cohort(draft: CohortDraft, by: User | None) -> TrainingCohort:
     return cohort
 
 
-def add_session(
-    cohort: TrainingCohort, held_on: date, title: str, hours: Decimal, by: User | None
-) -> TrainingSession:
-    """Add a session to a cohort; it must fall within the cohort's dates and last 0.5–24 hours."""
-    if not cohort.starts_on <= held_on <= cohort.ends_on:
-        raise TrainingError(
-            _l(
-                "Choose a date within the cohort, from %(start)s to %(end)s.",
-                start=cohort.starts_on.isoformat(),
-                end=cohort.ends_on.isoformat(),
-            ),
-            "held_on",
+def check_session(cohort: TrainingCohort, draft: SessionDraft) -> dict[str, object]:
+    """What is wrong with a new session of ``cohort``, by field."""
+    title = (draft.title or "").strip()
+    problems: dict[str, object] = {}
+    if draft.held_on is None:
+        problems["held_on"] = _l("Enter a valid date.")
+    elif not cohort.starts_on <= draft.held_on <= cohort.ends_on:
+        problems["held_on"] = _l(
+            "Choose a date within the cohort, from %(start)s to %(end)s.",
+            start=cohort.starts_on.isoformat(),
+            end=cohort.ends_on.isoformat(),
         )
-    session = TrainingSession(cohort=cohort, held_on=held_on, title=title, hours=hours)
+    if not title:
+        problems["title"] = _l("Enter a title, like Interpreting ethics.")
+    elif len(title) > TITLE_MAX:
+        problems["title"] = _l("At most %(max)d characters.", max=TITLE_MAX)
+    problems["hours"] = _hours_problem(
+        draft.hours, *SESSION_HOURS, _l("Enter how many hours the session lasted.")
+    )
+    return {field: message for field, message in problems.items() if message}
+
+
+def add_session(cohort: TrainingCohort, draft: SessionDraft, by: User | None) -> TrainingSession:
+    """Add a session to a cohort; it must fall within the cohort's dates and last 0.5–24 hours."""
+    refuse_if(check_session(cohort, draft))
+    title = draft.title.strip()
+    session = TrainingSession(cohort=cohort, held_on=draft.held_on, title=title, hours=draft.hours)
     db.session.add(session)
     db.session.flush()
     record("add_training_session", session, detail=f"{cohort.name}: {title}", user=by)
@@ -136,17 +187,19 @@ def record_attendance(
     """Save the attendance sheet of a session: hours per trainee; ``None`` clears a trainee's row.
 
     Every trainee must be on the cohort's roster and every figure between 0 and the session's
-    hours; otherwise nothing is saved. Returns how many rows were added, changed or cleared.
+    hours; otherwise nothing is saved (a figure's refusal names the sheet's box,
+    ``hours-<supporter id>``). Returns how many rows were added, changed or cleared.
     """
     allowed = {s.id for s in roster(session.cohort)}
-    strangers = set(hours) - allowed
-    if strangers:
-        raise TrainingError(_l("Attendance can only be recorded for the cohort's trainees."))
-    for value in hours.values():
-        if value is not None and not ZERO <= value <= session.hours:
-            raise TrainingError(
-                _l("Hours attended must be between 0 and %(hours)s.", hours=session.hours)
-            )
+    if set(hours) - allowed:
+        raise Refused(_l("Attendance can only be recorded for the cohort's trainees."))
+    refuse_if(
+        {
+            f"hours-{supporter_id}": _hours_problem(value, 0, session.hours, None)
+            for supporter_id, value in hours.items()
+            if value is not None
+        }
+    )
     existing = {row.supporter_id: row for row in session.attendance}
     changed = 0
     for supporter_id, value in hours.items():
