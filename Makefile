@@ -40,13 +40,16 @@ translations-extract: install  ## collect messages from code and templates into 
 translations-update: translations-extract  ## merge new messages into every catalogue
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
 
+# The suite runs on every core (pytest-xdist); each worker has its own database.
+TEST_WORKERS ?= auto
+
 test: install translations  ## the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
 test-postgres: install translations  ## the suite against TEST_DATABASE_URL (a PostgreSQL URL)
 	@test -n "$$TEST_DATABASE_URL" || (echo "TEST_DATABASE_URL is not set" && exit 2)
-	YORISOI_TEST_BACKEND=postgresql $(BIN)/python -m pytest -p no:cacheprovider
+	YORISOI_TEST_BACKEND=postgresql $(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,8 @@
 session; see ``auth``) and rate-limits it per token.
 """
 
+import threading
+
 from flask import Flask
 from flask_smorest import Api
 
@@ -12,9 +14,45 @@ from supporters.api.common import ErrorSchema
 
 
 class YorisoiApi(Api):
-    """flask-smorest's Api with the app's own error body documented and produced."""
+    """flask-smorest's Api with the app's own error body documented and produced, and the
+    OpenAPI document written when it is first read rather than when the app starts.
+
+    Describing ~50 operations through apispec is two thirds of building the app; a worker (or a
+    test) that never serves /api/v1/openapi.json or /api/v1/docs never pays for it. The
+    blueprints themselves are registered at once, so routing and validation do not change.
+    """
 
     ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self, *args, **kwargs):
+        self._undocumented: list[tuple] = []
+        self._documenting = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        """The OpenAPI document, completed with every blueprint registered so far."""
+        spec = self.__dict__.get("_spec")
+        if self.__dict__.get("_undocumented"):
+            with self._documenting:
+                pending, self._undocumented = self._undocumented, []
+                for blueprint, name, parameters in pending:
+                    blueprint.register_views_in_doc(
+                        self, self._app, spec, name=name, parameters=parameters
+                    )
+                    spec.tag({"name": name, "description": blueprint.description})
+        return spec
+
+    @spec.setter
+    def spec(self, value) -> None:
+        self.__dict__["_spec"] = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """Register ``blp`` on the app now; describe it in the document when that is read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
     def _register_error_handlers(self):
         """Do not install smorest's handler: the app's handler answers every error (pages and
