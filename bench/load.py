@@ -39,9 +39,13 @@ def requests_per_second(
     user_agent: str = "yorisoi-bench",
     clients: int = 4,
     seconds: float = 5.0,
+    extra: dict[str, str] | None = None,
 ) -> tuple[float, int]:
-    """Throughput of GET ``path`` with ``clients`` concurrent clients: (requests/s, failures)."""
+    """Throughput of GET ``path`` with ``clients`` concurrent clients: (requests/s, failures).
+
+    ``extra`` holds further request headers (e.g. what a reverse proxy adds)."""
     headers = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", f"User-Agent: {user_agent}"]
+    headers += [f"{name}: {value}" for name, value in (extra or {}).items()]
     headers.append("Connection: close")
     if cookie:
         headers.append(f"Cookie: {cookie}")

@@ -74,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)  # after Flask-Babel's, which it replaces
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -229,22 +230,12 @@ def _register_template_helpers(app: Flask) -> None:
         list_sep=i18n.list_sep,
     )
 
+    from supporters.page_chrome import PageForms
+
     @app.context_processor
     def page_forms():
         """Forms every page carries: the language switcher and the sign-out button."""
-        from flask import request
-
-        from supporters.auth.forms import PostForm
-        from supporters.main.forms import LanguageForm
-
-        switcher = LanguageForm(
-            formdata=None, language=i18n.current_locale(), next=request.full_path.rstrip("?")
-        )
-        return {
-            "language_form": switcher,
-            "logout_form": PostForm(formdata=None),
-            "unread_notifications": _unread_notifications,
-        }
+        return {"page_forms": PageForms(), "unread_notifications": _unread_notifications}
 
 
 def _unread_notifications() -> int:

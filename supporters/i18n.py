@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from babel import Locale
 from flask import current_app, has_request_context, request
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 LOCALE_COOKIE = "yorisoi_lang"
@@ -164,7 +165,54 @@ def public_locale() -> PublicLocale:
 
 def current_locale() -> str:
     """The Babel locale of the current request, e.g. ``ja`` (``ja@easy`` for Easy Japanese)."""
-    return str(get_locale() or "ja")
+    return _babel_state()[1]
+
+
+def translations():
+    """The catalogue of the current locale (Flask-Babel's ``get_translations``, memoised)."""
+    return _babel_state()[2]
+
+
+def _babel_state() -> tuple:
+    """(locale, its name, its catalogue) for the current request, memoised.
+
+    A page asks for these dozens of times (every ``_()`` in a template, every localised name);
+    Flask-Babel answers each time through several context lookups. The memo sits beside
+    Flask-Babel's own per-request state and is keyed on the very locale and domain objects it
+    holds, so ``force_locale`` (mail in the recipient's language) and ``refresh()`` — which
+    replace or drop them — are seen at once.
+    """
+    app_context = _cv_app.get(None)  # one context-variable read, not two proxy lookups
+    state = None if app_context is None else getattr(app_context.g, "_flask_babel", None)
+    if state is not None:
+        memo = getattr(state, "yorisoi_memo", None)
+        if (
+            memo is not None
+            and memo[0] is getattr(state, "babel_locale", None)
+            and memo[3] is getattr(state, "babel_domain", None)
+        ):
+            return memo
+    catalogue = get_translations()  # resolves (and caches) the locale and domain first
+    locale = get_locale()
+    memo = (locale, str(locale or "ja"), catalogue)
+    state = None if app_context is None else getattr(app_context.g, "_flask_babel", None)
+    if state is None:  # outside an app context: nothing to keep it in
+        return memo
+    memo = (*memo, getattr(state, "babel_domain", None))
+    state.yorisoi_memo = memo
+    return memo
+
+
+def install_template_gettext(app) -> None:
+    """Templates' ``_()``/``ngettext()`` through the memoised catalogue (same messages as
+    Flask-Babel's own callables, which this replaces, without its per-call lookups)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
 
 
 def localized_name(obj) -> str:

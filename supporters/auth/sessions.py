@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from supporters.accounts.standing import is_usable
@@ -82,6 +82,16 @@ def _live_row(raw) -> UserSession | None:
     return row
 
 
+# One statement on every request: the session row, its account and (for the standing check)
+# the account's supporter record, joined. Built once, so SQLAlchemy reuses its compiled form.
+_SESSION_AND_USER = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+    .options(joinedload(User.supporter))
+)
+
+
 def load_session_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the user only while this browser's session is live."""
     try:
@@ -91,14 +101,7 @@ def load_session_user(user_id: str) -> User | None:
     raw = session.get(SESSION_KEY)
     if not isinstance(raw, str) or not raw:
         return None
-    # One statement on every request: the session row, its account and (for the standing
-    # check) the account's supporter record, joined.
-    found = db.session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _hash(raw))
-        .options(joinedload(User.supporter))
-    ).first()
+    found = db.session.execute(_SESSION_AND_USER, {"token_hash": _hash(raw)}).first()
     if found is None:
         return None
     row, user = found

@@ -8,7 +8,7 @@ this module only asks for the areas' statements together.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, null, or_, select
+from sqlalchemy import Select, and_, bindparam, null, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from supporters.activities.drafts import own_draft_statement
@@ -46,21 +46,12 @@ class HomeFigures:
 def figures(user: User, supporter: Supporter, month: date) -> HomeFigures:
     """The home's figures: one statement of scalar sub-selects, plus the status history."""
     draft = own_draft_statement(user.id)
-    row = db.session.execute(
-        select(
-            unread_count_statement(user.id).scalar_subquery().label("unread"),
-            activity_count_statement(supporter.id, month).scalar_subquery().label("activities"),
-            rule_statement(month).with_only_columns(StipendRule.amount_yen).scalar_subquery(),
-            question_statement(supporter.id)
-            .where(ContinuationCheck.answer.is_(None))
-            .exists()
-            .label("pending"),
-            null()
-            if draft is None
-            else draft.with_only_columns(ActivityDraft.path).limit(1).scalar_subquery(),
-        )
-    ).one()
-    unread, activities, amount, pending, draft_path = row
+    if draft is None:  # the usual case: the statement built once, below
+        statement = _FIGURES
+    else:  # a draft cookie: its hash and expiry are part of the statement
+        statement = _figures_statement(draft.with_only_columns(ActivityDraft.path).limit(1))
+    params = {"user_id": user.id, "supporter_id": supporter.id, "month": month}
+    unread, activities, amount, pending, draft_path = db.session.execute(statement, params).one()
     (stipend,) = eligible([month], history_of(supporter))  # the history: one more statement
     return HomeFigures(
         unread_notifications=unread,
@@ -72,6 +63,30 @@ def figures(user: User, supporter: Supporter, month: date) -> HomeFigures:
     )
 
 
+def _figures_statement(draft: Select | None = None) -> Select:
+    """The figures' statement with bound ``user_id``, ``supporter_id`` and ``month``.
+
+    Built once without a draft and reused (``_FIGURES``): SQLAlchemy then skips building the
+    statement and its cache key on every request. Each part is still the area's own statement;
+    the parameters take their types from the columns they are compared with.
+    """
+    user_id, supporter_id, month = (
+        bindparam("user_id"),
+        bindparam("supporter_id"),
+        bindparam("month"),
+    )
+    return select(
+        unread_count_statement(user_id).scalar_subquery().label("unread"),
+        activity_count_statement(supporter_id, month).scalar_subquery().label("activities"),
+        rule_statement(month).with_only_columns(StipendRule.amount_yen).scalar_subquery(),
+        question_statement(supporter_id)
+        .where(ContinuationCheck.answer.is_(None))
+        .exists()
+        .label("pending"),
+        null() if draft is None else draft.scalar_subquery(),
+    )
+
+
 def offers_and_assignments(
     supporter_id: int, now: datetime
 ) -> tuple[list[Offer], list[HelpRequest]]:
@@ -80,25 +95,8 @@ def offers_and_assignments(
     One statement: the requests offered to or assigned to the supporter, each with its open
     offer (if any) and its municipality.
     """
-    offered = and_(
-        Offer.request_id == HelpRequest.id,
-        Offer.supporter_id == supporter_id,
-        Offer.status == OfferStatus.OPEN,
-        Offer.expires_at > now,
-    )
-    assigned = and_(
-        HelpRequest.assigned_supporter_id == supporter_id,
-        HelpRequest.status == RequestStatus.ASSIGNED,
-    )
     rows = db.session.execute(
-        select(HelpRequest, Offer)
-        .outerjoin(Offer, offered)
-        .where(or_(assigned, Offer.id.is_not(None)))
-        .options(
-            joinedload(HelpRequest.municipality),
-            joinedload(HelpRequest.language),  # held, so the labels find it in the session
-            contains_eager(Offer.request),
-        )
+        _OFFERS_AND_ASSIGNMENTS, {"supporter_id": supporter_id, "now": now}
     ).all()
     offers = sorted((offer for _, offer in rows if offer is not None), key=_expiry)
     mine = {
@@ -110,6 +108,36 @@ def offers_and_assignments(
     assignments = sorted(mine.values(), key=lambda request: request.starts_at)
     coming = [r for r in assignments if r.ends_at >= now]
     return offers, coming + [r for r in assignments if r.ends_at < now]
+
+
+def _offers_and_assignments() -> Select:
+    """The requests offered to (open offer, not expired) or assigned to ``:supporter_id``."""
+    supporter_id = bindparam("supporter_id")
+    offered = and_(
+        Offer.request_id == HelpRequest.id,
+        Offer.supporter_id == supporter_id,
+        Offer.status == OfferStatus.OPEN,
+        Offer.expires_at > bindparam("now"),
+    )
+    assigned = and_(
+        HelpRequest.assigned_supporter_id == supporter_id,
+        HelpRequest.status == RequestStatus.ASSIGNED,
+    )
+    return (
+        select(HelpRequest, Offer)
+        .outerjoin(Offer, offered)
+        .where(or_(assigned, Offer.id.is_not(None)))
+        .options(
+            joinedload(HelpRequest.municipality),
+            joinedload(HelpRequest.language),  # held, so the labels find it in the session
+            contains_eager(Offer.request),
+        )
+    )
+
+
+# Built once: SQLAlchemy reuses their compiled form and cache key on every request.
+_FIGURES = _figures_statement()
+_OFFERS_AND_ASSIGNMENTS = _offers_and_assignments()
 
 
 def _expiry(offer: Offer) -> datetime:
