@@ -191,6 +191,20 @@ def asked(client, auth, db, users, make_supporter):
     return users["supporter"].supporter_id, other.id
 
 
+def test_the_answer_rules_are_the_services_on_the_page_and_directly(client, db, asked):
+    """No answer, or a note over 1,000 characters: the same words from the page and the service."""
+    own, _other = asked
+    page = post_form(client, "/me/continue", {"answer": "maybe", "comment": "x" * 1001})
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "Choose one." in text and "At most 1000 characters." in text
+    check = _checks()[0]
+    with pytest.raises(Refused) as refused:
+        service.answer(check, None, "x" * 1001, by=None)
+    assert set(refused.value.fields) == {"answer", "comment"}
+    assert all(c.answer is None for c in _checks())
+
+
 def test_the_home_page_asks_until_answered(client, db, asked):
     own, _other = asked
     assert 'data-testid="continuation-notice"' in client.get("/me/").get_data(as_text=True)

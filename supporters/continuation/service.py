@@ -143,10 +143,24 @@ def open_question(supporter: Supporter) -> ContinuationCheck | None:
     return db.session.scalar(question_statement(supporter.id))
 
 
+COMMENT_LENGTH = 1000
+
+
 def answer(
-    check: ContinuationCheck, reply: ContinuationAnswer, comment: str, by: User | None
+    check: ContinuationCheck, reply: ContinuationAnswer | None, comment: str, by: User | None
 ) -> ContinuationCheck:
-    """Record (or change) a supporter's answer; the last answer counts."""
+    """Record (or change) a supporter's answer; the last answer counts.
+
+    Refused when there is no answer or the note is longer than ``COMMENT_LENGTH``.
+    """
+    refuse_if(
+        {
+            "answer": _l("Choose one.") if reply is None else None,
+            "comment": _l("At most %(max)d characters.", max=COMMENT_LENGTH)
+            if len(comment) > COMMENT_LENGTH
+            else None,
+        }
+    )
     check.answer = reply
     check.comment = comment
     check.answered_at = utcnow()

@@ -6,13 +6,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
-from supporters.access import supporter_required
+from supporters.access import is_supporter_account, supporter_required
 from supporters.continuation import service
 from supporters.formkit import options
-from supporters.models import ContinuationAnswer, Role
+from supporters.models import ContinuationAnswer
 from supporters.portal.routes import _own_supporter, bp
+from supporters.refusals import Refused, form_status, show_on_form
 
 QUESTION = _l("Continuing as a supporter")
 
@@ -28,12 +28,9 @@ class ContinueForm(FlaskForm):
                 (ContinuationAnswer.STOP.value, _l("I will stop")),
             ]
         ),
-        validators=[DataRequired(message=_l("Choose one."))],
+        validate_choice=False,  # an unknown or missing answer is the service's to refuse
     )
-    comment = TextAreaField(
-        _l("Note (optional)"),
-        validators=[Length(max=1000, message=_l("At most %(max)d characters."))],
-    )
+    comment = TextAreaField(_l("Note (optional)"), render_kw={"maxlength": service.COMMENT_LENGTH})
     submit = SubmitField(_l("Save"))
 
 
@@ -44,7 +41,7 @@ def continuation_notice():
 
 
 def _pending() -> bool:
-    if not current_user.is_authenticated or current_user.role != Role.SUPPORTER:
+    if not current_user.is_authenticated or not is_supporter_account(current_user):
         return False
     supporter = current_user.supporter
     check = service.open_question(supporter) if supporter is not None else None
@@ -62,14 +59,20 @@ def continuation():
     saved = {"answer": check.answer.value if check.answer else None, "comment": check.comment}
     form = ContinueForm(data=saved)
     if form.validate_on_submit():
-        service.answer(
-            check,
-            ContinuationAnswer(form.answer.data),
-            (form.comment.data or "").strip(),
-            current_user,
-        )
-        flash(_("Saved. Thank you!"), "ok")
-        return redirect(url_for("portal.me"))
+        reply = form.answer.data
+        known = {answer.value for answer in ContinuationAnswer}
+        try:
+            service.answer(
+                check,
+                ContinuationAnswer(reply) if reply in known else None,
+                (form.comment.data or "").strip(),
+                current_user,
+            )
+        except Refused as refusal:
+            show_on_form(form, refusal)
+        else:
+            flash(_("Saved. Thank you!"), "ok")
+            return redirect(url_for("portal.me"))
     return render_template(
         "portal/continue.html", check=check, form=form, question=QUESTION
-    ), 422 if form.errors else 200
+    ), form_status(form)
