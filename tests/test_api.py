@@ -17,6 +17,7 @@ from supporters.api.tokens import issue_token, revoke_tokens
 from supporters.clock import today_jst
 from supporters.extensions import db as _db
 from supporters.models import AuditEvent, HelpRequest, Role, User
+from supporters.refusals import Refused
 from tests.conftest import Auth, jst_at, make_app
 
 ERROR_KEYS = {"code", "message", "fields"}
@@ -337,6 +338,14 @@ def test_decline_needs_a_known_reason(api, make_request, users):
     supporter = api("supporter")
     error = assert_error(supporter.post(f"/offers/{offer.id}/decline", json={}), 422, "invalid")
     assert "reason" in error["fields"]
+    # The note's limit is the offers service's (the same words as the supporter's page).
+    long_note = {"reason": "too_far", "note": "x" * 1001}
+    error = assert_error(supporter.post(f"/offers/{offer.id}/decline", json=long_note), 422)
+    assert set(error["fields"]) == {"note"}
+    with pytest.raises(Refused) as refused:
+        offers.decline(offer.id, users["supporter"].supporter_id, "nope", "x" * 1001, by=None)
+    assert set(refused.value.fields) == {"reason", "note"}
+    _db.session.rollback()
     response = supporter.post(f"/offers/{offer.id}/decline", json={"reason": "too_far"})
     assert response.status_code == 200
     assert response.get_json()["status"] == "declined"

@@ -35,7 +35,7 @@ class OwnOfferSchema(OfferSchema):
 
 class DeclineInSchema(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(DECLINE_REASONS))
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = fields.String(load_default="", metadata={"description": "At most 1,000 characters."})
 
 
 bp = protected_blueprint(

@@ -17,7 +17,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from supporters.clock import JST, today_jst
 from supporters.formkit import MultiCheckboxField, options
@@ -169,7 +169,7 @@ class ReasonForm(FlaskForm):
     """A transition that needs a reason (cancel, release) or takes an optional note."""
 
     reason = TextAreaField(
-        _l("Reason or note"), validators=[Length(max=1000)], filters=[normalise_text]
+        _l("Reason or note"), filters=[normalise_text], render_kw={"maxlength": 1000}
     )
     submit = SubmitField(_l("Confirm"))
 
@@ -180,7 +180,7 @@ class ReferForm(FlaskForm):
     referred_to = StringField(  # required: the lifecycle service says so
         _l("Referred to"), filters=[normalise_text], render_kw={"maxlength": 200}
     )
-    reason = TextAreaField(_l("Note"), validators=[Length(max=1000)], filters=[normalise_text])
+    reason = TextAreaField(_l("Note"), filters=[normalise_text], render_kw={"maxlength": 1000})
     submit = SubmitField(_l("Refer out"))
 
 
@@ -190,7 +190,9 @@ class DeclineForm(FlaskForm):
     # Which reasons exist (and that one is chosen) is the offers service's rule.
     reason = SelectField(_l("Why not?"), validate_choice=False)
     note = TextAreaField(
-        _l("Anything to add (optional)"), validators=[Length(max=1000)], filters=[normalise_text]
+        _l("Anything to add (optional)"),
+        filters=[normalise_text],
+        render_kw={"maxlength": 1000},
     )
     submit = SubmitField(_l("Decline"))
 

@@ -51,8 +51,16 @@ def record(
     return event
 
 
+NOTE_LENGTH = 1000
+
+
 def transition(request: HelpRequest, to: RequestStatus, by: User | None, note: str = ""):
-    """Move ``request`` to ``to`` if the lifecycle allows it, and record who did it and when."""
+    """Move ``request`` to ``to`` if the lifecycle allows it, and record who did it and when.
+
+    The note (a reason, for cancel and release) is at most ``NOTE_LENGTH`` characters.
+    """
+    if len(note) > NOTE_LENGTH:
+        raise Refused(_("At most %(max)d characters.", max=NOTE_LENGTH), "reason")
     if not can_transition(request, to):
         raise Refused(
             _("This request is %(status)s and cannot change to that state.", status=request.status),

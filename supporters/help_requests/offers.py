@@ -24,6 +24,7 @@ from supporters import audit
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.help_requests import lifecycle
+from supporters.help_requests.lifecycle import NOTE_LENGTH
 from supporters.models import (
     HelpRequest,
     Offer,
@@ -35,7 +36,7 @@ from supporters.models import (
     SupporterStatus,
     User,
 )
-from supporters.refusals import NOT_FOUND, Refused
+from supporters.refusals import NOT_FOUND, Refused, refuse_if
 
 DECLINE_REASONS = ("not_available", "too_far", "language", "too_many_cases", "personal", "other")
 OFFERABLE = frozenset({RequestStatus.NEW, RequestStatus.OFFERED, RequestStatus.UNFILLED})
@@ -260,8 +261,14 @@ def decline(
 ) -> Offer:
     """The supporter says no, with a reason; when nobody is left, the request is unfilled."""
     now = now or utcnow()
-    if reason not in DECLINE_REASONS:
-        raise Refused(_("Choose a reason."), "reason")
+    refuse_if(
+        {
+            "reason": _("Choose a reason.") if reason not in DECLINE_REASONS else None,
+            "note": _("At most %(max)d characters.", max=NOTE_LENGTH)
+            if len(note.strip()) > NOTE_LENGTH
+            else None,
+        }
+    )
     offer = db.session.get(Offer, offer_id)
     if offer is None or offer.supporter_id != supporter_id:
         raise Refused(_("This offer does not exist."), code=NOT_FOUND)
@@ -272,7 +279,7 @@ def decline(
             status=OfferStatus.DECLINED,
             answered_at=now,
             decline_reason=reason,
-            decline_note=note.strip()[:1000],
+            decline_note=note.strip(),
         )
         .execution_options(synchronize_session=False)
     ).rowcount
