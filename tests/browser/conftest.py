@@ -229,6 +229,19 @@ def assert_no_browser_errors(page) -> None:
     assert not page.console_errors, "console errors:\n" + "\n".join(page.console_errors)
 
 
+def scroll_width(page) -> int:
+    """The loaded page's scroll width, waiting out a navigation still under way.
+
+    Reading ``document.documentElement`` straight after a click can land between two documents,
+    when it is briefly ``null``.
+    """
+    page.wait_for_load_state()
+    return page.wait_for_function(
+        "() => document.readyState === 'complete' && document.documentElement"
+        " && document.documentElement.scrollWidth"
+    ).json_value()
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot to ``test-artifacts/screenshots/<name>.png``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from supporters.demo.seed import DEMO_PASSWORD
 from supporters.extensions import db
 from supporters.models import Supporter, SupporterLanguage, SupporterStatus, User
 from supporters.models.supporter import supporter_served_municipality as served
-from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot
+from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot, scroll_width
 
 pytestmark = pytest.mark.browser
 
@@ -201,7 +201,7 @@ OVERFLOWING = """
 
 def horizontal_overflow(page) -> tuple[int, list[str]]:
     """The page's scroll width and, if it is wider than the phone, the outermost culprits."""
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = scroll_width(page)
     return width, (page.evaluate(OVERFLOWING) if width > PHONE["width"] + 1 else [])
 
 

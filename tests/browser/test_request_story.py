@@ -13,7 +13,7 @@ from sqlalchemy import select
 from supporters.demo.seed import DEMO_PASSWORD
 from supporters.extensions import db
 from supporters.models import HelpRequest, OutboxMessage, RequestStatus, User
-from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot
+from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot, scroll_width
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +79,7 @@ def test_hospital_request_offer_and_accept_on_a_phone(new_page, live_server, bas
     phone.get_by_test_id("offer-list").locator("a").first.click()
     expect(phone.get_by_test_id("accept")).to_be_visible()
     expect(phone.get_by_test_id("requester-name")).to_have_count(0)
-    width = phone.evaluate("document.documentElement.scrollWidth")
+    width = scroll_width(phone)
     assert width <= PHONE["width"], f"horizontal scroll on a phone: {width}px"
     screenshot(phone, "offer-phone")
     phone.get_by_test_id("accept").click()

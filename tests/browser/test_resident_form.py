@@ -15,7 +15,7 @@ from sqlalchemy import select
 from supporters.clock import JST
 from supporters.extensions import db
 from supporters.models import HelpRequest
-from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot
+from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot, scroll_width
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def vietnamese_phone(new_page):
 
 def assert_fits_the_phone(page) -> None:
     """Nothing is wider than the screen (no sideways scrolling on a 360-px phone)."""
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = scroll_width(page)
     assert width <= PHONE["width"], f"page is {width}px wide on a {PHONE['width']}px screen"
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from supporters.extensions import db
 from supporters.models import Activity, HelpRequest, RequestStatus, User
-from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot
+from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot, scroll_width
 from tests.browser.test_request_story import in_db, sign_in
 
 pytestmark = pytest.mark.browser
@@ -49,7 +49,7 @@ def _offer_to_demo_supporter():
 
 
 def _no_sideways_scroll(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = scroll_width(page)
     assert width <= PHONE["width"], f"horizontal scroll on a phone: {width}px ({page.url})"
 
 
@@ -68,6 +68,7 @@ def test_supporter_logs_cases_on_a_phone(new_page, live_server, base_url):
 
     # 2. Accept the offer from the home page.
     phone.locator(f"a[href='/me/offers/{offer_id}']").click()
+    expect(phone).to_have_url(re.compile(rf"/me/offers/{offer_id}$"))
     _no_sideways_scroll(phone)
     screenshot(phone, "phone-offer")
     phone.get_by_test_id("accept").click()
