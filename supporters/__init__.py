@@ -59,6 +59,11 @@ def create_app(config: dict | None = None) -> Flask:
     from supporters.privacy import cli as privacy_cli
 
     privacy_cli.init_app(app)
+    from supporters import jobs
+    from supporters.jobs import cli as jobs_cli
+
+    jobs.init_app(app)
+    jobs_cli.init_app(app)
     from supporters.transactions import commit_on_success
 
     app.after_request(commit_on_success)

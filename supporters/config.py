@@ -138,7 +138,20 @@ def from_environment() -> dict:
         # Where links in e-mails and .ics files point (no trailing slash), never the Host header.
         # A production app refuses to start without a real https:// address (supporters/links.py).
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        # Outgoing mail (SMTP). Messages wait in the outbox until `flask outbox deliver` sends them.
+        # Background work (supporters/jobs): the queue's backend — "sqlite" (embedded, a file in
+        # instance/), "redis" (several machines; JOBS_URL=redis://…) or "memory" (tests) — and
+        # the worker's threads. SCHEDULE_<JOB>="weekly mon 08:00" moves a scheduled job (JST).
+        "JOBS_BACKEND": os.environ.get("JOBS_BACKEND", "sqlite"),
+        "JOBS_URL": os.environ.get("JOBS_URL", ""),
+        "JOBS_WORKERS": int(os.environ.get("JOBS_WORKERS", "2")),
+        "SCHEDULE": {
+            name[len("SCHEDULE_") :].lower(): value
+            for name, value in os.environ.items()
+            if name.startswith("SCHEDULE_") and value
+        },
+        # The channels a message tries, in order, for people who have not chosen their own.
+        "CHANNEL_ORDER": os.environ.get("CHANNEL_ORDER", "line,webpush,email,sms"),
+        # Outgoing mail (SMTP). The worker sends each message as soon as it is committed.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
@@ -147,6 +160,8 @@ def from_environment() -> dict:
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Yorisoi <no-reply@yorisoi.example.jp>"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
         "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8")),
+        # A worker holds a message this long while sending; a killed worker's hold runs out.
+        "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "120")),
         # Offers: how long a supporter has to answer; then the request may become unfilled.
         "OFFER_TTL_HOURS": int(os.environ.get("OFFER_TTL_HOURS", "24")),
         "TRAVEL_RADIUS_KM": float(os.environ.get("TRAVEL_RADIUS_KM", "30")),

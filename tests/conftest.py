@@ -264,6 +264,8 @@ def make_app(tmp_path, **overrides):
         "PUBLIC_MIN_FILL_SECONDS": 0,
         "SERVER_NAME": None,
         "PASSWORD_HASH_PARAMETERS": PASSWORD_HASH_PARAMETERS,
+        # Jobs queue in memory; a test that wants them run starts a worker (tests/test_jobs.py).
+        "JOBS_BACKEND": "memory",
     }
     config.update(overrides)
     app = create_app(config)

@@ -279,13 +279,17 @@ def test_backoff_is_capped_at_an_hour():
 
 
 class FlakyLine:
-    """A stand-in for a future LINE channel: records what it sends, breaks for one recipient."""
+    """A channel that records what it sends and breaks for one recipient (a delivery test)."""
 
-    name = "line"
+    name = "flaky"
 
     def __init__(self):
         """Nothing sent yet."""
         self.sent: list[str] = []
+
+    def configured(self) -> bool:
+        """Always on."""
+        return True
 
     def send(self, message: OutboxMessage) -> None:
         """Fail for ``line-user-broken``, record everyone else."""
@@ -303,7 +307,7 @@ def test_one_failing_message_does_not_block_the_others(db, mail, make_supporter)
     for recipient in ("line-user-broken", "line-user-ok"):
         db.session.add(
             OutboxMessage(
-                channel="line", recipient=recipient, subject="-", body="-", kind="offer_new"
+                channel="flaky", recipient=recipient, subject="-", body="-", kind="offer_new"
             )
         )
     db.session.add(

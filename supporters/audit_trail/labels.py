@@ -63,6 +63,7 @@ ACTION_LABELS = {
     "request_referred": _l("Request referred"),
     "request_new": _l("Request released"),
     "offer_sent": _l("Offer sent"),
+    "assignment_confirmed": _l("Assignment confirmed"),
     "offer_accepted": _l("Offer accepted"),
     "offer_declined": _l("Offer declined"),
     "offer_withdrawn": _l("Offer withdrawn"),

@@ -111,10 +111,28 @@ def send_offers(
     db.session.flush()
     from supporters.notify import notify_supporter
 
+    facts = message_facts(request)
     for offer in created:
-        notify_supporter(supporters[offer.supporter_id], "offer_new", f"/me/offers/{offer.id}")
+        notify_supporter(
+            supporters[offer.supporter_id], "offer_new", f"/me/offers/{offer.id}", facts
+        )
         audit.record("offer_sent", offer, f"request {request.reference}", user=by)
     return created
+
+
+def message_facts(request: HelpRequest) -> dict:
+    """What a message about ``request`` may say so a supporter can decide from it.
+
+    When, the municipality, the language and how — never the category, the resident, the need
+    or the place (supporters/notify/messages.py checks the keys).
+    """
+    return {
+        "starts_at": request.starts_at.isoformat(),
+        "ends_at": request.ends_at.isoformat(),
+        "municipality_code": request.municipality_code,
+        "language_code": request.language_code,
+        "mode": request.mode.value,
+    }
 
 
 def _offerable(supporter: Supporter) -> bool:

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supporters.clock import utcnow
@@ -27,11 +27,15 @@ class Notification(db.Model):
 
 
 class OutboxStatus(enum.StrEnum):
-    """pending → sent, or failed after the last retry."""
+    """pending → sent, or failed after the last channel's last retry (the dead letters).
+
+    An administrator can put a failed message back to pending (retry) or discard it.
+    """
 
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    DISCARDED = "discarded"
 
 
 class OutboxMessage(db.Model):
@@ -54,3 +58,19 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who it is for and what it says, as facts: each channel renders the words at sending time in
+    # ``locale`` (supporters/notify/messages.py). ``params`` never hold special-care data.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    locale: Mapped[str] = mapped_column(String(16), default="ja")
+    link: Mapped[str] = mapped_column(String(200), default="")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The channels still to fall back on, in order: ``[[channel, address], ...]``; ``channel``
+    # and ``recipient`` above are the one being tried now.
+    fallback: Mapped[list] = mapped_column(JSON, default=list)
+    # Work that runs by itself queues a message at most once per key (e.g. a reminder per
+    # assignment), however often it runs.
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    # A worker holds a message while sending it; a killed worker's hold runs out.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

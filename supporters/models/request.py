@@ -126,6 +126,8 @@ class HelpRequest(db.Model):
     assigned_supporter_id: Mapped[int | None] = mapped_column(ForeignKey("supporter.id"))
     # When open offers lapse without an acceptance, the request becomes unfilled.
     answer_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The assigned supporter confirmed they will come (one tap from the 72 h / 24 h reminder).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     referred_to: Mapped[str] = mapped_column(String(200), default="")
     consent_id: Mapped[int] = mapped_column(ForeignKey("consent.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -44,6 +44,8 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role))
     # The UI language this person chose; None means "decide from cookie / browser".
     locale: Mapped[str | None] = mapped_column(String(16))
+    # The channels to try, in order, e.g. "line,webpush,email" (None: the programme's default).
+    channel_order: Mapped[str | None] = mapped_column(String(60))
     supporter_id: Mapped[int | None] = mapped_column(ForeignKey("supporter.id"), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

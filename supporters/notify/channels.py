@@ -1,8 +1,9 @@
 """How a queued message leaves the building: the ``Channel`` interface and a per-app registry.
 
-``OutboxMessage.channel`` names the channel (``email`` today; LINE or SMS later). A new channel
-is a class with a ``name`` and a ``send`` method, registered with :func:`register_channel`; the
-domain code that queues messages does not change.
+``OutboxMessage.channel`` names the channel (``email``, ``line``, ``webpush``, ``sms``). A channel
+is a class with a ``name``, ``configured()`` and ``send()``, registered with
+:func:`register_channel`; the domain code that queues messages does not change. Which channels a
+person's message tries, in which order, is ``supporters/notify/routing.py``.
 """
 
 from typing import Protocol
@@ -23,6 +24,10 @@ class Channel(Protocol):
 
     name: str
 
+    def configured(self) -> bool:
+        """Whether the programme has set this channel up (its settings are present)."""
+        ...
+
     def send(self, message: OutboxMessage) -> None:
         """Deliver ``message`` or raise; raise :class:`PermanentDeliveryError` to stop retries."""
         ...
@@ -32,7 +37,35 @@ def _registry() -> dict[str, Channel]:
     """The current app's channels by name, starting with e-mail over SMTP."""
     from supporters.notify.smtp import SmtpChannel
 
-    return current_app.extensions.setdefault(_REGISTRY_KEY, {"email": SmtpChannel()})
+    registry = current_app.extensions.get(_REGISTRY_KEY)
+    if registry is None:
+        registry = current_app.extensions[_REGISTRY_KEY] = {"email": SmtpChannel()}
+        for channel in _external_channels():
+            registry[channel.name] = channel
+    return registry
+
+
+def _external_channels() -> list:
+    """LINE, Web Push and SMS, where their modules exist (each is off until configured)."""
+    import importlib
+
+    found = []
+    for module_name, class_name in _EXTERNAL:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        found.append(getattr(module, class_name)())
+    return found
+
+
+_EXTERNAL = (
+    ("supporters.notify.line", "LineChannel"),
+    ("supporters.notify.webpush", "WebPushChannel"),
+    ("supporters.notify.sms", "SmsChannel"),
+)
 
 
 def register_channel(channel: Channel) -> None:

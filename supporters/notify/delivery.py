@@ -1,8 +1,16 @@
-"""Delivering the outbox: send what is due, retry failures with exponential backoff, give up late.
+"""Delivering the outbox: send what is due, retry with backoff, fall back to the next channel.
 
 Each message is claimed, sent and committed on its own, so one bad address or a flaky server
-never blocks or loses the others. Delivery is at least once: if the commit after a successful
-send fails, the message is sent again (with the same Message-ID).
+never blocks or loses the others. A worker *claims* a message by setting ``claimed_until``
+(a lease, committed before sending): two workers never send the same message, and a worker
+killed while sending holds it only until the lease runs out, when another sends it. Delivery is
+therefore at least once; the window for a repeat is a kill between the channel's "sent" and
+our commit, and each channel passes the message's id as its idempotency key (the same
+Message-ID; LINE's ``X-Line-Retry-Key``), so the far side can recognise a repeat.
+
+When a channel fails for good (or runs out of retries) the message moves on to the person's
+next channel (``fallback``); when none is left it is *failed*: the dead letters an
+administrator sees in the console and can retry or discard.
 """
 
 import logging
@@ -10,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 
 from supporters.clock import utcnow
 from supporters.extensions import db
@@ -20,6 +28,9 @@ from supporters.notify.channels import PermanentDeliveryError, get_channel
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(minutes=1)
+# How long a claim holds (OUTBOX_LEASE_SECONDS, default 120): longer than any channel's timeout,
+# so a live sender never loses it.
+DEFAULT_LEASE_SECONDS = 120
 LONGEST_WAIT = timedelta(hours=1)
 ERROR_LENGTH = 1000
 # Messages that carry a single-use secret (an account link, see supporters/credentials): once
@@ -47,12 +58,16 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _due(now: datetime):
-    """Condition for a message that should be tried at ``now``."""
-    return (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now)
+    """Condition for a message that should be tried at ``now`` and that nobody holds."""
+    return (
+        (OutboxMessage.status == OutboxStatus.PENDING)
+        & (OutboxMessage.next_attempt_at <= now)
+        & or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+    )
 
 
 def deliver_pending(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
-    """Send up to ``limit`` due messages, committing after each (for cron, not inside a request)."""
+    """Send up to ``limit`` due messages, committing after each (for the worker, not a request)."""
     now = now or utcnow()
     if now.tzinfo is None:
         raise ValueError("deliver_pending needs a timezone-aware datetime")
@@ -67,20 +82,40 @@ def deliver_pending(now: datetime | None = None, limit: int = 100) -> DeliveryRe
     db.session.commit()
     report = DeliveryReport()
     for message_id in due_ids:
-        # Lock the row while sending (PostgreSQL) so two runs at once never send it twice.
-        message = db.session.scalar(
-            select(OutboxMessage)
-            .where(OutboxMessage.id == message_id, _due(now))
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        )
-        if message is None:  # sent or claimed by another run meanwhile
-            db.session.rollback()
-            continue
-        outcome = _attempt(message, now)
-        db.session.commit()
-        setattr(report, outcome, getattr(report, outcome) + 1)
+        outcome = deliver_message(message_id, now)
+        if outcome is not None:
+            setattr(report, outcome, getattr(report, outcome) + 1)
     return report
+
+
+def deliver_message(message_id: int, now: datetime | None = None) -> str | None:
+    """Claim, send and record one message; None if it is not due or another worker holds it."""
+    now = now or utcnow()
+    if not _claim(message_id, now):
+        return None
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    outcome = _attempt(message, now)
+    message.claimed_until = None
+    db.session.commit()
+    return outcome
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    """Hold a due message for this worker for the lease (one atomic UPDATE, committed)."""
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, _due(now))
+        .values(claimed_until=now + _lease())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _lease() -> timedelta:
+    return timedelta(
+        seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
+    )
 
 
 def _attempt(message: OutboxMessage, now: datetime) -> str:
@@ -90,6 +125,8 @@ def _attempt(message: OutboxMessage, now: datetime) -> str:
     try:
         if channel is None:
             raise LookupError(f"no channel registered for {message.channel!r}")
+        if not channel.configured():
+            raise PermanentDeliveryError(f"channel {message.channel!r} is not configured")
         channel.send(message)
     except Exception as error:  # any failure of a channel is recorded, then retried or given up
         message.last_error = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
@@ -103,6 +140,9 @@ def _attempt(message: OutboxMessage, now: datetime) -> str:
         )
         permanent = isinstance(error, PermanentDeliveryError)
         if permanent or message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+            if message.fallback:
+                _fall_back(message, now)
+                return "retried"
             message.status = OutboxStatus.FAILED
             _forget_secret(message)
             return "failed"
@@ -112,6 +152,30 @@ def _attempt(message: OutboxMessage, now: datetime) -> str:
     message.sent_at = now
     _forget_secret(message)
     return "sent"
+
+
+def _fall_back(message: OutboxMessage, now: datetime) -> None:
+    """Move ``message`` on to the next channel in its route, to be tried straight away."""
+    (channel, address), *rest = message.fallback
+    message.channel, message.recipient, message.fallback = channel, address, rest
+    message.attempts = 0
+    message.next_attempt_at = now
+
+
+def retry_failed(message: OutboxMessage, now: datetime | None = None) -> None:
+    """Put a dead letter back in the queue for one more round of attempts (an admin's retry)."""
+    if message.status != OutboxStatus.FAILED:
+        raise ValueError("only failed messages can be retried")
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = now or utcnow()
+
+
+def discard_failed(message: OutboxMessage) -> None:
+    """Give up on a dead letter for good (an admin's discard); it stays listed as discarded."""
+    if message.status != OutboxStatus.FAILED:
+        raise ValueError("only failed messages can be discarded")
+    message.status = OutboxStatus.DISCARDED
 
 
 def _forget_secret(message: OutboxMessage) -> None:

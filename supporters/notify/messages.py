@@ -5,10 +5,11 @@ not ``.txt``); the plain-text templates under ``templates/mail/`` lay them out. 
 says what happened and where to look, and nothing else: no names, health or residence details.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -69,10 +70,19 @@ KINDS = frozenset(_TEXTS)
 
 @dataclass(frozen=True)
 class RenderedMessage:
-    """A message ready for the outbox: one-line subject and plain-text body."""
+    """A message in the recipient's words: the e-mail's subject and body, and its parts.
+
+    ``title``, ``lead``, ``facts`` (``[(label, value), ...]``: when, area, language, how) and
+    ``url`` are what the other channels lay out in their own formats (a LINE bubble, a push
+    notification, a short SMS).
+    """
 
     subject: str
     body: str
+    title: str = ""
+    lead: str = ""
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    url: str = ""
 
 
 def kind_title(kind: str) -> str:
@@ -101,15 +111,50 @@ def recipient_locale(user: User | None) -> str:
     return DEFAULT_LOCALE
 
 
-def render_message(kind: str, link: str, locale: str) -> RenderedMessage:
-    """Subject and body of a ``kind`` notification pointing at ``link``, written in ``locale``."""
+# The facts a message may carry (``OutboxMessage.params``): enough to decide from the message,
+# never special-care data — no category, resident, need, place name or address.
+FACT_KEYS = frozenset({"starts_at", "ends_at", "municipality_code", "language_code", "mode"})
+
+
+def check_params(params: dict | None) -> dict:
+    """``params`` if every key is an allowed fact (else ValueError: a programming error)."""
+    params = dict(params or {})
+    unknown = set(params) - FACT_KEYS - COUNT_KEYS
+    if unknown:
+        raise ValueError(f"messages carry only {sorted(FACT_KEYS | COUNT_KEYS)}: {sorted(unknown)}")
+    return params
+
+
+# Figures a digest may carry: counts only.
+COUNT_KEYS = frozenset(
+    {
+        "unfilled",
+        "late",
+        "unconfirmed",
+        "certifications_due",
+        "continuation_due",
+        "idle_supporters",
+        "uncovered_municipalities",
+        "uncovered_languages",
+        "month",
+    }
+)
+
+
+def render_message(
+    kind: str, link: str, locale: str, params: dict | None = None
+) -> RenderedMessage:
+    """A ``kind`` notification pointing at ``link`` with its ``params``, written in ``locale``."""
     check_kind_and_link(kind, link)
+    params = check_params(params)
     text = _TEXTS[kind]
     env = current_app.jinja_env
     with force_locale(locale):
+        facts = fact_lines(params)
         context = {
             "title": str(text.title),
             "lead": str(text.lead),
+            "facts": facts,
             "url": absolute_link(link),  # from BASE_URL, never the request's Host
             "open_label": _("Open Yorisoi:"),
             "footer": _("This message was sent automatically by Yorisoi. Replies are not read."),
@@ -118,4 +163,32 @@ def render_message(kind: str, link: str, locale: str) -> RenderedMessage:
         subject = env.get_template("mail/subject.txt").render(context)
         body = env.get_template("mail/body.txt").render(context)
     # A header is one line; a template's stray newline must not become a header break.
-    return RenderedMessage(subject=" ".join(subject.split()), body=body.strip() + "\n")
+    return RenderedMessage(
+        subject=" ".join(subject.split()),
+        body=body.strip() + "\n",
+        title=context["title"],
+        lead=context["lead"],
+        facts=facts,
+        url=context["url"],
+    )
+
+
+def fact_lines(params: dict) -> list[tuple[str, str]]:
+    """``params`` as (label, value) lines in the current language: when, area, language, how."""
+    from supporters.help_requests.labels import MODE_LABELS, language_label, municipality_label
+    from supporters.models import Mode
+
+    lines = []
+    if "starts_at" in params:
+        starts = datetime.fromisoformat(params["starts_at"])
+        when = f"{format_date(starts, 'medium')} {format_time(starts, 'short')}"
+        if "ends_at" in params:
+            when += f"–{format_time(datetime.fromisoformat(params['ends_at']), 'short')}"
+        lines.append((_("When"), when))
+    if params.get("municipality_code"):
+        lines.append((_("Area"), municipality_label(params["municipality_code"])))
+    if "language_code" in params:
+        lines.append((_("Language"), language_label(params["language_code"])))
+    if params.get("mode"):
+        lines.append((_("How"), str(MODE_LABELS.get(Mode(params["mode"]), params["mode"]))))
+    return lines

@@ -40,6 +40,10 @@ class SmtpChannel:
 
     name = "email"
 
+    def configured(self) -> bool:
+        """E-mail is always on: ``MAIL_SERVER`` has a default (localhost)."""
+        return bool(current_app.config.get("MAIL_SERVER"))
+
     def send(self, message: OutboxMessage) -> None:
         """Deliver one e-mail; a recipient refused with a 5xx code is a permanent failure."""
         config = current_app.config
