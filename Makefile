@@ -8,10 +8,14 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 export FLASK_APP := app.py
 
-.PHONY: run serve install db seed translations translations-extract translations-update \
+.PHONY: run worker serve install db seed translations translations-extract translations-update \
         test test-sqlite test-postgres lint format bench bench-scale bench-report bench-pages clean
 
-run: install translations db seed serve  ## set up everything and serve on http://127.0.0.1:$(PORT)
+run: install translations db seed  ## set up everything; serve on http://127.0.0.1:$(PORT) with a worker (Ctrl-C stops both)
+	YORISOI_ENV=$${YORISOI_ENV:-development} $(BIN)/flask dev --host 127.0.0.1 --port $(PORT)
+
+worker: install  ## the background worker alone (production runs it beside `make serve`)
+	$(BIN)/flask worker
 
 serve:
 	YORISOI_ENV=$${YORISOI_ENV:-development} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)

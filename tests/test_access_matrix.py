@@ -203,6 +203,10 @@ EXPECTED = {
     # The accounts console (issue 12): admins only, about another account (no session_id or
     # token_id in the form: refused). Everyone signed in has their own API tokens page.
     "accounts.index":           (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Background work ([3/6]): workers, calendar and dead letters, for admins only.
+    "jobs.index":               (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "jobs.message_action":      (LOGIN,    NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "jobs.job_action":          (LOGIN,    NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "accounts.detail":          (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "accounts.end_session":     (LOGIN,    INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "accounts.end_all_sessions": (LOGIN,   ACCOUNT, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
@@ -370,11 +374,15 @@ def _url_variants(rule) -> list[dict]:
         variants = [{**v, "month": "2025-04"} for v in variants]
     if "user_id" in rule.arguments:  # the accounts console, about an account nobody signs in to
         variants = [{**v, "user_id": "bystander"} for v in variants]
+    for argument in DEAD_LETTER_ARGUMENTS & set(rule.arguments):  # no such dead letter
+        variants = [{**v, argument: "999999"} for v in variants]
     if "token" in rule.arguments:  # an account link nobody was sent
         variants = [{**v, "token": "made-up-link"} for v in variants]
     return variants
 
 
+# The background-work console's dead letters (ids that do not exist: admins get a 404).
+DEAD_LETTER_ARGUMENTS = {"message_id", "failure_id"}
 # A training cohort and one of its sessions (World.training, filled in by the world fixture).
 TRAINING_ARGUMENTS = {"cohort_id", "session_id"}
 

@@ -1,0 +1,104 @@
+"""What the console's "Background work" page shows and the administrator's two actions on it.
+
+Dead letters are outbox messages that failed on every channel and jobs that failed after their
+last retry. Retrying puts one back in the queue; discarding closes it for good. Both are audited.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from supporters import audit
+from supporters.clock import utcnow
+from supporters.extensions import db
+from supporters.jobs.schedule import SCHEDULED, last_runs, spec_for
+from supporters.models import JobFailure, OutboxMessage, OutboxStatus, ScheduledRun, WorkerHeartbeat
+from supporters.notify.delivery import discard_failed, outbox_counts, retry_failed
+from supporters.refusals import CONFLICT, NOT_FOUND, Refused
+
+# A worker beats every minute; older than this, it is shown (and /readyz reports it) as silent.
+FRESH = timedelta(minutes=3)
+DEAD_LETTERS_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Workers, the outbox, the calendar and the dead letters, as the page shows them."""
+
+    heartbeats: list[tuple[WorkerHeartbeat, bool]]
+    outbox: dict[str, int]
+    schedule: list[tuple[str, str, ScheduledRun | None]]
+    failed_messages: list[OutboxMessage]
+    failed_jobs: list[JobFailure]
+
+
+def overview(now: datetime | None = None) -> Overview:
+    """Everything the page shows, read in a fixed handful of statements."""
+    now = now or utcnow()
+    beats = db.session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.beat_at.desc()))
+    runs = {run.job: run for run in last_runs()}
+    return Overview(
+        heartbeats=[(beat, now - beat.beat_at < FRESH) for beat in beats],
+        outbox=outbox_counts(now),
+        schedule=[(name, spec_for(name), runs.get(name)) for name in sorted(SCHEDULED)],
+        failed_messages=list(
+            db.session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.FAILED)
+                .order_by(OutboxMessage.id.desc())
+                .limit(DEAD_LETTERS_SHOWN)
+            )
+        ),
+        failed_jobs=list(
+            db.session.scalars(
+                select(JobFailure)
+                .where(JobFailure.resolved_at.is_(None))
+                .order_by(JobFailure.id.desc())
+                .limit(DEAD_LETTERS_SHOWN)
+            )
+        ),
+    )
+
+
+def masked(address: str) -> str:
+    """An address shown to staff without giving it away whole: ``la***@example.jp``."""
+    name, at, domain = address.partition("@")
+    if at:
+        return f"{name[:2]}***@{domain}"
+    return f"{address[:4]}***" if len(address) > 4 else "***"
+
+
+def act_on_message(message_id: int, action: str) -> OutboxMessage:
+    """Retry or discard a failed message (refused if it is not a dead letter)."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise Refused(code=NOT_FOUND)
+    if message.status != OutboxStatus.FAILED:
+        raise Refused(code=CONFLICT)
+    if action == "retry":
+        retry_failed(message)
+    else:
+        discard_failed(message)
+    audit.record(f"outbox_{action}", message, f"{message.kind} via {message.channel}")
+    return message
+
+
+def act_on_job(failure_id: int, action: str) -> JobFailure:
+    """Retry (queue the job again) or discard a failed job (refused if already resolved)."""
+    from supporters.jobs.queue import enqueue
+
+    failure = db.session.get(JobFailure, failure_id)
+    if failure is None:
+        raise Refused(code=NOT_FOUND)
+    if failure.resolved_at is not None:
+        raise Refused(code=CONFLICT)
+    failure.resolved_at = utcnow()
+    failure.resolution = "retried" if action == "retry" else "discarded"
+    if action == "retry":
+        if failure.job.startswith("schedule:"):
+            enqueue("run_scheduled_job", failure.job.removeprefix("schedule:"))
+        else:
+            enqueue(failure.job, *failure.args)
+    audit.record(f"job_{action}", failure, failure.job)
+    return failure
