@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.help_requests.routes import bp as help_requests_bp
     from supporters.imports.routes import bp as imports_bp
     from supporters.input_guard import IdConverter
+    from supporters.jobs.routes import bp as jobs_bp
     from supporters.main.routes import bp as main_bp
     from supporters.notify.routes import bp as notifications_bp
     from supporters.payments.routes import bp as payments_bp
@@ -153,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         credentials_bp,
         audit_trail_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)
 
