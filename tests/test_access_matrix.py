@@ -733,6 +733,7 @@ def test_every_url_argument_has_test_values():
         *("supporter_id", "request_id", "offer_id", "activity_id", "action", "month", "token"),
         "user_id",
         *TRAINING_ARGUMENTS,
+        *DEAD_LETTER_ARGUMENTS,
     }
     unknown = {(rule.endpoint, arg) for rule in RULES for arg in rule.arguments if arg not in known}
     assert unknown == set()

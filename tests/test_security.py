@@ -115,7 +115,14 @@ def targets(applicant, make_request, make_supporter, users):
     """Ids for every kind of URL argument: a supporter, a request and an open offer on it."""
     from supporters.clock import today_jst
     from supporters.help_requests import offers
-    from supporters.models import Activity, TrainingCohort, TrainingSession
+    from supporters.models import (
+        Activity,
+        JobFailure,
+        OutboxMessage,
+        OutboxStatus,
+        TrainingCohort,
+        TrainingSession,
+    )
 
     request = make_request(category="daily_life")
     helper = make_supporter(name="Lê Văn Nam", email="nam@example.jp")
@@ -135,8 +142,21 @@ def targets(applicant, make_request, make_supporter, users):
         cohort=cohort, held_on=date(2025, 4, 5), title="Ethics", hours=Decimal("3")
     )
     _db.session.add_all([cohort, session])
+    # A dead letter of each kind for the Background work console.
+    message = OutboxMessage(
+        channel="email",
+        recipient="x@example.jp",
+        subject="-",
+        body="-",
+        kind="offer_new",
+        status=OutboxStatus.FAILED,
+    )
+    failure = JobFailure(job="schedule:weekly_digest", args=["2026-W48"])
+    _db.session.add_all([message, failure])
     _db.session.commit()
     return {
+        "message_id": message.id,
+        "failure_id": failure.id,
         "cohort_id": cohort.id,
         "session_id": session.id,
         "supporter_id": applicant.id,
