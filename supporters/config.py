@@ -165,6 +165,17 @@ def from_environment() -> dict:
         # Offers: how long a supporter has to answer; then the request may become unfilled.
         "OFFER_TTL_HOURS": int(os.environ.get("OFFER_TTL_HOURS", "24")),
         "TRAVEL_RADIUS_KM": float(os.environ.get("TRAVEL_RADIUS_KM", "30")),
+        # Escalation (supporters/help_requests/escalation.py): after this many hours without an
+        # acceptance, offer to the next ESCALATION_BATCH candidates, up to ESCALATION_ROUNDS
+        # times; then the request becomes unfilled and the coordinators are alerted.
+        "ESCALATE_AFTER_HOURS": float(os.environ.get("ESCALATE_AFTER_HOURS", "4")),
+        "ESCALATION_ROUNDS": int(os.environ.get("ESCALATION_ROUNDS", "2")),
+        "ESCALATION_BATCH": int(os.environ.get("ESCALATION_BATCH", "3")),
+        # Confirm-or-release (supporters/help_requests/reminders.py): the assigned supporter is
+        # asked to confirm 72 and 24 hours before; unconfirmed this many hours before, the
+        # coordinators are alerted.
+        "CONFIRM_REMINDER_HOURS": os.environ.get("CONFIRM_REMINDER_HOURS", "72,24"),
+        "UNCONFIRMED_ALERT_HOURS": float(os.environ.get("UNCONFIRMED_ALERT_HOURS", "12")),
         "PUBLIC_REQUEST_RATE_LIMIT": os.environ.get(
             "PUBLIC_REQUEST_RATE_LIMIT", "5 per hour;20 per day"
         ),

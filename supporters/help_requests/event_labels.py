@@ -16,6 +16,13 @@ def event_text(event: RequestEvent, detailed: bool = True) -> str:
         if not detailed:
             return _("An offer was withdrawn.")
         return _withdrawal(event.params or {})
+    if event.code == "escalated":
+        params = event.params or {}
+        return _(
+            "No answer in time: offered to %(count)s more supporter(s) (round %(round)s).",
+            count=params.get("offered", 0),
+            round=params.get("round", 1),
+        )
     return event.code
 
 

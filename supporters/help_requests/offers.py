@@ -50,11 +50,14 @@ def offer_ttl() -> timedelta:
 def send_offers(
     request: HelpRequest,
     supporter_ids: Iterable[int],
-    by: User,
+    by: User | None,
     now: datetime | None = None,
     reasons: dict[int, str] | None = None,
 ) -> list[Offer]:
-    """Offer ``request`` to each supporter (skipping ones with an open offer already)."""
+    """Offer ``request`` to each supporter (skipping ones with an open offer already).
+
+    ``by`` is the coordinator, or None when escalation sends the offers (escalation.py).
+    """
     now = now or utcnow()
     ids = list(dict.fromkeys(int(i) for i in supporter_ids))
     if not ids:
@@ -96,7 +99,7 @@ def send_offers(
             status=OfferStatus.OPEN,
             rank=rank,
             reasons=(reasons or {}).get(supporter_id, ""),
-            sent_by_id=by.id,
+            sent_by_id=by.id if by is not None else None,
             sent_at=now,
             expires_at=expires_at,
         )
@@ -397,6 +400,11 @@ def withdraw_supporter_offers(
     return [offer_id for offer_id, _request_id in rows]
 
 
+def mark_unfilled_if_nobody_left(request: HelpRequest, now: datetime) -> None:
+    """An offered request with no open offer left becomes unfilled; the coordinators are told."""
+    _unfilled_if_nobody_left(request, now)
+
+
 def _unfilled_if_nobody_left(request: HelpRequest, now: datetime) -> None:
     if request.status != RequestStatus.OFFERED:
         return
@@ -419,9 +427,13 @@ def _unfilled_if_nobody_left(request: HelpRequest, now: datetime) -> None:
 def sweep(now: datetime | None = None) -> tuple[int, int]:
     """Expire lapsed offers and mark requests nobody accepted as unfilled (run from cron).
 
-    Returns (offers expired, requests made unfilled). Idempotent.
+    Requests whose offers have waited too long are first offered to the next candidates
+    (escalation.py). Returns (offers expired, requests made unfilled). Idempotent.
     """
+    from supporters.help_requests import escalation
+
     now = now or utcnow()
+    escalation.escalate(now)
     lapsed = list(
         db.session.scalars(
             select(Offer).where(Offer.status == OfferStatus.OPEN, Offer.expires_at <= now)
