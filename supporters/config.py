@@ -176,6 +176,8 @@ def from_environment() -> dict:
         # coordinators are alerted.
         "CONFIRM_REMINDER_HOURS": os.environ.get("CONFIRM_REMINDER_HOURS", "72,24"),
         "UNCONFIRMED_ALERT_HOURS": float(os.environ.get("UNCONFIRMED_ALERT_HOURS", "12")),
+        # Residents are reminded the day before (JST) from this hour, when their contact allows.
+        "RESIDENT_REMINDER_HOUR": int(os.environ.get("RESIDENT_REMINDER_HOUR", "10")),
         "PUBLIC_REQUEST_RATE_LIMIT": os.environ.get(
             "PUBLIC_REQUEST_RATE_LIMIT", "5 per hour;20 per day"
         ),

@@ -45,6 +45,7 @@ MY_PAGE = redirect_to("/me/")
 SIGN_IN = redirect_to("/login")
 REQUEST = redirect_to("/requests/<id>")  # back to the request page (ids are normalised)
 OWN_OFFER = redirect_to("/me/offers/<id>")
+ASSIGNMENT = redirect_to("/me/assignments/<id>")
 NOTES = redirect_to("/notifications/")
 MY_TIMES = redirect_to("/me/availability")
 CHECK = redirect_to("/continuation/")
@@ -99,6 +100,7 @@ EXPECTED = {
     # The case log ([3/6]): a request in the URL is only "found" once assigned to the supporter.
     "portal.assignment":        (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.assignment_ics":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.confirm_assignment": (LOGIN,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.log":               (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.log_new":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.log_edit":          (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -265,6 +267,7 @@ EXPECTED_REQUEST_ELSEWHERE = {
     "privacy.anonymise":        (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "portal.assignment":        (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.assignment_ics":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.confirm_assignment": (LOGIN,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "api_requests.get_request": (NO_TOKEN, OK,    OK,        NOT_FOUND, FORBIDDEN, FORBIDDEN),
     "api_requests.list_candidates": (NO_TOKEN, OK, OK,       FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "api_requests.send_offers": (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
@@ -275,6 +278,8 @@ EXPECTED_OWN_ASSIGNMENT = {
     # endpoint                  anonymous  admin      coordinator officer    official   supporter
     "portal.assignment":        (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.assignment_ics":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    # "I will come" ([3/6]): back to the assignment page.
+    "portal.confirm_assignment": (LOGIN,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, ASSIGNMENT),
 }  # fmt: skip
 
 # An activity somebody else logged: the signed-in supporter cannot tell it exists.

@@ -223,7 +223,7 @@ def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | No
     withdraw_open(request, reason="taken", now=now)
     from supporters.notify import notify_users
 
-    notify_users(_staff_to_tell(request), "request_assigned", f"/requests/{request.id}")
+    notify_users(staff_to_tell(request), "request_assigned", f"/requests/{request.id}")
     return offer
 
 
@@ -421,7 +421,7 @@ def _unfilled_if_nobody_left(request: HelpRequest, now: datetime) -> None:
         lifecycle.mark_unfilled(request, None, "no acceptance")
         from supporters.notify import notify_users
 
-        notify_users(_staff_to_tell(request), "request_unfilled", f"/requests/{request.id}")
+        notify_users(staff_to_tell(request), "request_unfilled", f"/requests/{request.id}")
 
 
 def sweep(now: datetime | None = None) -> tuple[int, int]:
@@ -453,7 +453,7 @@ def sweep(now: datetime | None = None) -> tuple[int, int]:
     return len(lapsed), unfilled
 
 
-def _staff_to_tell(request: HelpRequest) -> list[User]:
+def staff_to_tell(request: HelpRequest) -> list[User]:
     """Who hears about assignments and unfilled requests: the one who sent offers, or all staff."""
     senders = {o.sent_by_id for o in request.offers if o.sent_by_id}
     users = list(

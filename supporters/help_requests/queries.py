@@ -22,11 +22,21 @@ def request_list_statement(status: str, municipality: str, user: User) -> Select
 
 
 def queue_statement(user: User, now: datetime) -> Select:
-    """What needs a coordinator now: new and unfilled requests, and offers past their deadline."""
+    """What needs a coordinator now: new and unfilled requests, offers past their deadline, and
+    assignments starting within ``UNCONFIRMED_ALERT_HOURS`` that the supporter has not confirmed."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    soon = now + timedelta(hours=float(current_app.config.get("UNCONFIRMED_ALERT_HOURS", 12)))
     stmt = select(HelpRequest).where(
         or_(
             HelpRequest.status.in_([RequestStatus.NEW, RequestStatus.UNFILLED]),
             (HelpRequest.status == RequestStatus.OFFERED) & (HelpRequest.answer_by <= now),
+            (HelpRequest.status == RequestStatus.ASSIGNED)
+            & HelpRequest.confirmed_at.is_(None)
+            & (HelpRequest.starts_at > now)
+            & (HelpRequest.starts_at <= soon),
         )
     )
     return _with_labels(scope_requests(stmt, user).order_by(HelpRequest.starts_at, HelpRequest.id))

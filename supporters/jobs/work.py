@@ -69,6 +69,17 @@ def sweep_offers() -> tuple[int, int]:
     return result
 
 
+def send_reminders() -> dict:
+    """Ask supporters to confirm, alert coordinators of silence, remind residents (reminders.py)."""
+    from dataclasses import asdict
+
+    from supporters.help_requests import reminders
+
+    report = reminders.run()
+    db.session.commit()
+    return asdict(report)
+
+
 def run_schedules() -> list[str]:
     """Run the calendar's scheduled work that is due (``schedule.py``)."""
     from supporters.jobs.schedule import run_due
@@ -113,5 +124,6 @@ TICKS = {
     "deliver_due": (deliver_due, 1),
     "heartbeat": (heartbeat, 1),
     "sweep_offers": (sweep_offers, 5),
+    "send_reminders": (send_reminders, 15),
     "run_schedules": (run_schedules, 1),
 }

@@ -113,9 +113,7 @@ def _claim(message_id: int, now: datetime) -> bool:
 
 
 def _lease() -> timedelta:
-    return timedelta(
-        seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
-    )
+    return timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
 
 
 def _attempt(message: OutboxMessage, now: datetime) -> str:

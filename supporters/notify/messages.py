@@ -55,6 +55,23 @@ _TEXTS = {
         _l("Continuing as a supporter"),
         _l("Please tell us whether you will continue as a supporter this year."),
     ),
+    # Before an assignment (supporters/help_requests/reminders.py).
+    "assignment_confirm": KindText(
+        _l("Please confirm your assignment"),
+        _l("You are assigned to help soon. Please confirm that you will come."),
+    ),
+    "assignment_unconfirmed": KindText(
+        _l("Assignment not confirmed"),
+        _l(
+            "The supporter has not confirmed an assignment that starts soon. Please check it, "
+            "and release it if they cannot come."
+        ),
+    ),
+    # To the resident, the day before (no account: written in the public form's languages).
+    "resident_reminder": KindText(
+        _l("Reminder: your appointment tomorrow"),
+        _l("A supporter will meet you tomorrow. If you cannot come, please phone us."),
+    ),
     # To coordinators, once a day (supporters/public/ceiling.py).
     "public_form_ceiling": KindText(
         _l("Residents' form: today's limit reached"),

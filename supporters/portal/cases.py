@@ -71,6 +71,22 @@ def assignment(request_id: int):
     )
 
 
+@bp.post("/assignments/<int:request_id>/confirm")
+@supporter_required
+def confirm_assignment(request_id: int):
+    """ "I will come": the supporter confirms the assignment (as from the reminder's link)."""
+    from supporters.help_requests.confirmation import confirm
+
+    item = queries.own_assignment_or_404(request_id)
+    try:
+        confirm(item.id, _supporter().id, current_user)
+    except Refused as refusal:
+        flash(refusal.message, "error")
+        return redirect(url_for("portal.assignment", request_id=item.id), 303)
+    flash(_("Thank you. The coordinator knows you will come."), "ok")
+    return redirect(url_for("portal.assignment", request_id=item.id), 303)
+
+
 @bp.get("/assignments/<int:request_id>.ics")
 @supporter_required
 def assignment_ics(request_id: int):
