@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.input_guard import IdConverter
     from supporters.jobs.routes import bp as jobs_bp
     from supporters.main.routes import bp as main_bp
+    from supporters.notify.action_routes import bp as actions_bp
     from supporters.notify.routes import bp as notifications_bp
     from supporters.payments.routes import bp as payments_bp
     from supporters.portal import cases, continuation, settings  # noqa: F401  (portal views)
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         credentials_bp,
         audit_trail_bp,
         jobs_bp,
+        actions_bp,
     ):
         app.register_blueprint(blueprint)
 

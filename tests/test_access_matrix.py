@@ -205,6 +205,10 @@ EXPECTED = {
     # The accounts console (issue 12): admins only, about another account (no session_id or
     # token_id in the form: refused). Everyone signed in has their own API tokens page.
     "accounts.index":           (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # One-tap links from messages ([3/6]): no sign-in, the signed token is the key (a made-up
+    # one is not found, whoever asks).
+    "actions.show":             (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    "actions.perform":          (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     # Background work ([3/6]): workers, calendar and dead letters, for admins only.
     "jobs.index":               (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "jobs.message_action":      (LOGIN,    NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),

@@ -28,6 +28,11 @@ SOURCES = [
     # The one label registry: statuses, modes, levels, categories, reasons.
     ("supporters", "labels.py", "python"),
     ("supporters/notify", "messages.py", "python"),
+    # One-tap links from messages: the e-mail's link lines and the page they open ([3/6]).
+    ("supporters/notify", "smtp.py", "python"),
+    ("supporters/notify", "action_routes.py", "python"),
+    ("templates/actions", "**.html", "jinja2"),
+    ("supporters/help_requests", "confirmation.py", "python"),
     # The case log's form and service messages, and the offer answers a supporter is shown.
     ("supporters/activities", "forms.py", "python"),
     ("supporters/activities", "log.py", "python"),

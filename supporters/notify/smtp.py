@@ -23,9 +23,29 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     # RFC 3834: tells auto-responders (holiday replies) not to answer.
     email["Auto-Submitted"] = "auto-generated"
     # 8-bit bodies need the server's 8BITMIME; base64 is safe everywhere and usual for Japanese.
-    cte = None if message.body.isascii() else "base64"
-    email.set_content(message.body, charset="utf-8", cte=cte)
+    body = message.body + one_tap_lines(message)
+    cte = None if body.isascii() else "base64"
+    email.set_content(body, charset="utf-8", cte=cte)
     return email
+
+
+def one_tap_lines(message: OutboxMessage) -> str:
+    """The message's one-tap links (accept / decline / confirm), made now, in its language."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from supporters.notify.actions import ACCEPT, DECLINE, links_for
+
+    links = links_for(message.kind, message.link, message.user_id)
+    if not links:
+        return ""
+    with force_locale(message.locale or "ja"):
+        labels = {
+            ACCEPT: _("Accept with one tap:"),
+            DECLINE: _("Decline with one tap:"),
+        }
+        lines = [f"{labels.get(a.action, _('Confirm with one tap:'))}\n{a.url}" for a in links]
+    return "\n" + "\n\n".join(lines) + "\n"
 
 
 def _message_id(message: OutboxMessage, sender: str) -> str:
