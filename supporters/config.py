@@ -149,6 +149,19 @@ def from_environment() -> dict:
             for name, value in os.environ.items()
             if name.startswith("SCHEDULE_") and value
         },
+        # SMS through an HTTP gateway (supporters/notify/sms.py); off while the URL is empty.
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
+        "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+        "SMS_SENDER": os.environ.get("SMS_SENDER", "Yorisoi"),
+        # LINE Messaging API (supporters/notify/line.py); off while the token is empty.
+        "LINE_CHANNEL_ACCESS_TOKEN": os.environ.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+        "LINE_CHANNEL_SECRET": os.environ.get("LINE_CHANNEL_SECRET", ""),
+        "LINE_API_BASE": os.environ.get("LINE_API_BASE", "https://api.line.me"),
+        "LINE_FRIEND_URL": os.environ.get("LINE_FRIEND_URL", ""),
+        "LINE_MONTHLY_QUOTA": int(os.environ.get("LINE_MONTHLY_QUOTA", "0")),
+        # Web Push (supporters/notify/webpush.py): VAPID key pair (`flask webpush keys`).
+        "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY", ""),
+        "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT", ""),
         # The channels a message tries, in order, for people who have not chosen their own.
         "CHANNEL_ORDER": os.environ.get("CHANNEL_ORDER", "line,webpush,email,sms"),
         # Outgoing mail (SMTP). The worker sends each message as soon as it is committed.
