@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.jobs.routes import bp as jobs_bp
     from supporters.main.routes import bp as main_bp
     from supporters.notify.action_routes import bp as actions_bp
+    from supporters.notify.line_webhook import bp as line_bp
     from supporters.notify.routes import bp as notifications_bp
     from supporters.payments.routes import bp as payments_bp
     from supporters.portal import cases, continuation, settings  # noqa: F401  (portal views)
@@ -157,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_trail_bp,
         jobs_bp,
         actions_bp,
+        line_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -209,6 +209,8 @@ EXPECTED = {
     # one is not found, whoever asks).
     "actions.show":             (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     "actions.perform":          (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # LINE's webhook: signed by LINE, not by a session; off (not found) until configured.
+    "line.webhook":             (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     # Background work ([3/6]): workers, calendar and dead letters, for admins only.
     "jobs.index":               (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "jobs.message_action":      (LOGIN,    NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),

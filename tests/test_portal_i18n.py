@@ -31,6 +31,9 @@ SOURCES = [
     # One-tap links from messages: the e-mail's link lines and the page they open ([3/6]).
     ("supporters/notify", "smtp.py", "python"),
     ("supporters/notify", "action_routes.py", "python"),
+    ("supporters/notify", "line.py", "python"),
+    ("supporters/notify", "line_webhook.py", "python"),
+    ("supporters/notify", "addresses.py", "python"),
     ("templates/actions", "**.html", "jinja2"),
     ("supporters/help_requests", "confirmation.py", "python"),
     # The case log's form and service messages, and the offer answers a supporter is shown.
