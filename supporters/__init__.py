@@ -64,6 +64,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     jobs.init_app(app)
     jobs_cli.init_app(app)
+    from supporters.notify import webpush
+
+    webpush.init_app(app)
     from supporters.transactions import commit_on_success
 
     app.after_request(commit_on_success)

@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from requests.structures import CaseInsensitiveDict
+
 
 @dataclass
 class Received:
@@ -17,7 +19,7 @@ class Received:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: CaseInsensitiveDict  # header names as HTTP treats them: case does not matter
     body: bytes
 
     def json(self):
@@ -40,7 +42,10 @@ class HttpRecorder:
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 got = Received(
-                    self.command, self.path, dict(self.headers.items()), self.rfile.read(length)
+                    self.command,
+                    self.path,
+                    CaseInsensitiveDict(self.headers.items()),
+                    self.rfile.read(length),
                 )
                 try:
                     status, answer = recorder.check(got)

@@ -146,10 +146,11 @@ def save_push_subscription(user: User, endpoint: str, p256dh: str, auth: str) ->
             ChannelAddress.channel == "webpush", ChannelAddress.address == endpoint
         )
     )
+    keys = {"p256dh": p256dh, "auth": auth}
     if row is None:
-        row = ChannelAddress(channel="webpush", address=endpoint)
+        row = ChannelAddress(user_id=user.id, channel="webpush", address=endpoint, keys=keys)
         db.session.add(row)
-    row.user_id, row.keys, row.failed_at = user.id, {"p256dh": p256dh, "auth": auth}, None
+    row.user_id, row.keys, row.failed_at = user.id, keys, None
     db.session.flush()
     return row
 
