@@ -53,7 +53,11 @@ def _status(message_id: int) -> OutboxStatus:
 
 
 def test_a_committed_message_reaches_the_mailbox_with_nobody_running_a_command(
-    app, db, smtp_server, make_supporter, tmp_path
+    app,
+    db,
+    smtp_server,  # noqa: F811
+    make_supporter,
+    tmp_path,
 ):
     with WorkerProcess(app.config, log_path=tmp_path / "worker.log"):
         supporter = make_supporter(email="lan@example.jp")
