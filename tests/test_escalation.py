@@ -27,8 +27,7 @@ KOGA = "08204"
 def six_speakers(make_supporter):
     """Six Vietnamese speakers in Koga: more than two rounds of three need."""
     return [
-        make_supporter(name=f"Supporter {n}", email=f"s{n}@example.jp", home=KOGA)
-        for n in range(6)
+        make_supporter(name=f"Supporter {n}", email=f"s{n}@example.jp", home=KOGA) for n in range(6)
     ]
 
 
@@ -76,16 +75,12 @@ def test_no_answer_offers_to_the_next_three_once_however_often_it_runs(db, offer
     assert event.params == {"round": 1, "offered": 3}
     assert "3 more supporter(s)" in event_text(event)
     # The three were told, with facts and no special-care data.
-    mails = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.kind == "offer_new")
-    ).all()
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "offer_new")).all()
     assert len(mails) == 4
     assert all(m.params["municipality_code"] == KOGA for m in mails)
 
 
-def test_after_the_last_round_the_request_is_unfilled_and_the_coordinator_is_told(
-    db, offered
-):
+def test_after_the_last_round_the_request_is_unfilled_and_the_coordinator_is_told(db, offered):
     request_id, sent, coordinator = offered
     escalation.escalate(sent + timedelta(hours=4, minutes=1))  # round 1: three more
     db.session.commit()

@@ -57,7 +57,12 @@ def _configure(app, gateway, mail):
 
 
 def test_an_offer_goes_out_as_a_short_sms_in_the_supporters_language(
-    app, db, lan, make_request, make_user, smtp_server  # noqa: F811
+    app,
+    db,
+    lan,
+    make_request,
+    make_user,
+    smtp_server,  # noqa: F811
 ):
     from supporters.help_requests import offers
 
