@@ -123,7 +123,12 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.notify.line_webhook import bp as line_bp
     from supporters.notify.routes import bp as notifications_bp
     from supporters.payments.routes import bp as payments_bp
-    from supporters.portal import cases, continuation, settings  # noqa: F401  (portal views)
+    from supporters.portal import (  # noqa: F401  (portal views)
+        cases,
+        continuation,
+        messages,
+        settings,
+    )
     from supporters.portal.routes import bp as portal_bp
     from supporters.privacy.routes import bp as privacy_bp
     from supporters.public.routes import bp as public_bp

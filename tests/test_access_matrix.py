@@ -46,6 +46,7 @@ SIGN_IN = redirect_to("/login")
 REQUEST = redirect_to("/requests/<id>")  # back to the request page (ids are normalised)
 OWN_OFFER = redirect_to("/me/offers/<id>")
 ASSIGNMENT = redirect_to("/me/assignments/<id>")
+MESSAGES = redirect_to("/me/messages")
 NOTES = redirect_to("/notifications/")
 MY_TIMES = redirect_to("/me/availability")
 CHECK = redirect_to("/continuation/")
@@ -101,6 +102,14 @@ EXPECTED = {
     "portal.assignment":        (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.assignment_ics":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.confirm_assignment": (LOGIN,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    # How messages reach a supporter ([3/6]); LINE, SMS and Web Push are not configured here.
+    "portal.messages":          (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "portal.first_channel":     (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MESSAGES),
+    "portal.line_code":         (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.channel_off":       (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MESSAGES),
+    "portal.sms_on":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.push_subscribe":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.service_worker":    (OK,       OK,        OK,        OK,        OK,        OK),
     "portal.log":               (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.log_new":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.log_edit":          (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
