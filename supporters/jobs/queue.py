@@ -73,7 +73,15 @@ def init_app(app: Flask) -> None:
         for name, function in work.JOBS.items()
     }
     for name, (function, minutes) in work.TICKS.items():
-        huey.periodic_task(crontab(minute=f"*/{minutes}"), name=name)(_in_app(app, function))
+        huey.periodic_task(crontab(minute=f"*/{minutes}"), name=f"tick:{name}")(
+            _in_app(app, function)
+        )
+        # Each tick can also be queued by hand (``enqueue("sweep_offers")``), e.g. after a
+        # settings change, or by a test that cannot wait for the clock.
+        app.extensions[_TASKS].setdefault(
+            name,
+            huey.task(retries=RETRIES, retry_delay=RETRY_DELAY, name=name)(_in_app(app, function)),
+        )
     huey.signal(huey_signals.SIGNAL_ERROR)(_dead_letter_on_last_failure(app))
     _hand_committed_messages_to_the_worker()
 

@@ -7,7 +7,8 @@ HH:MM``. Every minute :func:`run_due` looks at each job: if this period's time h
 workers agree on who runs it), runs the job, and marks the row finished. A worker killed midway
 leaves the row unfinished; after ``STALE`` another worker runs the job again, and the job's own
 keys (messages with a ``dedupe_key``) make the repeat harmless. A worker that was down at 08:00
-runs the job when it comes back, within the same period.
+runs the job when it comes back, within ``LATE_LIMITS`` (12 hours for a daily job … 14 days for
+a yearly one); later than that the period is skipped.
 """
 
 import logging
@@ -58,6 +59,21 @@ class Slot:
     due_at: datetime
 
 
+# How late a job may still run in its period: a worker that was down at 08:00 catches up, but a
+# new installation does not send last April's yearly question in November.
+LATE_LIMITS = {
+    "daily": timedelta(hours=12),
+    "weekly": timedelta(days=2),
+    "monthly": timedelta(days=5),
+    "yearly": timedelta(days=14),
+}
+
+
+def late_limit(spec: str) -> timedelta:
+    """How long after its time in the period a job of ``spec`` may still run."""
+    return LATE_LIMITS[spec.split()[0]]
+
+
 def current_slot(spec: str, now: datetime) -> Slot:
     """The period ``now`` falls in for ``spec``, and when in it the job is due (JST)."""
     local = now.astimezone(JST)
@@ -89,7 +105,9 @@ def run_due(now: datetime) -> list[str]:
     ran = []
     for name in sorted(SCHEDULED):
         slot = current_slot(spec_for(name), now)
-        if now < slot.due_at or not _claim(name, slot.period, now):
+        if not slot.due_at <= now <= slot.due_at + late_limit(spec_for(name)):
+            continue
+        if not _claim(name, slot.period, now):
             continue
         try:
             result = SCHEDULED[name].function(now)
