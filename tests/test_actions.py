@@ -69,8 +69,11 @@ def test_accept_from_the_email_with_one_tap_once(app, db, mail, offered):
     assert _press(client, accept).status_code == 200
     db.session.expire_all()
     assert db.session.get(HelpRequest, request_id).status == RequestStatus.ASSIGNED
-    again = _press(client, accept)  # a second tap, or a forwarded copy
+    again = _press(client, accept)  # a second tap
     assert again.status_code == 409 and 'data-testid="used"' in again.get_data(as_text=True)
+    forwarded = app.test_client()  # the mail forwarded to someone else, opened elsewhere
+    assert 'data-testid="used"' in forwarded.get(accept).get_data(as_text=True)
+    assert _press(forwarded, accept).status_code == 409
     # The decline link of the same message cannot undo it.
     assert _press(client, decline).status_code == 409
     db.session.expire_all()
@@ -124,3 +127,45 @@ def test_the_outbox_never_stores_the_links(db, mail, offered):
     _links(mail, 1)
     for message in db.session.scalars(select(OutboxMessage)):
         assert "/a/" not in message.body
+
+
+def test_the_page_names_the_action_in_the_supporters_language(app, db, mail, offered, lan):
+    from supporters.models import User
+
+    user = db.session.scalar(select(User).where(User.supporter_id == lan.id))
+    user.locale = "vi"
+    db.session.commit()
+    accept, _ = _links(mail, 1)
+    page = app.test_client().get(accept)
+    text = page.get_data(as_text=True)
+    assert 'data-testid="facts"' in text and ("Koga" in text or "古河" in text)
+    assert "Nhận yêu cầu này" in text  # "Accept this request", in Vietnamese
+    for secret in ("Internal medicine", "病院", "Phạm", "hospital"):
+        assert secret not in text
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_press_without_the_forms_token_does_nothing(app, db, mail, offered):
+    offer_id, _ = offered
+    accept, _ = _links(mail, 1)
+    assert app.test_client().post(accept).status_code == 400  # no CSRF token: refused
+    db.session.expire_all()
+    assert db.session.get(Offer, offer_id).status == OfferStatus.OPEN
+
+
+def test_a_retried_message_carries_the_same_links(app, db, mail, offered):
+    """A worker that dies after the send but before its commit sends the message again; the
+    second copy's links are the first copy's (and the first copy's rows exist again)."""
+    from supporters.models import OutboxMessage
+    from supporters.notify.smtp import one_tap_lines
+
+    message = db.session.scalars(select(OutboxMessage)).one()
+    first = one_tap_lines(message)
+    db.session.rollback()  # the rows made for the first copy are lost with the crash
+    assert db.session.scalars(select(ActionToken)).all() == []
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert one_tap_lines(message) == first
+    db.session.commit()
+    accept = LINK.findall(first)[0]
+    assert _press(app.test_client(), accept).status_code == 200

@@ -311,7 +311,7 @@ def test_one_failing_message_does_not_block_the_others(db, mail, make_supporter)
             )
         )
     db.session.add(
-        OutboxMessage(channel="sms", recipient="090", subject="-", body="-", kind="offer_new")
+        OutboxMessage(channel="pigeon", recipient="090", subject="-", body="-", kind="offer_new")
     )
     notify_supporter(make_supporter(email="fine@example.jp"), "offer_new", "/me/offers/2")
     db.session.commit()
@@ -328,7 +328,7 @@ def test_one_failing_message_does_not_block_the_others(db, mail, make_supporter)
         OutboxStatus.PENDING,
         "RuntimeError: LINE API returned 500",
     )
-    assert status["090"] == (OutboxStatus.PENDING, "LookupError: no channel registered for 'sms'")
+    assert status["090"] == (OutboxStatus.PENDING, "LookupError: no channel registered for 'pigeon'")
 
 
 def test_limit_leaves_the_rest_for_the_next_run(db, mail, make_supporter):

@@ -7,8 +7,15 @@ it shows what the action is (date, area, language; never special-care data) and 
 Pressing it (POST, CSRF-protected) acts through the area's service as the token's user, once:
 the row is marked used by a conditional UPDATE first, so a second press, a forwarded copy or two
 tabs do nothing more. Tokens are made when the message is sent (never stored in the outbox body).
+
+A token's id is derived from the outbox message's id and the action (an HMAC with the app's
+secret), so every attempt at one message carries the same links: when a worker dies between a
+channel's "sent" and its commit, the retry recreates the very rows the delivered message points
+at (LINE drops the repeat by its retry key; the first push's buttons still work).
 """
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,42 +39,81 @@ TAP_DECLINE_REASON = "not_available"
 
 @dataclass(frozen=True)
 class Action:
-    """A one-tap link ready for a message: what it does and where it goes."""
+    """A one-tap link ready for a message: what it does, its signed token and where it goes."""
 
     action: str
-    url: str
+    signed: str
+
+    @property
+    def url(self) -> str:
+        """The absolute ``/a/<signed token>`` link (from ``BASE_URL``)."""
+        return action_url(self.signed)
 
 
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="yorisoi-action")
 
 
-def links_for(kind: str, link: str, user_id: int | None, now: datetime | None = None):
-    """The one-tap links for a message of ``kind`` about ``link`` to ``user_id`` (may be [])."""
+def action_url(token: ActionToken | str) -> str:
+    """The absolute ``/a/<signed id>`` link of a token (a row, or its signed id)."""
+    signed = _serializer().dumps(token.id) if isinstance(token, ActionToken) else token
+    return absolute_link(f"/a/{signed}")
+
+
+def links_for(
+    kind: str,
+    link: str,
+    user_id: int | None,
+    now: datetime | None = None,
+    message_id: int | None = None,
+) -> list[Action]:
+    """The one-tap links for a message of ``kind`` about ``link`` to ``user_id`` (may be []).
+
+    ``message_id`` (the outbox row) makes the tokens the same on every attempt at that message.
+    """
     actions = ACTIONS_BY_KIND.get(kind, ())
     if not actions or user_id is None:
         return []
-    target_id = int(link.rstrip("/").rsplit("/", 1)[-1])
+    try:
+        target_id = int(link.rstrip("/").rsplit("/", 1)[-1])
+    except ValueError:  # a link without the target's id: the message goes without buttons
+        return []
     expires_at = _expiry(actions[0], target_id)
     if expires_at is None or expires_at <= (now or utcnow()):
         return []
-    return [
-        Action(a, absolute_link(f"/a/{issue(user_id, a, target_id, expires_at)}")) for a in actions
-    ]
+    key = f"outbox-{message_id}" if message_id is not None else None
+    return [Action(a, issue(user_id, a, target_id, expires_at, key=key)) for a in actions]
 
 
-def issue(user_id: int, action: str, target_id: int, expires_at: datetime) -> str:
-    """Make a single-use token and return its signed form for a URL."""
-    row = ActionToken(
-        id=secrets.token_hex(16),
-        user_id=user_id,
-        action=action,
-        target_id=target_id,
-        expires_at=expires_at,
-    )
-    db.session.add(row)
-    db.session.flush()
+def issue(
+    user_id: int, action: str, target_id: int, expires_at: datetime, key: str | None = None
+) -> str:
+    """Make a single-use token and return its signed form for a URL.
+
+    With ``key`` (e.g. ``outbox-12``) the token's id is derived from it, and issuing again for
+    the same key and action returns the same token (its row is made if a crash lost it).
+    """
+    token_id = _derived_id(key, action) if key else secrets.token_hex(16)
+    row = db.session.get(ActionToken, token_id) if key else None
+    if row is None:
+        row = ActionToken(
+            id=token_id,
+            user_id=user_id,
+            action=action,
+            target_id=target_id,
+            expires_at=expires_at,
+        )
+        db.session.add(row)
+        db.session.flush()
     return _serializer().dumps(row.id)
+
+
+def _derived_id(key: str, action: str) -> str:
+    """32 hex digits nobody can guess without the secret key, the same for the same input."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else secret.encode()
+    digest = hmac.new(secret, f"action-token:{key}:{action}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
 
 
 def _expiry(action: str, target_id: int) -> datetime | None:

@@ -104,6 +104,16 @@ def forget_line_user(line_user_id: str, now: datetime | None = None) -> None:
     )
 
 
+def follow_line_user(line_user_id: str) -> User | None:
+    """The user (re-)added the programme's LINE account: a linked address works again."""
+    db.session.execute(
+        update(ChannelAddress)
+        .where(ChannelAddress.channel == "line", ChannelAddress.address == line_user_id)
+        .values(failed_at=None)
+    )
+    return line_user_of(line_user_id)
+
+
 def e164(phone: str) -> str:
     """A Japanese phone number in E.164 (090-1234-5678 → +819012345678); refused if not one."""
     digits = re.sub(r"[\s\-()]", "", phone or "")

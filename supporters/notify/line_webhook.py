@@ -54,11 +54,16 @@ def _handle(event) -> str | None:
         addresses.forget_line_user(user_id)
         return None
     if isinstance(event, FollowEvent):
-        return _("Welcome to Yorisoi. Send the code shown on your Messages page to link.")
+        account = addresses.follow_line_user(user_id)  # a linked person who unblocked us
+        if account is None:
+            return _("Welcome to Yorisoi. Send the code shown on your Messages page to link.")
+        with force_locale(recipient_locale(account)):
+            return _("Your LINE account is linked. Yorisoi messages will come here.")
     if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
         account = addresses.link_line(event.message.text, user_id)
         if account is None:
-            return _("This code is not valid. Please make a new one on your Messages page.")
+            with force_locale(recipient_locale(addresses.line_user_of(user_id))):
+                return _("This code is not valid. Please make a new one on your Messages page.")
         with force_locale(recipient_locale(account)):
             return _("Your LINE account is linked. Yorisoi messages will come here.")
     if isinstance(event, PostbackEvent):

@@ -36,7 +36,7 @@ def one_tap_lines(message: OutboxMessage) -> str:
 
     from supporters.notify.actions import ACCEPT, DECLINE, links_for
 
-    links = links_for(message.kind, message.link, message.user_id)
+    links = links_for(message.kind, message.link, message.user_id, message_id=message.id)
     if not links:
         return ""
     with force_locale(message.locale or "ja"):
