@@ -65,7 +65,8 @@ def _tap(app, mail, index: int = 0) -> None:
     client = app.test_client()  # the supporter's phone: not signed in
     assert client.get(link).status_code == 200
     response = client.post(link, data={"csrf_token": csrf_token(client)})
-    assert response.status_code == 200, re.findall(r"flash[^>]*>([^<]*)<", response.get_data(as_text=True))
+    flashes = re.findall(r"flash[^>]*>([^<]*)<", response.get_data(as_text=True))
+    assert response.status_code == 200, flashes
 
 
 def test_offer_escalation_and_one_tap_answers_with_nobody_running_a_command(
