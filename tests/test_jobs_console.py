@@ -100,3 +100,49 @@ def test_only_admins_see_background_work(app, users):
     client = app.test_client()
     Auth(client).login("coordinator@example.jp")
     assert client.get("/jobs/").status_code == 403
+
+
+def test_the_page_shows_each_channel_set_up_or_not_and_this_months_counts(app, admin_client, db):
+    from tests.http_recorder import HttpRecorder
+
+    db.session.add_all(
+        [
+            OutboxMessage(
+                channel="email",
+                recipient="a@example.jp",
+                subject="s",
+                body="b",
+                kind="offer_new",
+                status=OutboxStatus.SENT,
+                sent_at=utcnow(),
+            ),
+            OutboxMessage(
+                channel="sms",
+                recipient="+819000000000",
+                subject="s",
+                body="b",
+                kind="offer_new",
+                status=OutboxStatus.FAILED,
+            ),
+        ]
+    )
+    db.session.commit()
+
+    def line_api(got):
+        if got.path.endswith("/quota/consumption"):
+            return 200, {"totalUsage": 42}
+        return 200, {"type": "limited", "value": 200}
+
+    with HttpRecorder(line_api) as line:
+        app.config.update(
+            LINE_CHANNEL_ACCESS_TOKEN="secret-token-value",
+            LINE_CHANNEL_SECRET="s",
+            LINE_API_BASE=line.url,
+        )
+        page = admin_client.get("/jobs/").get_data(as_text=True)
+    table = page.split('data-testid="channels"')[1].split("</table>")[0]
+    rows = {row.split('"')[0]: row for row in table.split('data-channel="')[1:]}
+    assert "Yes" in rows["email"] and ">1<" in rows["email"]  # one e-mail sent this month
+    assert "Not set up" in rows["sms"] and ">1<" in rows["sms"]  # one SMS failed
+    assert "Yes" in rows["line"] and "42" in rows["line"]  # LINE's own count
+    assert "secret-token-value" not in page

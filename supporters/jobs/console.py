@@ -23,10 +23,24 @@ DEAD_LETTERS_SHOWN = 100
 
 
 @dataclass(frozen=True)
+class ChannelState:
+    """One channel as the console shows it: set up or not, and how it went this month."""
+
+    name: str
+    configured: bool
+    sent: int
+    failed: int
+    last_sent_at: datetime | None
+    last_failed_at: datetime | None
+    usage: dict | None = None  # LINE: this month's messages and the plan's limit
+
+
+@dataclass(frozen=True)
 class Overview:
-    """Workers, the outbox, the calendar and the dead letters, as the page shows them."""
+    """Workers, channels, the outbox, the calendar and the dead letters, as the page shows."""
 
     heartbeats: list[tuple[WorkerHeartbeat, bool]]
+    channels: list[ChannelState]
     outbox: dict[str, int]
     schedule: list[tuple[str, str, ScheduledRun | None]]
     failed_messages: list[OutboxMessage]
@@ -40,6 +54,7 @@ def overview(now: datetime | None = None) -> Overview:
     runs = {run.job: run for run in last_runs()}
     return Overview(
         heartbeats=[(beat, now - beat.beat_at < FRESH) for beat in beats],
+        channels=channel_states(now),
         outbox=outbox_counts(now),
         schedule=[(name, spec_for(name), runs.get(name)) for name in sorted(SCHEDULED)],
         failed_messages=list(
@@ -59,6 +74,55 @@ def overview(now: datetime | None = None) -> Overview:
             )
         ),
     )
+
+
+CHANNELS = ("email", "line", "webpush", "sms")
+
+
+def channel_states(now: datetime) -> list[ChannelState]:
+    """Each channel: configured (no secret shown), this month's sends and failures (JST month)."""
+    from sqlalchemy import func
+
+    from supporters.clock import JST
+    from supporters.notify.channels import get_channel
+
+    local = now.astimezone(JST)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = db.session.execute(
+        select(
+            OutboxMessage.channel,
+            OutboxMessage.status,
+            func.count(),
+            func.max(OutboxMessage.sent_at),
+            func.max(OutboxMessage.created_at),
+        )
+        .where(OutboxMessage.created_at >= month_start)
+        .group_by(OutboxMessage.channel, OutboxMessage.status)
+    ).all()
+    states = []
+    for name in CHANNELS:
+        channel = get_channel(name)
+        configured = channel is not None and channel.configured()
+        mine = [row for row in rows if row[0] == name]
+        sent = [row for row in mine if row[1] == OutboxStatus.SENT]
+        failed = [row for row in mine if row[1] == OutboxStatus.FAILED]
+        usage = None
+        if name == "line" and configured:
+            from supporters.notify.line import monthly_usage
+
+            usage = monthly_usage()
+        states.append(
+            ChannelState(
+                name=name,
+                configured=configured,
+                sent=sum(row[2] for row in sent),
+                failed=sum(row[2] for row in failed),
+                last_sent_at=max((row[3] for row in sent if row[3]), default=None),
+                last_failed_at=max((row[4] for row in failed if row[4]), default=None),
+                usage=usage,
+            )
+        )
+    return states
 
 
 def masked(address: str) -> str:

@@ -37,6 +37,12 @@ def index():
         masked=console.masked,
         job_label=job_label,
         when=_when,
+        channel_labels={
+            "email": _("E-mail"),
+            "line": "LINE",
+            "webpush": _("Web Push (supporters' phones)"),
+            "sms": "SMS",
+        },
     )
 
 
