@@ -17,8 +17,8 @@ run: install translations db seed  ## set up everything; serve on http://127.0.0
 worker: install  ## the background worker alone (production runs it beside `make serve`)
 	$(BIN)/flask worker
 
-serve:
-	YORISOI_ENV=$${YORISOI_ENV:-development} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+serve: install translations  ## production server (gunicorn, WEB_CONCURRENCY workers) on 127.0.0.1:$(PORT); YORISOI_ENV=development to try it locally
+	YORISOI_ENV=$${YORISOI_ENV:-production} PORT=$(PORT) $(BIN)/gunicorn -c python:supporters.ops.gunicorn_conf app:app
 
 install: $(STAMP)  ## create .venv and install the app with its test tools
 

@@ -18,8 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment())
     if config:
         app.config.from_mapping(config)
-    from supporters import links
+    from supporters import links, ops
 
+    ops.init_app(app)  # production without SECRET_KEY refuses; request ids, logs, /healthz
     links.init_app(app)  # a production app without a real BASE_URL refuses to start
 
     if app.config.get("TRUST_PROXY_HOPS"):
@@ -59,6 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
     from supporters.privacy import cli as privacy_cli
 
     privacy_cli.init_app(app)
+    from supporters.reference import cli as reference_cli
+
+    reference_cli.init_app(app)
     from supporters import jobs
     from supporters.jobs import cli as jobs_cli
 
@@ -109,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.activities.routes import bp as activities_bp
     from supporters.audit_trail.routes import bp as audit_trail_bp
     from supporters.auth.routes import bp as auth_bp
+    from supporters.channel_status.routes import bp as channels_bp
     from supporters.continuation.routes import bp as continuation_bp
     from supporters.coverage.routes import bp as coverage_bp
     from supporters.credentials.routes import bp as credentials_bp
@@ -165,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
         credentials_bp,
         audit_trail_bp,
         jobs_bp,
+        channels_bp,
         actions_bp,
         line_bp,
     ):

@@ -256,6 +256,18 @@ def coverage_scope(user: User) -> frozenset[str] | None:
     return None
 
 
+# --- Reference data -------------------------------------------------------------------------------
+# Everyone in the console reads the municipalities and languages; only admins add, rename or
+# retire a language.
+
+languages_admin_required = roles_required(Role.ADMIN)
+
+
+def can_manage_languages(user: User) -> bool:
+    """Add, rename, retire or reinstate a language: admins only."""
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
 def can_change_targets(user: User) -> bool:
     """Change the programme's yearly targets: admins only."""
     return user.is_authenticated and user.role == Role.ADMIN

@@ -19,10 +19,13 @@ def database_url(raw: str | None) -> str:
     return raw
 
 
-def secret_key() -> str:
-    """The SECRET_KEY from the environment, else one generated once and kept in instance/."""
+def secret_key(development: bool = True) -> str:
+    """The SECRET_KEY from the environment; on a developer's machine, else one generated once and
+    kept in instance/. Production gets "" without one and refuses to start (supporters/ops)."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
+    if not development:
+        return ""
     INSTANCE_DIR.mkdir(exist_ok=True)
     key_file = INSTANCE_DIR / "secret_key"
     if not key_file.exists():
@@ -45,17 +48,38 @@ def two_factor_roles(development: bool) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
+def engine_options(url: str, development: bool) -> dict:
+    """SQLAlchemy engine options: survive a database restart, keep personal data out of errors.
+
+    ``pool_pre_ping`` tests a pooled connection before lending it, so connections a restarted
+    PostgreSQL closed are replaced instead of failing the next request; ``pool_recycle`` retires
+    connections a firewall may have silently dropped; ``connect_timeout`` makes a request fail in
+    seconds, not minutes, while the server is away. ``hide_parameters`` keeps the values of a
+    failed statement (names, e-mails) out of exception messages and so out of the logs.
+    """
+    options: dict = {"pool_pre_ping": True, "hide_parameters": not development}
+    if url.startswith("postgresql"):
+        options["pool_recycle"] = int(os.environ.get("DATABASE_POOL_RECYCLE", "1800"))
+        options["connect_args"] = {
+            "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")),
+            "application_name": "yorisoi",
+        }
+    return options
+
+
 def from_environment() -> dict:
     """Build the configuration mapping for :func:`supporters.create_app`."""
     development = os.environ.get("YORISOI_ENV", "production") == "development"
     return {
-        "SECRET_KEY": secret_key(),
+        "SECRET_KEY": secret_key(development),
         # Encrypts secrets kept in the database (two-factor); defaults to a key derived from
         # SECRET_KEY. Changing it makes stored authenticators unreadable (they must be reset).
         "DATA_ENCRYPTION_KEY": os.environ.get("DATA_ENCRYPTION_KEY", ""),
         "YORISOI_ENV": "development" if development else "production",
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL")),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(
+            database_url(os.environ.get("DATABASE_URL")), development
+        ),
         # Session cookie: never readable by scripts, not sent cross-site, HTTPS-only in production.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -76,7 +100,14 @@ def from_environment() -> dict:
         # Never read from the environment; only the test suite sets cheap ones (tests/conftest.py).
         "PASSWORD_HASH_PARAMETERS": None,
         "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
+        # Rate-limit counters: "memory://" is per process, so production with several processes
+        # needs shared storage, e.g. redis://localhost:6379/1 (gunicorn refuses to start without
+        # it, supporters/ops/settings.py). If Redis goes away, limits fall back to per-process.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Logs: one JSON line per request and JSON records (supporters/ops/logs.py) in production
+        # (outside tests) or with LOG_FORMAT=json; LOG_FORMAT=text keeps plain lines.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", ""),
         # Sign-in attempts (no targeted lockout, docs/decisions.md): LOGIN_RATE_LIMIT per account
         # *and* source address; LOGIN_SOURCE_RATE_LIMIT per source address, any account (an office
         # behind one NAT shares it). Past LOGIN_ACCOUNT_CEILING failures on one account from all
@@ -189,8 +220,12 @@ def from_environment() -> dict:
         # coordinators are alerted.
         "CONFIRM_REMINDER_HOURS": os.environ.get("CONFIRM_REMINDER_HOURS", "72,24"),
         "UNCONFIRMED_ALERT_HOURS": float(os.environ.get("UNCONFIRMED_ALERT_HOURS", "12")),
-        # Residents are reminded the day before (JST) from this hour, when their contact allows.
+        # Residents who ticked "remind me" are reminded the day before (JST) from this hour until
+        # 21:00, by e-mail, or by SMS to a mobile number when SMS is configured.
         "RESIDENT_REMINDER_HOUR": int(os.environ.get("RESIDENT_REMINDER_HOUR", "10")),
+        # The weekly digest (supporters/digest.py) counts certified supporters without a case
+        # for this many days as idle.
+        "IDLE_AFTER_DAYS": int(os.environ.get("IDLE_AFTER_DAYS", "90")),
         "PUBLIC_REQUEST_RATE_LIMIT": os.environ.get(
             "PUBLIC_REQUEST_RATE_LIMIT", "5 per hour;20 per day"
         ),

@@ -5,13 +5,17 @@ for residents speak nine languages (``PUBLIC_LOCALES``); a signed-in supporter's
 twelve (``SUPPORTER_LOCALES``). See docs/decisions.md.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
-from babel import Locale
-from flask import current_app, has_request_context, request
+from babel import Locale, support
+from flask import Request, current_app, has_request_context, request
 from flask.globals import _cv_app
-from flask_babel import get_locale, get_translations
+from flask_babel import Domain, format_datetime, get_locale, get_timezone, get_translations
 from flask_login import current_user
+from markupsafe import Markup
+from wtforms.i18n import messages_path
 
 LOCALE_COOKIE = "yorisoi_lang"
 
@@ -184,14 +188,8 @@ def _babel_state() -> tuple:
     """
     app_context = _cv_app.get(None)  # one context-variable read, not two proxy lookups
     state = None if app_context is None else getattr(app_context.g, "_flask_babel", None)
-    if state is not None:
-        memo = getattr(state, "yorisoi_memo", None)
-        if (
-            memo is not None
-            and memo[0] is getattr(state, "babel_locale", None)
-            and memo[3] is getattr(state, "babel_domain", None)
-        ):
-            return memo
+    if state is not None and (memo := _valid_memo(state)) is not None:
+        return memo
     catalogue = get_translations()  # resolves (and caches) the locale and domain first
     locale = get_locale()
     memo = (locale, str(locale or "ja"), catalogue)
@@ -203,9 +201,98 @@ def _babel_state() -> tuple:
     return memo
 
 
+def _valid_memo(state) -> tuple | None:
+    """The memo kept in Flask-Babel's request state, if its locale and domain are still those."""
+    memo = getattr(state, "yorisoi_memo", None)
+    if (
+        memo is not None
+        and memo[0] is getattr(state, "babel_locale", None)
+        and memo[3] is getattr(state, "babel_domain", None)
+    ):
+        return memo
+    return None
+
+
+class _MemoDomain(Domain):
+    """Flask-Babel's message domain, answering from the request's memo when it holds one.
+
+    Every ``lazy_gettext`` label (form fields, option lists, label tables) goes through the
+    domain's ``get_translations``, which otherwise looks the locale and the catalogue up again
+    through several context lookups per string.
+    """
+
+    def get_translations(self):
+        app_context = _cv_app.get(None)
+        state = None if app_context is None else getattr(app_context.g, "_flask_babel", None)
+        if state is not None:
+            memo = _valid_memo(state)
+            if memo is not None and memo[3] is self:
+                return memo[2]
+        catalogue = super().get_translations()
+        if state is not None and getattr(state, "babel_domain", None) is self:
+            locale = get_locale()  # resolved (and kept) by the call above
+            state.yorisoi_memo = (locale, str(locale or "ja"), catalogue, self)
+        return catalogue
+
+
+_WTFORMS_CATALOGUES: dict[str, support.Translations] = {}
+
+
+class _Request(Request):
+    """Flask's request, with WTForms' own messages loaded once per process for each locale.
+
+    Flask-WTF reads WTForms' catalogue (its "Not a valid choice" and the like) from the
+    request's ``wtforms_translations`` and, when the request has none, parses the ``.mo`` file
+    again for every request that builds a form. The catalogue depends on the locale alone.
+    """
+
+    @cached_property
+    def wtforms_translations(self):
+        locale = get_locale()
+        key = str(locale)
+        catalogue = _WTFORMS_CATALOGUES.get(key)
+        if catalogue is None:
+            catalogue = support.Translations.load(messages_path(), [locale], domain="wtforms")
+            _WTFORMS_CATALOGUES[key] = catalogue
+        return catalogue
+
+
+_FORMATTED: dict[tuple, str] = {}
+_FORMATTED_MAX = 4096
+
+
+def _datetimeformat(value=None, format=None, rebase=True) -> str:
+    """Flask-Babel's ``datetimeformat`` filter, remembering what it wrote.
+
+    A list shows a date and time on every row, and the same rows again on the next request;
+    Babel takes ~20 µs to format each. The answer depends only on the value, the format, the
+    language, the time zone and the app's named formats, so it is kept under exactly those
+    (a bounded table, emptied when full). "Now" (no value) is never kept.
+    """
+    if value is None:
+        return format_datetime(value, format, rebase)
+    babel = current_app.extensions["babel"]
+    key = (value, format, rebase, current_locale(), str(get_timezone()), id(babel))
+    text = _FORMATTED.get(key)
+    if text is None:
+        if len(_FORMATTED) >= _FORMATTED_MAX:
+            _FORMATTED.clear()
+        text = _FORMATTED[key] = format_datetime(value, format, rebase)
+    return text
+
+
 def install_template_gettext(app) -> None:
     """Templates' ``_()``/``ngettext()`` through the memoised catalogue (same messages as
-    Flask-Babel's own callables, which this replaces, without its per-call lookups)."""
+    Flask-Babel's own callables, which this replaces, without its per-call lookups); the same
+    memo behind ``lazy_gettext`` labels (:class:`_MemoDomain`), WTForms' catalogue kept per
+    locale (:class:`_Request`) and the ``datetimeformat`` filter's answers kept."""
+    app.request_class = _Request  # WTForms' catalogue: loaded once, not per request
+    app.jinja_env.filters["datetimeformat"] = _datetimeformat
+    babel = app.extensions["babel"].instance  # one Babel object serves every app
+    if not isinstance(vars(babel).get("domain_instance"), _MemoDomain):
+        babel.domain_instance = _MemoDomain(
+            domain=app.config.get("BABEL_DEFAULT_DOMAIN", "messages")
+        )
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
@@ -213,6 +300,33 @@ def install_template_gettext(app) -> None:
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
+
+
+_TRANSLATED: dict[tuple[int, str], tuple] = {}
+
+
+def translated_labels(labels: Mapping | tuple) -> dict | tuple:
+    """A module-level label table (``lazy_gettext`` words) in the current language, kept.
+
+    A list page looks a status, mode or category up on every row; each lazy word is translated
+    again through Flask-Babel every time it is shown. The table translated once per process for
+    each language gives the same words. Lazy words become :class:`~markupsafe.Markup`, as a
+    template treated them (their ``__html__``), so the page's escaping is unchanged. A table by
+    position (the weekdays) comes back as a tuple.
+    """
+    key = (id(labels), current_locale())
+    found = _TRANSLATED.get(key)
+    if found is None or found[0] is not labels:
+        if isinstance(labels, Mapping):
+            table = {code: _as_shown(word) for code, word in labels.items()}
+        else:
+            table = tuple(_as_shown(word) for word in labels)
+        found = _TRANSLATED[key] = (labels, table)
+    return found[1]
+
+
+def _as_shown(word):
+    return Markup(word.__html__()) if hasattr(word, "__html__") else word
 
 
 def localized_name(obj) -> str:

@@ -1,4 +1,4 @@
-"""What every page's frame carries: the language switcher, the sign-out button, the console's nav.
+"""What every page's frame carries: the language switcher, the sign-out button, the navigation.
 
 Both are plain POST forms. Building them as WTForms forms on every page cost more than the rest
 of a small page (two forms, a twelve-option select, WTForms' own catalogue loaded per request),
@@ -12,7 +12,8 @@ so the frame writes them from:
 
 ``POST /language`` still validates with ``LanguageForm`` and ``POST /logout`` with ``PostForm``;
 only the rendering moved here. The console's navigation is kept the same way, per (role,
-language, mount point): ``templates/_console_nav.html``.
+language, mount point): ``templates/_console_nav.html``; the supporter's tab bar per (page,
+language, mount point): ``templates/portal/_nav.html``.
 """
 
 from functools import cached_property
@@ -26,6 +27,7 @@ from supporters import i18n
 
 _SELECTS: dict[tuple[bool, str], Markup] = {}
 _NAVS: dict[tuple[str, str, str], Markup] = {}
+_PORTAL_NAVS: dict[tuple[str | None, str, str], Markup] = {}
 
 
 class PageForms:
@@ -67,4 +69,22 @@ class PageForms:
         if markup is None:
             template = current_app.jinja_env.get_template("_console_nav.html")
             markup = _NAVS[key] = Markup(template.render(role=role))
+        return markup
+
+    @cached_property
+    def portal_nav(self) -> Markup:
+        """The supporter's tab bar with this page's tab marked (``portal/_nav.html``).
+
+        Its links and labels depend only on the page, the language and where the app is
+        mounted, so it is rendered once per process for each and kept.
+        """
+        key = (request.endpoint, i18n.current_locale(), request.script_root)
+        markup = _PORTAL_NAVS.get(key)
+        if markup is None:
+            from supporters.portal.settings import portal_layout
+
+            template = current_app.jinja_env.get_template("portal/_nav.html")
+            context = {**portal_layout(), "current_endpoint": request.endpoint}
+            markup = Markup(template.render(context))
+            _PORTAL_NAVS[key] = markup
         return markup

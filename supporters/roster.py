@@ -5,12 +5,14 @@ the coverage report will build on them.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from supporters.extensions import db
-from supporters.models import Language, Municipality, Supporter, SupporterLanguage, SupporterStatus
+from supporters.models import Supporter, SupporterLanguage, SupporterStatus
 from supporters.models.supporter import supporter_served_municipality as served
+from supporters.reference_data import LanguageRef, MunicipalityRef, reference_data
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,11 @@ class RosterSummary:
     target: int
     target_fiscal_year: int
     by_status: dict[str, int]
-    language_counts: list[tuple[Language, int]]
-    uncovered_languages: list[Language]
+    language_counts: list[tuple[LanguageRef, int]]
+    uncovered_languages: list[LanguageRef]
     municipalities_total: int
-    reached_municipalities: list[tuple[Municipality, int]]
-    unreached_municipalities: list[Municipality]
+    reached_municipalities: list[tuple[MunicipalityRef, int]]
+    unreached_municipalities: list[MunicipalityRef]
     scope: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -52,45 +54,52 @@ def _in_scope(stmt, scope: frozenset[str]):
     return stmt.where(Supporter.id.in_(serving))
 
 
+@lru_cache(maxsize=64)
+def _statements(scope: frozenset[str]) -> tuple[Select, Select, Select]:
+    """The figures' three statements for ``scope``: counts by status, by language, by area.
+
+    Built once per scope (the whole prefecture, or an officer's municipalities) and reused, so
+    SQLAlchemy does not rebuild them and their cache keys on every dashboard.
+    """
+    certified_ids = _in_scope(
+        select(Supporter.id).where(Supporter.status == SupporterStatus.CERTIFIED), scope
+    ).scalar_subquery()
+    by_status = _in_scope(select(Supporter.status, func.count()).group_by(Supporter.status), scope)
+    speakers = func.count(SupporterLanguage.supporter_id.distinct())
+    by_language = (
+        select(SupporterLanguage.language_code, speakers)
+        .where(SupporterLanguage.supporter_id.in_(certified_ids))
+        .group_by(SupporterLanguage.language_code)
+        .order_by(speakers.desc(), SupporterLanguage.language_code)
+    )
+    by_area = (
+        select(served.c.municipality_code, func.count(served.c.supporter_id.distinct()))
+        .where(served.c.supporter_id.in_(certified_ids))
+        .group_by(served.c.municipality_code)
+    )
+    return by_status, by_language, by_area
+
+
 def roster_summary(
     target: int, target_fiscal_year: int, scope: frozenset[str] = frozenset()
 ) -> RosterSummary:
     """Compute the roster figures for the prefecture, or for the municipalities in ``scope``."""
-    certified_ids = _in_scope(
-        select(Supporter.id).where(Supporter.status == SupporterStatus.CERTIFIED), scope
-    ).scalar_subquery()
-
-    status_rows = db.session.execute(
-        _in_scope(select(Supporter.status, func.count()).group_by(Supporter.status), scope)
-    ).all()
+    by_status_stmt, by_language_stmt, by_area_stmt = _statements(frozenset(scope))
+    status_rows = db.session.execute(by_status_stmt).all()
     by_status = {status.value: 0 for status in SupporterStatus}
     by_status.update({status.value: count for status, count in status_rows})
 
-    language_rows = db.session.execute(
-        select(Language, func.count(SupporterLanguage.supporter_id.distinct()))
-        .join(SupporterLanguage, SupporterLanguage.language_code == Language.code)
-        .where(SupporterLanguage.supporter_id.in_(certified_ids))
-        .group_by(Language.code)
-        .order_by(func.count(SupporterLanguage.supporter_id.distinct()).desc(), Language.code)
-    ).all()
-    covered = {language.code for language, _count in language_rows}
-    uncovered = [
-        language
-        for language in db.session.scalars(select(Language).order_by(Language.code))
-        if language.code not in covered
+    reference = reference_data()  # the names: this process's copy, not a read per request
+    language_rows = [
+        (reference.languages[code], count) for code, count in db.session.execute(by_language_stmt)
     ]
+    covered = {language.code for language, _count in language_rows}
+    uncovered = [language for code, language in reference.languages.items() if code not in covered]
 
-    municipality_stmt = select(Municipality).order_by(Municipality.code)
-    if scope:
-        municipality_stmt = municipality_stmt.where(Municipality.code.in_(sorted(scope)))
-    municipalities = list(db.session.scalars(municipality_stmt))
-    reach = dict(
-        db.session.execute(
-            select(served.c.municipality_code, func.count(served.c.supporter_id.distinct()))
-            .where(served.c.supporter_id.in_(certified_ids))
-            .group_by(served.c.municipality_code)
-        ).all()
-    )
+    municipalities = [
+        m for code, m in reference.municipalities.items() if not scope or code in scope
+    ]
+    reach = dict(db.session.execute(by_area_stmt).all())
     reached = [(m, reach[m.code]) for m in municipalities if reach.get(m.code)]
     unreached = [m for m in municipalities if not reach.get(m.code)]
 

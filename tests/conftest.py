@@ -275,6 +275,16 @@ def make_app(tmp_path, **overrides):
     return app
 
 
+@pytest.fixture(autouse=True)
+def _no_json_logs_afterwards():
+    """A production-like app turns JSON logs on for the process (supporters/ops/logs.py); the
+    next test starts without them."""
+    yield
+    from supporters.ops.logs import remove_json_handler
+
+    remove_json_handler()
+
+
 @pytest.fixture
 def app(tmp_path):
     app = make_app(tmp_path)

@@ -68,7 +68,9 @@ CONFLICT = "409"  # the request was understood, but the record's state refuses i
 EXPECTED = {
     # endpoint                  anonymous  admin      coordinator officer    official   supporter
     "main.home":                (SIGN_IN,  DASHBOARD, DASHBOARD, DASHBOARD, DASHBOARD, MY_PAGE),
-    "main.health":              (OK,       OK,        OK,        OK,        OK,        OK),
+    "ops.healthz":              (OK,       OK,        OK,        OK,        OK,        OK),
+    # Public and the same for everyone; this world has no worker and no Alembic revision: 503.
+    "ops.readyz":               ("503",    "503",     "503",     "503",     "503",     "503"),
     "main.set_language":        (HOME,     HOME,      HOME,      HOME,      HOME,      HOME),
     "auth.login":               (OK,       HOME,      HOME,      HOME,      HOME,      HOME),
     "auth.logout":              (SIGN_IN,  SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN,   SIGN_IN),
@@ -92,6 +94,11 @@ EXPECTED = {
     "registry.change_status":   (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "reference.municipalities": (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "reference.languages":      (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
+    # The languages console is for admins (the posted form is empty: refused, 422).
+    "reference.add_language":   (LOGIN,    INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "reference.edit_language":  (LOGIN,    NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "reference.retire_language": (LOGIN,   NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "reference.reinstate_language": (LOGIN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "portal.me":                (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.offers":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -104,12 +111,14 @@ EXPECTED = {
     "portal.confirm_assignment": (LOGIN,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     # How messages reach a supporter ([3/6]); LINE, SMS and Web Push are not configured here.
     "portal.messages":          (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
-    "portal.first_channel":     (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MESSAGES),
+    "portal.move_channel":      (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MESSAGES),
     "portal.line_code":         (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.channel_off":       (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MESSAGES),
     "portal.sms_on":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.push_subscribe":    (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "portal.push_unsubscribe":  (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.service_worker":    (OK,       OK,        OK,        OK,        OK,        OK),
+    "portal.manifest":          (OK,       OK,        OK,        OK,        OK,        OK),
     "portal.log":               (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.log_new":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.log_edit":          (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -224,6 +233,8 @@ EXPECTED = {
     "jobs.index":               (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "jobs.message_action":      (LOGIN,    NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "jobs.job_action":          (LOGIN,    NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Channels ([3/6]): configured or not, working or not, for admins only.
+    "channels.index":           (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "accounts.detail":          (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "accounts.end_session":     (LOGIN,    INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "accounts.end_all_sessions": (LOGIN,   ACCOUNT, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
@@ -338,6 +349,7 @@ DAY_AWAY = {"day": (today_jst() + timedelta(days=200)).isoformat()}
 POST_DATA = {
     "main.set_language": {"language": "ja"},
     "portal.add_day_away": DAY_AWAY,
+    "portal.move_channel": {"channel": "email", "move": "up"},
     "portal.remove_day_away": DAY_AWAY,
 }
 
@@ -398,6 +410,8 @@ def _url_variants(rule) -> list[dict]:
         variants = [{**v, argument: "999999"} for v in variants]
     if "token" in rule.arguments:  # an account link nobody was sent
         variants = [{**v, "token": "made-up-link"} for v in variants]
+    if "language_code" in rule.arguments:  # a language not in the list: admins get a 404
+        variants = [{**v, "language_code": "xx"} for v in variants]
     return variants
 
 
@@ -752,6 +766,7 @@ def test_every_url_argument_has_test_values():
     known = {
         *("supporter_id", "request_id", "offer_id", "activity_id", "action", "month", "token"),
         "user_id",
+        "language_code",
         *TRAINING_ARGUMENTS,
         *DEAD_LETTER_ARGUMENTS,
     }

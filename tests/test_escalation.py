@@ -4,6 +4,7 @@ request is unfilled and the coordinators are told. Safe to run twice."""
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from supporters.clock import utcnow
@@ -60,7 +61,7 @@ def test_nothing_happens_before_the_wait_is_over(db, offered):
     assert len(_offered_to(db, request_id)) == 1
 
 
-def test_no_answer_offers_to_the_next_three_once_however_often_it_runs(db, offered):
+def test_no_answer_offers_to_the_next_three_once_however_often_it_runs(app, db, offered):
     request_id, sent, _ = offered
     first = _offered_to(db, request_id)
     now = sent + timedelta(hours=4, minutes=5)
@@ -73,7 +74,8 @@ def test_no_answer_offers_to_the_next_three_once_however_often_it_runs(db, offer
     assert len(asked) == 4 and asked[0] == first[0] and len(set(asked)) == 4
     (event,) = db.session.scalars(select(RequestEvent).where(RequestEvent.code == "escalated"))
     assert event.params == {"round": 1, "offered": 3}
-    assert "3 more supporter(s)" in event_text(event)
+    with app.test_request_context(), force_locale("en"):  # the history line, in English
+        assert "3 more supporter(s)" in event_text(event)
     # The three were told, with facts and no special-care data.
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "offer_new")).all()
     assert len(mails) == 4
@@ -110,3 +112,34 @@ def test_the_worker_sweep_escalates(db, offered):
     offers.sweep(sent + timedelta(hours=5))
     db.session.commit()
     assert len(_offered_to(db, request_id)) == 4
+
+
+def test_when_nobody_else_qualifies_the_request_is_unfilled_at_once_and_shown(
+    app, db, make_request, make_supporter, make_user
+):
+    from tests.conftest import Auth
+
+    app.config.update(ESCALATE_AFTER_HOURS=4, ESCALATION_ROUNDS=2, ESCALATION_BATCH=3)
+    only = make_supporter(email="only@example.jp", home=KOGA)
+    coordinator = make_user("coordinator")
+    request = make_request(days_ahead=5)
+    sent = utcnow() - timedelta(hours=1)
+    offers.send_offers(request, [only.id], coordinator, now=sent)
+    db.session.commit()
+
+    later = sent + timedelta(hours=4, minutes=1)
+    assert escalation.escalate(later).given_up == 1
+    db.session.commit()
+    assert escalation.escalate(later).given_up == 0  # twice: one alert
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(HelpRequest, request.id).status == RequestStatus.UNFILLED
+    alerts = db.session.scalars(
+        select(Notification).where(Notification.kind == "request_unfilled")
+    ).all()
+    assert len(alerts) == 1
+
+    client = app.test_client()
+    Auth(client).login(coordinator.email)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert 'data-testid="queue"' in page and request.reference in page

@@ -807,6 +807,8 @@ def _send(arena: Arena, rule, role: str, method: str, url: str, body):
 
 
 def _assert_no_server_error(response, role: str, method: str, url: str) -> None:
+    if url.startswith("/readyz") and response.status_code == 503 and response.is_json:
+        return  # "not ready" by design here: no worker, no Alembic revision (test_ops_health)
     assert response.status_code < 500, (
         f"{method} {url} as {role}: {response.status_code}\n"
         + response.get_data(as_text=True)[:800]

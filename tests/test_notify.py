@@ -328,7 +328,10 @@ def test_one_failing_message_does_not_block_the_others(db, mail, make_supporter)
         OutboxStatus.PENDING,
         "RuntimeError: LINE API returned 500",
     )
-    assert status["090"] == (OutboxStatus.PENDING, "LookupError: no channel registered for 'pigeon'")
+    assert status["090"] == (
+        OutboxStatus.PENDING,
+        "LookupError: no channel registered for 'pigeon'",
+    )
 
 
 def test_limit_leaves_the_rest_for_the_next_run(db, mail, make_supporter):

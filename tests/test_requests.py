@@ -312,6 +312,7 @@ def test_declines_then_unfilled_then_rematch_or_refer(app, db, team, make_reques
 
 def test_offers_expire_and_the_sweep_marks_unfilled(app, db, team, make_request):
     """No answer by the deadline: offers expire, the request becomes unfilled; twice is harmless."""
+    app.config["ESCALATION_ROUNDS"] = 0  # no next candidates (tests/test_escalation.py)
     request = make_request(days_ahead=5)
     offers.send_offers(request, [team["lan"].id], team["coordinator"])
     db.session.commit()

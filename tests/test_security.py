@@ -157,6 +157,7 @@ def targets(applicant, make_request, make_supporter, users):
     return {
         "message_id": message.id,
         "failure_id": failure.id,
+        "language_code": "vi",  # a language in the admins' languages console
         "cohort_id": cohort.id,
         "session_id": session.id,
         "supporter_id": applicant.id,
@@ -277,7 +278,9 @@ def test_get_never_changes_data(app, client, auth, users, applicant, targets, ro
     before = _snapshot()
     for endpoint, values in _routes("GET"):
         url = _url(app, endpoint, values, targets)
-        assert client.get(url).status_code < 500, url
+        status = client.get(url).status_code
+        # /readyz answers 503 by design here: no worker, no Alembic revision (test_ops_health).
+        assert status < 500 or (endpoint, status) == ("ops.readyz", 503), url
         assert _snapshot() == before, f"GET {url} as {role} changed data"
 
 

@@ -43,9 +43,11 @@ class Browser:
 class PushService:
     """``POST /push/<id>``: VAPID checked, payload decrypted with the browser's keys."""
 
-    def __init__(self, browser: Browser, gone: bool = False):
+    def __init__(self, browser: Browser, gone: bool = False, answers: list | None = None):
         self.browser, self.gone = browser, gone
+        self.answers = list(answers or [])  # statuses to answer first (429, 503 …)
         self.delivered: list[dict] = []
+        self.urgencies: list[str] = []
         self.origin = ""
 
     def __call__(self, got):
@@ -54,8 +56,11 @@ class PushService:
         assert int(got.headers.get("TTL", "-1")) > 0, "TTL"
         assert got.headers.get("Urgency") in ("very-low", "low", "normal", "high")
         self._check_vapid(got.headers.get("Authorization", ""))
+        self.urgencies.append(got.headers["Urgency"])
         if self.gone:
             return 410, {"reason": "unsubscribed"}
+        if self.answers:
+            return self.answers.pop(0), {"reason": "busy"}
         plain = http_ece.decrypt(
             got.body,
             private_key=self.browser.private,
@@ -202,3 +207,150 @@ def test_a_bad_subscription_is_refused(db, lan):
     with pytest.raises(Refused) as refused:
         addresses.save_push_subscription(user, "http://insecure.example/push", "!!", "")
     assert set(refused.value.fields) == {"endpoint", "p256dh", "auth"}
+
+
+def _push_config(app, service, push, vapid_key, smtp):
+    service.origin = urlsplit(push.url.replace("http://", "https://"))._replace(path="").geturl()
+    app.config.update(
+        VAPID_PRIVATE_KEY=vapid_key,
+        VAPID_SUBJECT="mailto:yorisoi@example.jp",
+        MAIL_SERVER=smtp.host,
+        MAIL_PORT=smtp.port,
+        BASE_URL="https://yorisoi.example.jp",
+    )
+
+
+def test_subscribed_from_the_messages_page_then_delivered_and_decrypted(
+    app,
+    db,
+    lan,
+    vapid_key,
+    plain_http_push,
+    smtp_server,  # noqa: F811
+):
+    """The browser posts its subscription to the page's endpoint, as static/js/push.js does;
+    a reminder then reaches that browser, encrypted for it alone, at normal urgency."""
+    from tests.conftest import Auth, csrf_token
+
+    supporter, user = lan
+    browser = Browser()
+    service = PushService(browser)
+    with HttpRecorder(service) as push:
+        _push_config(app, service, push, vapid_key, smtp_server)
+        client = app.test_client()
+        Auth(client).login("lan-account@example.jp")
+        endpoint = push.url.replace("http://", "https://") + "/push/from-the-page"
+        response = client.post(
+            "/me/messages/push",
+            json={"endpoint": endpoint, "keys": {"p256dh": browser.p256dh, "auth": browser.auth}},
+            headers={"X-CSRFToken": csrf_token(client, "/me/messages")},
+        )
+        assert response.status_code == 200
+        notify_supporter(supporter, "continuation_check", "/me/continue")
+        db.session.commit()
+        assert deliver_pending().sent == 1
+    assert push.errors == []
+    (note,) = service.delivered
+    assert (note["title"], note["lang"]) == ("Tiếp tục làm người hỗ trợ", "vi")
+    assert note["url"] == "https://yorisoi.example.jp/me/continue"
+    assert note["tag"] == "continuation_check:/me/continue"
+    assert service.urgencies == ["normal"]
+
+
+def test_a_busy_push_service_is_retried_not_replaced(
+    app,
+    db,
+    lan,
+    vapid_key,
+    plain_http_push,
+    smtp_server,  # noqa: F811
+):
+    from datetime import timedelta
+
+    from supporters.clock import utcnow
+
+    supporter, user = lan
+    browser = Browser()
+    service = PushService(browser, answers=[429, 503])
+    with HttpRecorder(service) as push:
+        _push_config(app, service, push, vapid_key, smtp_server)
+        _subscribe(app, db, user, push.url, browser)
+        notify_supporter(supporter, "offer_new", "/me/offers/1")
+        db.session.commit()
+        now = utcnow()
+        for minutes in (0, 2, 5):  # after each back-off
+            deliver_pending(now + timedelta(minutes=minutes))
+    (message,) = db.session.scalars(select(OutboxMessage))
+    assert (message.channel, message.status, message.attempts) == (
+        "webpush",
+        OutboxStatus.SENT,
+        3,
+    )
+    assert len(service.delivered) == 1 and service.urgencies == ["high"] * 3
+    assert smtp_server.messages == []
+
+
+def test_a_pem_key_works_and_the_cli_makes_a_usable_one(
+    app,
+    db,
+    lan,
+    plain_http_push,
+    smtp_server,  # noqa: F811
+):
+    from cryptography.hazmat.primitives import serialization
+
+    result = app.test_cli_runner().invoke(args=["webpush", "keys"])
+    assert result.exit_code == 0
+    printed = result.output.split("VAPID_PRIVATE_KEY=", 1)[1].split()[0]
+    key = Vapid02.from_string(printed)
+    public = result.output.split("public key (browsers get it from the app): ", 1)[1].split()[0]
+    with app.app_context():
+        app.config["VAPID_PRIVATE_KEY"] = printed
+        from supporters.notify.webpush import public_key
+
+        assert public_key() == public  # what the settings page gives the browser
+    pem = key.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    supporter, user = lan
+    browser = Browser()
+    service = PushService(browser)
+    with HttpRecorder(service) as push:
+        _push_config(app, service, push, pem, smtp_server)
+        _subscribe(app, db, user, push.url, browser)
+        notify_supporter(supporter, "offer_new", "/me/offers/1")
+        db.session.commit()
+        assert deliver_pending().sent == 1
+    assert push.errors == [] and len(service.delivered) == 1
+
+
+def test_an_unreadable_key_falls_back_to_email_at_once(
+    app,
+    db,
+    lan,
+    vapid_key,
+    smtp_server,  # noqa: F811
+):
+    """A wrong setting is not retried for hours while the offer waits: e-mail goes now."""
+    supporter, user = lan
+    browser = Browser()
+    addresses.save_push_subscription(
+        user, "https://push.example.net/1", browser.p256dh, browser.auth
+    )
+    app.config.update(
+        VAPID_PRIVATE_KEY=vapid_key,
+        VAPID_SUBJECT="mailto:yorisoi@example.jp",
+        MAIL_SERVER=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+    )
+    notify_supporter(supporter, "offer_new", "/me/offers/1")
+    db.session.commit()
+    app.config["VAPID_PRIVATE_KEY"] = "not a key"
+    deliver_pending()
+    deliver_pending()
+    smtp_server.wait_for(1)
+    (message,) = db.session.scalars(select(OutboxMessage))
+    assert (message.channel, message.status) == ("email", OutboxStatus.SENT)
+    assert "VAPID_PRIVATE_KEY cannot be read" in message.last_error

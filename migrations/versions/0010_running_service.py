@@ -1,9 +1,11 @@
-"""running service ([3/6]): job runs, dead letters and heartbeats; channel addresses, LINE link
-codes and one-tap action tokens; outbox facts, fallback, dedupe key and lease; confirmations
+"""running service ([3/6]) and reference data for all of Japan ([4/6]): job runs, dead letters,
+heartbeats; channel addresses and failures, LINE link codes, one-tap action tokens; outbox facts,
+fallback, dedupe key and lease; confirmations and the resident's reminder opt-in; municipality
+6-digit codes and mergers, retired languages; the reference-data version
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-11-28 07:25:14.175549
+Create Date: 2026-11-28 09:08:02.299652
 
 """
 from alembic import op
@@ -31,6 +33,11 @@ def upgrade():
     sa.Column('resolved_at', supporters.schema.UTCDateTime(), nullable=True),
     sa.Column('resolution', sa.String(length=20), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job_failure'))
+    )
+    op.create_table('reference_version',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reference_version'))
     )
     op.create_table('scheduled_run',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -91,8 +98,32 @@ def upgrade():
     with op.batch_alter_table('link_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_link_code_user_id'), ['user_id'], unique=False)
 
+    op.create_table('channel_failure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('failed_at', supporters.schema.UTCDateTime(), nullable=False),
+    sa.Column('error', sa.String(length=200), nullable=False),
+    sa.Column('permanent', sa.Boolean(), nullable=False),
+    sa.Column('outbox_message_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['outbox_message_id'], ['outbox_message.id'], name=op.f('fk_channel_failure_outbox_message_id_outbox_message'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_failure'))
+    )
+    with op.batch_alter_table('channel_failure', schema=None) as batch_op:
+        batch_op.create_index('ix_channel_failure_channel_at', ['channel', 'failed_at'], unique=False)
+
     with op.batch_alter_table('help_request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('confirmed_at', supporters.schema.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('remind_consent', sa.Boolean(), server_default=sa.false(), nullable=False))
+
+    with op.batch_alter_table('language', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retired_on', sa.Date(), nullable=True))
+
+    with op.batch_alter_table('municipality', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('lg_code', sa.String(length=6), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('valid_until', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('successor_code', sa.String(length=5), nullable=True))
+        batch_op.create_index(batch_op.f('ix_municipality_successor_code'), ['successor_code'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_municipality_successor_code_municipality'), 'municipality', ['successor_code'], ['code'])
 
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
@@ -129,9 +160,24 @@ def downgrade():
         batch_op.drop_column('locale')
         batch_op.drop_column('user_id')
 
+    with op.batch_alter_table('municipality', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_municipality_successor_code_municipality'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_municipality_successor_code'))
+        batch_op.drop_column('successor_code')
+        batch_op.drop_column('valid_until')
+        batch_op.drop_column('lg_code')
+
+    with op.batch_alter_table('language', schema=None) as batch_op:
+        batch_op.drop_column('retired_on')
+
     with op.batch_alter_table('help_request', schema=None) as batch_op:
+        batch_op.drop_column('remind_consent')
         batch_op.drop_column('confirmed_at')
 
+    with op.batch_alter_table('channel_failure', schema=None) as batch_op:
+        batch_op.drop_index('ix_channel_failure_channel_at')
+
+    op.drop_table('channel_failure')
     with op.batch_alter_table('link_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_link_code_user_id'))
 
@@ -146,5 +192,6 @@ def downgrade():
     op.drop_table('action_token')
     op.drop_table('worker_heartbeat')
     op.drop_table('scheduled_run')
+    op.drop_table('reference_version')
     op.drop_table('job_failure')
     # ### end Alembic commands ###

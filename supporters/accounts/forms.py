@@ -5,13 +5,13 @@ They parse (text, a whole number); :mod:`supporters.accounts.service` holds ever
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from supporters.accounts.labels import ROLE_LABELS, STATE_LABELS
 from supporters.accounts.service import REASON_LENGTH, TokenDraft
 from supporters.api.tokens import MAX_DAYS, NAME_LENGTH
-from supporters.formkit import options
+from supporters.formkit import QuickSelectField, options
 
 
 class AccountFilterForm(FlaskForm):
@@ -21,12 +21,12 @@ class AccountFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or e-mail"), validators=[Optional(), Length(max=100)])
-    role = SelectField(
+    role = QuickSelectField(
         _l("Role"),
         choices=options([("", _l("All")), *((r.value, lbl) for r, lbl in ROLE_LABELS.items())]),
         validators=[Optional()],
     )
-    state = SelectField(
+    state = QuickSelectField(
         _l("Account"),
         choices=options([("", _l("All")), *STATE_LABELS.items()]),
         validators=[Optional()],

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from supporters.models import Role, User
+from supporters.models import Role, Supporter, User
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,8 @@ def _escape_like(text: str) -> str:
 def account_list_statement(filters: AccountFilters) -> Select:
     """The SELECT for the account list, by name; with each supporter's record loaded."""
     # Joined, not select-in: one statement whether or not the page holds a supporter's account.
-    stmt = select(User).options(joinedload(User.supporter))
+    # Only the supporter's status: the list shows whether the account may sign in (standing.py).
+    stmt = select(User).options(joinedload(User.supporter).load_only(Supporter.status))
     if filters.q.strip():
         pattern = f"%{_escape_like(filters.q.strip().lower())}%"
         stmt = stmt.where(

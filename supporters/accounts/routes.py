@@ -31,6 +31,7 @@ from supporters.auth.forms import PostForm
 from supporters.auth.sessions import END_REASONS, current_session, live_sessions
 from supporters.clock import utcnow
 from supporters.extensions import db
+from supporters.i18n import translated_labels
 from supporters.models import User
 from supporters.pagination import paginate
 from supporters.refusals import Refused, form_status, show_on_form
@@ -42,11 +43,11 @@ bp = Blueprint("accounts", __name__)
 @bp.context_processor
 def labels():
     return {
-        "ROLE_LABELS": ROLE_LABELS,
-        "STATE_LABELS": STATE_LABELS,
-        "STANDING_LABELS": STANDING_LABELS,
-        "TOKEN_STATE_LABELS": TOKEN_STATE_LABELS,
-        "SUPPORTER_STATUS_LABELS": STATUS_LABELS,
+        "ROLE_LABELS": translated_labels(ROLE_LABELS),
+        "STATE_LABELS": translated_labels(STATE_LABELS),
+        "STANDING_LABELS": translated_labels(STANDING_LABELS),
+        "TOKEN_STATE_LABELS": translated_labels(TOKEN_STATE_LABELS),
+        "SUPPORTER_STATUS_LABELS": translated_labels(STATUS_LABELS),
         "END_REASONS": END_REASONS,
         "standing": refusal,
     }

@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from supporters.audit_trail.labels import CHANNEL_LABELS, action_label
-from supporters.formkit import options
+from supporters.formkit import QuickSelectField, options
 
 
 class AuditFilterForm(FlaskForm):
@@ -16,10 +16,10 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     actor = StringField(_l("Who (e-mail or name)"), validators=[Optional(), Length(max=254)])
-    action = SelectField(_l("Action"), validators=[Optional()])
-    object_type = SelectField(_l("Record type"), validators=[Optional()])
+    action = QuickSelectField(_l("Action"), validators=[Optional()])
+    object_type = QuickSelectField(_l("Record type"), validators=[Optional()])
     object_id = StringField(_l("Record id"), validators=[Optional(), Length(max=40)])
-    channel = SelectField(_l("Channel"), validators=[Optional()])
+    channel = QuickSelectField(_l("Channel"), validators=[Optional()])
     date_from = DateField(_l("From (JST)"), validators=[Optional()])
     date_to = DateField(_l("To (JST)"), validators=[Optional()])
 

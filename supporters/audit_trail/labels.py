@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from supporters.i18n import translated_labels
+
 ACTION_LABELS = {
     # Looks at personal data
     "view_request": _l("Viewed a request's personal details"),
@@ -110,7 +112,7 @@ def role_label(code: str) -> str:
 
 def action_label(code: str) -> str:
     """The words for an action code; an unknown code (a newer action) is shown as it is."""
-    label = ACTION_LABELS.get(code)
+    label = translated_labels(ACTION_LABELS).get(code)  # kept per language: one per row
     return str(label) if label is not None else code
 
 

@@ -16,6 +16,7 @@ from flask_login import login_user
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
+from supporters import reference_data
 from supporters.accounts.standing import is_usable
 from supporters.clock import utcnow
 from supporters.extensions import db
@@ -83,9 +84,11 @@ def _live_row(raw) -> UserSession | None:
 
 
 # One statement on every request: the session row, its account and (for the standing check)
-# the account's supporter record, joined. Built once, so SQLAlchemy reuses its compiled form.
+# the account's supporter record, joined; and, as it costs no extra round trip, the token that
+# tells whether this process's copy of the reference data is current (reference_data.py).
+# Built once, so SQLAlchemy reuses its compiled form.
 _SESSION_AND_USER = (
-    select(UserSession, User)
+    select(UserSession, User, reference_data.LATEST_TOKEN)
     .join(User, User.id == UserSession.user_id)
     .where(UserSession.token_hash == bindparam("token_hash"))
     .options(joinedload(User.supporter))
@@ -104,7 +107,8 @@ def load_session_user(user_id: str) -> User | None:
     found = db.session.execute(_SESSION_AND_USER, {"token_hash": _hash(raw)}).first()
     if found is None:
         return None
-    row, user = found
+    row, user, reference_token = found
+    reference_data.remember_token(reference_token)
     now = utcnow()
     if not row.is_live(now) or row.user_id != wanted or not is_usable(user):
         return None

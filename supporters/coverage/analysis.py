@@ -19,8 +19,6 @@ from supporters.coverage.geo import distance_table
 from supporters.extensions import db
 from supporters.models import (
     HelpRequest,
-    Language,
-    Municipality,
     NationalityLanguage,
     ProgrammeTarget,
     RequestStatus,
@@ -30,6 +28,7 @@ from supporters.models import (
     SupporterStatus,
 )
 from supporters.models.supporter import supporter_served_municipality as served
+from supporters.reference_data import reference_data
 from supporters.stipends.rules import next_month
 
 DEFAULT_MIN_RESIDENTS = 100
@@ -309,12 +308,11 @@ def score_of(residents: int, in_person: int, remote: int, unfilled: int, severit
 
 
 def _places(municipalities: frozenset[str] | None, totals: dict[str, int]) -> tuple[Place, ...]:
-    stmt = select(Municipality).order_by(Municipality.code)
-    if municipalities is not None:
-        stmt = stmt.where(Municipality.code.in_(sorted(municipalities)))
+    rows = reference_data().municipalities.values()  # in code order
     return tuple(
         Place(m.code, m.name_ja, m.name_en, m.latitude, m.longitude, totals.get(m.code, 0))
-        for m in db.session.scalars(stmt)
+        for m in rows
+        if municipalities is None or m.code in municipalities
     )
 
 
@@ -350,10 +348,7 @@ def coverage_matrix(
     for m, lang in requests:
         if m in codes:
             by_language.setdefault(lang, 0)
-    names = {
-        lang.code: lang
-        for lang in db.session.scalars(select(Language).where(Language.code.in_(by_language)))
-    }
+    names = reference_data().languages
     languages = tuple(
         LanguageGroup(code, names[code].name_ja, names[code].name_en, n)
         for code, n in sorted(by_language.items(), key=lambda item: (-item[1], item[0]))

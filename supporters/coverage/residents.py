@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from supporters.extensions import db
 from supporters.imports.reading import normalise
 from supporters.models import Municipality, ResidentCount, User
+from supporters.reference.codes import municipality_code
 from supporters.refusals import Refused, refuse_if
 
 OTHER = "ZZ"
@@ -120,8 +121,7 @@ def municipality_lookup() -> dict[str, str]:
 
 def _municipality_code(text: str, lookup: dict[str, str]) -> str | None:
     value = normalise(text)
-    if len(value) == 6 and value.isdigit():
-        value = value[:5]  # the published 6-digit form ends in a check digit
+    value = municipality_code(value) or value  # 6 digits: the check digit is checked, dropped
     return lookup.get(value) or lookup.get(value.lower())
 
 

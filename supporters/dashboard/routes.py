@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from supporters.access import console_required, report_scope, sees_request_queue
 from supporters.clock import utcnow
-from supporters.extensions import db
-from supporters.help_requests.queries import queue_statement
+from supporters.help_requests.queries import queue as request_queue
+from supporters.i18n import translated_labels
 from supporters.roster import roster_summary
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -24,7 +24,7 @@ def index():
     )
     queue = []
     if sees_request_queue(current_user):
-        queue = db.session.scalars(queue_statement(current_user, utcnow()).limit(20)).all()
+        queue = request_queue(current_user, utcnow())
     return render_template(
         "dashboard/index.html", summary=summary, queue=queue, now=utcnow(), **_request_labels()
     )
@@ -38,7 +38,7 @@ def _request_labels() -> dict:
     )
 
     return {
-        "CATEGORY_LABELS": CATEGORY_LABELS,
-        "REQUEST_STATUS_LABELS": REQUEST_STATUS_LABELS,
+        "CATEGORY_LABELS": translated_labels(CATEGORY_LABELS),
+        "REQUEST_STATUS_LABELS": translated_labels(REQUEST_STATUS_LABELS),
         "language_label": language_label,
     }

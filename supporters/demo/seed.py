@@ -41,14 +41,20 @@ DEMO_ACCOUNTS = (
 
 
 def seed_reference_data(prefecture_code: str = "08") -> tuple[int, int]:
-    """Insert or update the 44 municipalities and the programme's languages."""
-    municipalities, languages = load_municipalities(), load_languages()
+    """Insert or update the prefecture's municipalities from the shipped data of all Japan
+    (Ibaraki's 44 with the demo's names and coordinates) and the programme's languages."""
+    from supporters.reference import shipped
+
+    demo = {row["code"]: row for row in load_municipalities()} if prefecture_code == "08" else {}
+    municipalities = shipped.municipalities(prefecture_code)
     for row in municipalities:
-        municipality = db.session.get(Municipality, row["code"]) or Municipality(code=row["code"])
-        municipality.prefecture_code = prefecture_code
+        municipality = db.session.get(Municipality, row.code) or Municipality(code=row.code)
+        municipality.prefecture_code, municipality.lg_code = prefecture_code, row.lg_code
         for key in ("name_ja", "name_en", "kana", "kind", "latitude", "longitude"):
-            setattr(municipality, key, row[key])
+            # The demo's own wording and coordinates win ("Tokai (village)"; its centroids).
+            setattr(municipality, key, demo.get(row.code, {}).get(key, getattr(row, key)))
         db.session.add(municipality)
+    languages = load_languages()
     for row in languages:
         language = db.session.get(Language, row["code"]) or Language(code=row["code"])
         for key in ("name_en", "name_ja", "name_native"):

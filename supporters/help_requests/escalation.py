@@ -30,6 +30,7 @@ class EscalationReport:
 
     escalated: int = 0
     given_up: int = 0
+    offers_expired: int = 0  # the open offers of the requests given up on
 
 
 def settings() -> tuple[timedelta, int, int]:
@@ -80,7 +81,7 @@ def escalate(now: datetime | None = None) -> EscalationReport:
             )
             report.escalated += 1
         else:
-            _give_up(request, now)
+            report.offers_expired += _give_up(request, now)
             report.given_up += 1
         db.session.flush()
     return report
@@ -127,8 +128,9 @@ def _next_round(request: HelpRequest, batch: int, now: datetime) -> int:
     return len(created)
 
 
-def _give_up(request: HelpRequest, now: datetime) -> None:
-    """Withdraw the request's open offers; it becomes unfilled and the coordinators are told."""
+def _give_up(request: HelpRequest, now: datetime) -> int:
+    """Expire the request's open offers (how many is returned); it becomes unfilled and the
+    coordinators are told."""
     from supporters.help_requests import offers
 
     open_offers = db.session.scalars(
@@ -138,3 +140,4 @@ def _give_up(request: HelpRequest, now: datetime) -> None:
         offer.status = OfferStatus.EXPIRED
     db.session.flush()
     offers.mark_unfilled_if_nobody_left(request, now)
+    return len(open_offers)

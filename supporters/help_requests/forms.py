@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from supporters.clock import JST, today_jst
-from supporters.formkit import MultiCheckboxField, options
+from supporters.formkit import MultiCheckboxField, QuickSelectField, options
 from supporters.help_requests.intake import MAX_LENGTHS, RequestDraft
 from supporters.help_requests.labels import (
     CATEGORY_LABELS,
@@ -77,6 +77,9 @@ class IntakeForm(FlaskForm):
     )
     requester_contact = StringField(
         _l("Phone or e-mail"), filters=[normalise_phone], render_kw=_hint("requester_contact")
+    )
+    remind_consent = BooleanField(
+        _l("The resident wants a reminder the day before (by e-mail, or SMS to a mobile)")
     )
     category = SelectField(_l("Help needed"))
     mode = SelectField(_l("How"))
@@ -151,6 +154,7 @@ class IntakeForm(FlaskForm):
             requester_nationality=self.requester_nationality.data or None,
             residence_status=self.residence_status.data or "",
             need=self.need.data or "",
+            remind_consent=bool(self.remind_consent.data),
         )
 
 
@@ -207,8 +211,8 @@ class RequestFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), validators=[Optional()])
-    municipality = SelectField(_l("Municipality"), validators=[Optional()])
+    status = QuickSelectField(_l("Status"), validators=[Optional()])
+    municipality = QuickSelectField(_l("Municipality"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

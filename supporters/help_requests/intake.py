@@ -95,6 +95,7 @@ class RequestDraft:
     requester_nationality: str | None = None
     residence_status: str = ""
     need: str = ""
+    remind_consent: bool = False  # "remind me the day before" (reminders.py)
 
 
 def new_reference() -> str:
@@ -255,6 +256,7 @@ def take_request(draft: RequestDraft, consent: ConsentGiven, by: User | None) ->
         requester_nationality=(draft.requester_nationality or "").upper() or None,
         residence_status=draft.residence_status.strip(),
         need=draft.need.strip(),
+        remind_consent=bool(draft.remind_consent),
         source=draft.source,
         sensitive=draft.category in SENSITIVE_CATEGORIES,
         resident_key=resident_key(draft.requester_contact),

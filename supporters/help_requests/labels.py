@@ -1,5 +1,6 @@
 """Translatable labels for requests, offers and the matcher's reasons, filters and fallbacks."""
 
+from flask import has_request_context
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +22,7 @@ from supporters.models import (
     RequestSource,
     RequestStatus,
 )
+from supporters.reference_data import reference_data
 
 REQUEST_STATUS_LABELS = {
     RequestStatus.NEW: _l("New"),
@@ -73,6 +75,8 @@ def language_label(code: str | None) -> str:
         return _("Not specified / Easy Japanese")
     if code == "ja":
         return _("Japanese")
+    if has_request_context():  # pages: the process's copy of the reference data
+        return localized_name(reference_data().languages.get(code)) or code
     return localized_name(db.session.get(Language, code)) or code
 
 
@@ -80,7 +84,11 @@ def municipality_label(code: str | None) -> str:
     """A municipality's name in the UI language."""
     from supporters.extensions import db
 
-    return localized_name(db.session.get(Municipality, code)) if code else ""
+    if not code:
+        return ""
+    if has_request_context():  # pages: the process's copy of the reference data
+        return localized_name(reference_data().municipalities.get(code))
+    return localized_name(db.session.get(Municipality, code))
 
 
 def reason_text(reason: Reason) -> str:

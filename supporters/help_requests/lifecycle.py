@@ -116,6 +116,7 @@ def release(request: HelpRequest, by: User, reason: str) -> HelpRequest:
     if request.status != S.ASSIGNED:
         raise Refused(_("Only an assigned request can be released."), code="invalid_transition")
     request.assigned_supporter_id = None
+    request.confirmed_at = None  # the next supporter confirms for themself
     return transition(request, S.NEW, by, reason.strip())
 
 

@@ -433,7 +433,7 @@ def sweep(now: datetime | None = None) -> tuple[int, int]:
     from supporters.help_requests import escalation
 
     now = now or utcnow()
-    escalation.escalate(now)
+    escalated = escalation.escalate(now)
     lapsed = list(
         db.session.scalars(
             select(Offer).where(Offer.status == OfferStatus.OPEN, Offer.expires_at <= now)
@@ -450,7 +450,7 @@ def sweep(now: datetime | None = None) -> tuple[int, int]:
         before = request.status
         _unfilled_if_nobody_left(request, now)
         unfilled += request.status != before
-    return len(lapsed), unfilled
+    return len(lapsed) + escalated.offers_expired, unfilled + escalated.given_up
 
 
 def staff_to_tell(request: HelpRequest) -> list[User]:

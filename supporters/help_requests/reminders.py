@@ -6,10 +6,12 @@ the resident is reminded the day before.
   the assignment page's button both call ``confirmation.confirm``). Still unconfirmed
   ``UNCONFIRMED_ALERT_HOURS`` (12) before the start, the coordinators get
   ``assignment_unconfirmed`` and the request heads the dashboard's queue; they may release it.
-- **The resident**, the day before (JST) from ``RESIDENT_REMINDER_HOUR`` (10:00), where the
-  contact is an e-mail address — or a mobile number when SMS is configured: the date, time and
-  municipality, in the language they were given the privacy notice in. Never the category, the
-  need, the place or a name.
+- **The resident**, the day before (JST) between ``RESIDENT_REMINDER_HOUR`` (10:00) and
+  ``QUIET_FROM_HOUR`` (21:00), only where they asked for it (``HelpRequest.remind_consent``, the
+  public form's "remind me" box: the privacy notice alone does not cover an automatic message)
+  and the contact is an e-mail address — or a mobile number when SMS is configured: the date,
+  time and municipality, in the language they were given the privacy notice in. Never the
+  category, the need, the place or a name.
 
 Every message has a ``dedupe_key`` per request and threshold, so the worker's tick (every 15
 minutes) may run as often as it likes.
@@ -26,6 +28,7 @@ from supporters.extensions import db
 from supporters.models import HelpRequest, OutboxMessage, OutboxStatus, RequestStatus
 
 RESIDENT_LINK = "/help/"
+QUIET_FROM_HOUR = 21  # no message to a resident late in the evening (JST); tomorrow is too late
 MOBILE_PREFIXES = ("070", "080", "090", "+8170", "+8180", "+8190")
 
 
@@ -97,7 +100,7 @@ def _alert_if_silent(request: HelpRequest, left: float, facts: dict) -> int:
 
     if left > float(current_app.config.get("UNCONFIRMED_ALERT_HOURS", 12)):
         return 0
-    key = f"unconfirmed:r{request.id}"
+    key = f"unconfirmed:r{request.id}:s{request.assigned_supporter_id}"  # again after a release
     staff = staff_to_tell(request)
     if not staff or already_queued(f"{key}:u{staff[0].id}"):
         return 0
@@ -110,10 +113,13 @@ def _remind_resident(request: HelpRequest, now: datetime) -> int:
     from supporters.notify.channels import get_channel
     from supporters.notify.messages import render_message
 
+    if not request.remind_consent or request.anonymised_at is not None:
+        return 0
     local_now, local_start = now.astimezone(JST), request.starts_at.astimezone(JST)
     if local_start.date() - local_now.date() != timedelta(days=1):
         return 0
-    if local_now.hour < int(current_app.config.get("RESIDENT_REMINDER_HOUR", 10)):
+    first_hour = int(current_app.config.get("RESIDENT_REMINDER_HOUR", 10))
+    if not first_hour <= local_now.hour < QUIET_FROM_HOUR:
         return 0
     contact = (request.requester_contact or "").strip()
     if "@" in contact:

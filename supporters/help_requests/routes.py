@@ -25,6 +25,7 @@ from supporters.help_requests.forms import (
 )
 from supporters.help_requests.intake import ConsentGiven, take_request
 from supporters.help_requests.queries import request_list_statement
+from supporters.i18n import translated_labels
 from supporters.models import ConsentChannel, Offer, OfferStatus, Role, Supporter
 from supporters.pagination import paginate, usable_filters
 from supporters.refusals import NOT_FOUND, Refused, form_status, show_on_form
@@ -46,13 +47,13 @@ TRANSITIONS = {
 @bp.context_processor
 def request_labels():
     return {
-        "CATEGORY_LABELS": labels.CATEGORY_LABELS,
-        "REQUEST_STATUS_LABELS": labels.REQUEST_STATUS_LABELS,
-        "OFFER_STATUS_LABELS": labels.OFFER_STATUS_LABELS,
-        "URGENCY_LABELS": labels.URGENCY_LABELS,
-        "SOURCE_LABELS": labels.SOURCE_LABELS,
-        "CONSENT_CHANNEL_LABELS": labels.CONSENT_CHANNEL_LABELS,
-        "DECLINE_REASON_LABELS": labels.DECLINE_REASON_LABELS,
+        "CATEGORY_LABELS": translated_labels(labels.CATEGORY_LABELS),
+        "REQUEST_STATUS_LABELS": translated_labels(labels.REQUEST_STATUS_LABELS),
+        "OFFER_STATUS_LABELS": translated_labels(labels.OFFER_STATUS_LABELS),
+        "URGENCY_LABELS": translated_labels(labels.URGENCY_LABELS),
+        "SOURCE_LABELS": translated_labels(labels.SOURCE_LABELS),
+        "CONSENT_CHANNEL_LABELS": translated_labels(labels.CONSENT_CHANNEL_LABELS),
+        "DECLINE_REASON_LABELS": translated_labels(labels.DECLINE_REASON_LABELS),
         "language_label": labels.language_label,
         "municipality_label": labels.municipality_label,
         "event_text": event_labels.event_text,
@@ -76,7 +77,7 @@ def index():
         form.status.data = "open"
     usable_filters(form)  # ?status=zzz: marked on the form, not applied
     stmt = request_list_statement(
-        form.status.data or "", form.municipality.data or "", current_user
+        form.status.data or "", form.municipality.data or "", current_user, labels=False
     )
     page = paginate(stmt)
     args = {k: v for k, v in request.args.items() if k != "page" and v}

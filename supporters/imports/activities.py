@@ -20,6 +20,7 @@ from supporters.imports.reading import Column, row_error
 from supporters.imports.registry import parse_date
 from supporters.input_guard import parse_id
 from supporters.models import Activity, ActivityCategory, ActivityOutcome, Mode, Supporter
+from supporters.reference.codes import as_typed_code
 from supporters.refusals import Refused
 from supporters.stipends.close import closed_months
 
@@ -145,7 +146,7 @@ class ActivityImporter(Importer):
             duration_minutes=_number(values["duration_minutes"]),
             category=category,
             mode=mode,
-            municipality_code=values["municipality"],
+            municipality_code=as_typed_code(values["municipality"]),
             language_code=values.get("language", "") or None,
             outcome=outcome,
             people_reached=_number(values.get("people_reached", "").replace(",", "")),

@@ -7,6 +7,7 @@ from supporters.extensions import db
 from supporters.imports.base import CREATE, UNCHANGED, UPDATE, Importer, ParsedRow
 from supporters.imports.reading import Column, RowError
 from supporters.models import Municipality
+from supporters.reference.codes import BAD_CHECK_DIGIT, parse_municipality_code, with_check_digit
 
 KINDS = {"市": "city", "町": "town", "村": "village", "区": "ward"}
 # Japan between its outlying islands: catches swapped or mistyped coordinates.
@@ -26,10 +27,8 @@ FIELDS = ("prefecture_code", "name_ja", "name_en", "kana", "kind", "latitude", "
 
 
 def municipality_code(text: str) -> str | None:
-    """A 5-digit JIS code; the published 6-digit form ends in a check digit, which is dropped."""
-    if len(text) == 6 and text.isdigit():
-        text = text[:5]
-    return text if len(text) == 5 and text.isdigit() else None
+    """A 5-digit JIS code; the published 6-digit form's check digit is checked, then dropped."""
+    return parse_municipality_code(text)[0]
 
 
 def _coordinate(text: str, bounds: tuple[float, float]) -> float | None:
@@ -51,8 +50,15 @@ class MunicipalityImporter(Importer):
         parsed, errors, seen = [], [], {}
         for line, values in rows:
             problems = []
-            code = municipality_code(values["code"])
-            if code is None:
+            code, why = parse_municipality_code(values["code"])
+            if why == BAD_CHECK_DIGIT:
+                problems.append(
+                    _(
+                        "“%(value)s”: the last digit is not the check digit of the JIS code.",
+                        value=values["code"],
+                    )
+                )
+            elif code is None:
                 problems.append(_("“%(value)s” is not a 5-digit JIS code.", value=values["code"]))
             elif code in seen:
                 problems.append(_("Same code as line %(line)d.", line=seen[code]))
@@ -114,6 +120,7 @@ class MunicipalityImporter(Importer):
     def apply(self, row: ParsedRow) -> None:
         code, payload = row.payload
         municipality = db.session.get(Municipality, code) or Municipality(code=code)
+        municipality.lg_code = with_check_digit(code)
         for name, value in payload.items():
             setattr(municipality, name, value)
         db.session.add(municipality)

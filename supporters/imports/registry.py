@@ -21,6 +21,7 @@ from supporters.imports.base import CREATE, UNCHANGED, UPDATE, Importer, ParsedR
 from supporters.imports.reading import Column, row_error
 from supporters.input_guard import parse_id
 from supporters.models import JAPANESE_LEVELS, LanguageLevel, Supporter, SupporterStatus
+from supporters.reference.codes import as_typed_code
 from supporters.refusals import Refused
 from supporters.registry import operations
 from supporters.registry.forms import normalise_phone
@@ -160,8 +161,10 @@ class SupporterImporter(Importer):
             display_name=values["display_name"],
             email=values["email"].lower(),
             phone=normalise_phone(values["phone"]),
-            home_municipality_code=values["home_municipality"],
-            served_municipality_codes=sorted(set(split(values.get("served_municipalities", "")))),
+            home_municipality_code=as_typed_code(values["home_municipality"]),
+            served_municipality_codes=sorted(
+                {as_typed_code(code) for code in split(values.get("served_municipalities", ""))}
+            ),
             languages=self._languages(values["languages"], problems),
             japanese_level=level,
             origins=sorted({code.upper() for code in split(values.get("origins", ""))}),

@@ -210,3 +210,22 @@ def continuation_check(now: datetime) -> dict:
 
     started = start_check(fiscal_year(now.astimezone(JST).date()), None)
     return {"asked": started.asked, "already_asked": started.already_asked}
+
+
+# --- The coordinators' calendar (supporters/digest.py) -------------------------------------------
+
+
+@scheduled("weekly_digest", "weekly mon 08:00")
+def weekly_digest(now: datetime) -> dict:
+    """Counts of what needs the coordinators this week, to each of them in their language."""
+    from supporters.digest import send_weekly_digest
+
+    return send_weekly_digest(now)
+
+
+@scheduled("stipend_close_reminder", "monthly 1 09:00")
+def stipend_close_reminder(now: datetime) -> dict:
+    """On the 1st, remind the coordinators to close last month's stipends if still open."""
+    from supporters.digest import remind_to_close_stipends
+
+    return remind_to_close_stipends(now)

@@ -1,11 +1,9 @@
-"""Home, language switch and health check."""
+"""Home and language switch (health checks: supporters/ops/health.py)."""
 
-from flask import Blueprint, current_app, jsonify, redirect, url_for
+from flask import Blueprint, current_app, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
 from supporters.access import is_supporter_account
-from supporters.extensions import db
 from supporters.i18n import LOCALE_COOKIE, supporter_locale_by_babel
 from supporters.main.forms import LanguageForm
 from supporters.safety import safe_next
@@ -51,10 +49,3 @@ def remember_language(response, language: str) -> None:
         httponly=True,
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
-
-
-@bp.get("/healthz")
-def health():
-    """Liveness and database check for load balancers and the test server."""
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")

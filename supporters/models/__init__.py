@@ -3,7 +3,7 @@
 from supporters.models.activity import Activity, ActivityCategory, ActivityOutcome
 from supporters.models.audit import AuditEvent
 from supporters.models.availability import UnavailableDate, WeeklySlot
-from supporters.models.channels import ActionToken, ChannelAddress, LinkCode
+from supporters.models.channels import ActionToken, ChannelAddress, ChannelFailure, LinkCode
 from supporters.models.coverage import (
     NationalityLanguage,
     ProgrammeTarget,
@@ -81,6 +81,7 @@ __all__ = [
     "AuditEvent",
     "BankAccount",
     "ChannelAddress",
+    "ChannelFailure",
     "Consent",
     "ConsentChannel",
     "ContinuationAnswer",

@@ -66,3 +66,25 @@ class ActionToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ChannelFailure(db.Model):
+    """One failed attempt to send on a channel, for the console's "is it working?" (Channels).
+
+    A message that fails on LINE and then reaches the person by e-mail ends as *sent on e-mail*;
+    this row is what remembers that LINE failed. It holds the channel, when, whether the failure
+    was final, and the error's type (with a status code or our own reason) — never the
+    recipient or the message's words.
+    """
+
+    __tablename__ = "channel_failure"
+    __table_args__ = (Index("ix_channel_failure_channel_at", "channel", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    error: Mapped[str] = mapped_column(String(200), default="")
+    permanent: Mapped[bool] = mapped_column(default=False)
+    outbox_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="SET NULL")
+    )

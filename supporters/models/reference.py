@@ -1,7 +1,9 @@
 """Reference data: municipalities (JIS X 0402) and languages (BCP 47)."""
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from datetime import date
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supporters.extensions import db
 
@@ -16,13 +18,27 @@ class Municipality(db.Model):
     name_ja: Mapped[str] = mapped_column(String(40))
     name_en: Mapped[str] = mapped_column(String(60))
     kana: Mapped[str] = mapped_column(String(60))
-    kind: Mapped[str] = mapped_column(String(10))  # city / town / village
+    kind: Mapped[str] = mapped_column(String(10))  # city / ward / town / village / city_ward
     latitude: Mapped[float]
     longitude: Mapped[float]
+    # The 6-digit 全国地方公共団体コード (the JIS code + its check digit); "" if never loaded.
+    lg_code: Mapped[str] = mapped_column(String(6), default="")
+    # A merged (or renumbered) municipality keeps its row: the last day it existed and the code
+    # that took it over; records that name it keep naming it.
+    valid_until: Mapped[date | None] = mapped_column(default=None)
+    successor_code: Mapped[str | None] = mapped_column(
+        ForeignKey("municipality.code"), default=None, index=True
+    )
+
+    successor: Mapped["Municipality | None"] = relationship(remote_side=[code])
 
     def name(self, locale: str) -> str:
-        """The name to show in the given UI locale (Japanese for ``ja`` and Easy Japanese)."""
-        return self.name_ja if locale.startswith("ja") else self.name_en
+        """The name to show in the given UI locale (Japanese for ``ja`` and Easy Japanese);
+        a merged municipality shows its successor too: "旧名 → 新名"."""
+        own = self.name_ja if locale.startswith("ja") else self.name_en
+        if self.successor_code and self.successor is not None:
+            return f"{own} → {self.successor.name(locale)}"
+        return own
 
     def __repr__(self) -> str:
         return f"<Municipality {self.code} {self.name_en}>"
@@ -37,6 +53,8 @@ class Language(db.Model):
     name_en: Mapped[str] = mapped_column(String(60))
     name_ja: Mapped[str] = mapped_column(String(60))
     name_native: Mapped[str] = mapped_column(String(60))
+    # A retired language stays on the records that have it but is offered for no new one.
+    retired_on: Mapped[date | None] = mapped_column(default=None)
 
     def name(self, locale: str) -> str:
         """The name to show in the given UI locale (Japanese for ``ja`` and Easy Japanese)."""
@@ -44,3 +62,18 @@ class Language(db.Model):
 
     def __repr__(self) -> str:
         return f"<Language {self.code}>"
+
+
+class ReferenceVersion(db.Model):
+    """The current state of the reference data, named by a random token (one row, id 1).
+
+    Every change to a municipality or language writes a new token here, in the same
+    transaction as the change; each process keeps its copy of them
+    (``supporters/reference_data.py``) for as long as the token is the same. Written by a session
+    hook, never by hand.
+    """
+
+    __tablename__ = "reference_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supporters.clock import utcnow
@@ -128,6 +128,9 @@ class HelpRequest(db.Model):
     answer_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The assigned supporter confirmed they will come (one tap from the 72 h / 24 h reminder).
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The resident ticked "remind me the day before" (the privacy notice alone does not cover
+    # an automatic message to their contact): supporters/help_requests/reminders.py asks it.
+    remind_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
     referred_to: Mapped[str] = mapped_column(String(200), default="")
     consent_id: Mapped[int] = mapped_column(ForeignKey("consent.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

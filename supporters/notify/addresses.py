@@ -19,6 +19,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 8
 CHANNELS = ("line", "webpush", "email", "sms")
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+JAPANESE_MOBILE = re.compile(r"^[6789]0\d{8}$")
 BASE64URL = re.compile(r"^[A-Za-z0-9_\-]+=*$")
 
 
@@ -118,7 +119,10 @@ def e164(phone: str) -> str:
     """A Japanese phone number in E.164 (090-1234-5678 → +819012345678); refused if not one."""
     digits = re.sub(r"[\s\-()]", "", phone or "")
     number = digits if digits.startswith("+") else "+81" + digits.lstrip("0")
-    if not E164.match(number):
+    # In Japan only 060/070/080/090 numbers receive SMS (03-…, 0120-… are landlines).
+    if not E164.match(number) or (
+        number.startswith("+81") and not JAPANESE_MOBILE.match(number[3:])
+    ):
         raise Refused(_("Enter a mobile phone number."), "phone")
     return number
 
@@ -139,6 +143,30 @@ def set_order(user: User, order: list[str]) -> None:
     if "email" not in names:
         names.append("email")
     user.channel_order = ",".join(names)
+
+
+def effective_order(user: User, default: str) -> list[str]:
+    """Every channel in the order ``user``'s messages try them: their own order (else
+    ``default``, the programme's ``CHANNEL_ORDER``), then any channel it leaves out."""
+    chosen = [name.strip() for name in (user.channel_order or default).split(",")]
+    names = [name for name in dict.fromkeys(chosen) if name in CHANNELS]
+    return names + [name for name in CHANNELS if name not in names]
+
+
+def move(user: User, channel: str, step: int, shown: list[str], default: str) -> None:
+    """Swap ``channel`` with its neighbour among ``shown`` (the channels the person sees):
+    ``step`` -1 is earlier, +1 later. Channels not shown keep their places."""
+    order = effective_order(user, default)
+    visible = [name for name in order if name in shown]
+    if channel not in visible or step not in (-1, 1):
+        raise Refused(_("Unknown channel."), "channel")
+    here = visible.index(channel)
+    if not 0 <= here + step < len(visible):
+        return  # already first (or last): nothing to move
+    other = visible[here + step]
+    i, j = order.index(channel), order.index(other)
+    order[i], order[j] = order[j], order[i]
+    set_order(user, order)
 
 
 def save_push_subscription(user: User, endpoint: str, p256dh: str, auth: str) -> ChannelAddress:
@@ -163,6 +191,17 @@ def save_push_subscription(user: User, endpoint: str, p256dh: str, auth: str) ->
     row.user_id, row.keys, row.failed_at = user.id, keys, None
     db.session.flush()
     return row
+
+
+def forget_push_subscription(user: User, endpoint: str) -> None:
+    """This browser turned notifications off: forget its subscription (only ``user``'s own)."""
+    db.session.execute(
+        delete(ChannelAddress).where(
+            ChannelAddress.user_id == user.id,
+            ChannelAddress.channel == "webpush",
+            ChannelAddress.address == endpoint,
+        )
+    )
 
 
 def addresses_of(user: User) -> dict[str, list[ChannelAddress]]:

@@ -137,6 +137,7 @@ def _attempt(message: OutboxMessage, now: datetime) -> str:
             type(error).__name__,
         )
         permanent = isinstance(error, PermanentDeliveryError)
+        record_failure(message, error, permanent, now)
         if permanent or message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
             if message.fallback:
                 _fall_back(message, now)
@@ -150,6 +151,27 @@ def _attempt(message: OutboxMessage, now: datetime) -> str:
     message.sent_at = now
     _forget_secret(message)
     return "sent"
+
+
+def record_failure(
+    message: OutboxMessage, error: Exception, permanent: bool, now: datetime
+) -> None:
+    """Remember that ``message.channel`` failed (for the console's Channels page): the error's
+    type with an HTTP/SMTP status or our own reason, never the recipient or the words."""
+    from supporters.models import ChannelFailure
+
+    status = getattr(error, "status", None) or getattr(error, "code", None)
+    status = status or getattr(getattr(error, "response", None), "status_code", None)
+    reason = str(error) if permanent else (f"status {status}" if status else "")
+    db.session.add(
+        ChannelFailure(
+            channel=message.channel,
+            failed_at=now,
+            error=f"{type(error).__name__}: {reason}".strip(": ")[:200],
+            permanent=permanent,
+            outbox_message_id=message.id,
+        )
+    )
 
 
 def _fall_back(message: OutboxMessage, now: datetime) -> None:

@@ -1,6 +1,6 @@
 """A user's in-app notification list: how many are unread, the latest ones, marking them read."""
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 
 from supporters.clock import utcnow
 from supporters.extensions import db
@@ -16,9 +16,13 @@ def unread_count_statement(user_id: int) -> Select:
     )
 
 
+# Built once (every page's header asks): SQLAlchemy reuses its compiled form and cache key.
+_UNREAD_COUNT = unread_count_statement(bindparam("user_id"))
+
+
 def unread_count(user: User) -> int:
     """How many of ``user``'s notifications are unread."""
-    return db.session.scalar(unread_count_statement(user.id))
+    return db.session.scalar(_UNREAD_COUNT, {"user_id": user.id})
 
 
 def recent(user: User, limit: int = 20) -> list[Notification]:

@@ -72,6 +72,17 @@ _TEXTS = {
         _l("Reminder: your appointment tomorrow"),
         _l("A supporter will meet you tomorrow. If you cannot come, please phone us."),
     ),
+    # To coordinators, by the calendar (supporters/digest.py): counts only, never a person.
+    "stipends_to_close": KindText(
+        _l("Last month's stipends are not closed"),
+        _l(
+            "Last month's stipends have not been closed yet. Please check them and close the month."
+        ),
+    ),
+    "weekly_digest": KindText(
+        _l("Weekly summary"),
+        _l("What needs attention this week. The details are on the dashboard."),
+    ),
     # To coordinators, once a day (supporters/public/ceiling.py).
     "public_form_ceiling": KindText(
         _l("Residents' form: today's limit reached"),
@@ -208,4 +219,30 @@ def fact_lines(params: dict) -> list[tuple[str, str]]:
         lines.append((_("Language"), language_label(params["language_code"])))
     if params.get("mode"):
         lines.append((_("How"), str(MODE_LABELS.get(Mode(params["mode"]), params["mode"]))))
+    if params.get("month"):
+        lines.append((_("Month"), str(params["month"])))
+    lines.extend((count_label(key), str(params[key])) for key in COUNT_LABELS if key in params)
     return lines
+
+
+# The digest's figures, in the order a coordinator reads them (supporters/digest.py).
+COUNT_LABELS = {
+    "unfilled": _l("Unfilled requests"),
+    "late": _l("Requests still without a supporter, starting within 3 days"),
+    "unconfirmed": _l("Assignments not confirmed by the supporter"),
+    "certifications_due": _l("Trainees who completed training, not yet certified"),
+    "continuation_due": _l("Continuation answers still awaited"),
+    "idle_supporters": None,  # names its number of days: count_label
+    "uncovered_municipalities": _l("Municipalities with a language nobody covers"),
+    "uncovered_languages": _l("Languages without cover in some municipality"),
+}
+
+
+def count_label(key: str) -> str:
+    """The label of a digest figure in the current language."""
+    if key == "idle_supporters":
+        return _(
+            "Certified supporters without a case for %(days)s days",
+            days=int(current_app.config.get("IDLE_AFTER_DAYS", 90)),
+        )
+    return str(COUNT_LABELS[key])

@@ -51,7 +51,24 @@ def payload(message: OutboxMessage) -> dict:
 
     rendered = render_message(message.kind, message.link, message.locale, message.params)
     body = "\n".join([rendered.lead, *(f"{label}: {value}" for label, value in rendered.facts)])
-    return {"title": rendered.title, "body": body, "url": rendered.url}
+    return {
+        "title": rendered.title,
+        "body": body,
+        "url": rendered.url,
+        # The same message sent twice (at least once delivery) replaces itself on the screen.
+        "tag": f"{message.kind}:{message.link}",
+        "lang": (message.locale or "ja").replace("_", "-").split("@")[0],
+    }
+
+
+# What cannot wait (RFC 8030 §5.3): the push service may hold back other messages on a
+# phone that saves its battery.
+HIGH_URGENCY = frozenset({"offer_new", "assignment_confirm"})
+
+
+def urgency(message: OutboxMessage) -> str:
+    """``high`` for an offer or a confirmation to give, ``normal`` for the rest."""
+    return "high" if message.kind in HIGH_URGENCY else "normal"
 
 
 class WebPushChannel:
@@ -74,13 +91,17 @@ class WebPushChannel:
         if row is None or not row.keys:
             raise PermanentDeliveryError("the push subscription no longer exists")
         try:
+            key = vapid()
+        except Exception as error:  # retrying cannot fix a setting: the next channel, now
+            raise PermanentDeliveryError("VAPID_PRIVATE_KEY cannot be read") from error
+        try:
             webpush(
                 subscription_info={"endpoint": row.address, "keys": row.keys},
                 data=json.dumps(payload(message), ensure_ascii=False),
-                vapid_private_key=vapid(),
+                vapid_private_key=key,
                 vapid_claims={"sub": current_app.config["VAPID_SUBJECT"]},
                 ttl=TTL_SECONDS,
-                headers={"Urgency": "high"},
+                headers={"Urgency": urgency(message)},
                 timeout=TIMEOUT,
             )
         except WebPushException as error:
@@ -107,10 +128,17 @@ def init_app(app: Flask) -> None:
     @webpush_group.command("keys")
     def keys():
         """Print a new VAPID key pair (put the private one in VAPID_PRIVATE_KEY)."""
+        from cryptography.hazmat.primitives import serialization
         from py_vapid.utils import b64urlencode
 
         key = Vapid02()
         key.generate_keys()
         raw = key.private_key.private_numbers().private_value.to_bytes(32, "big")
+        point = key.public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
         click.echo(f"VAPID_PRIVATE_KEY={b64urlencode(raw)}")
-        click.echo("Keep it secret; the public key is derived from it.")
+        click.echo(f"# public key (browsers get it from the app): {b64urlencode(point)}")
+        click.echo(
+            "# Keep the private key secret; changing it makes every browser subscribe again."
+        )

@@ -1,15 +1,15 @@
 """What the supporter's home shows, read in a fixed few statements whatever the data.
 
-The home is the page supporters open most, on phones, so it has a query budget (four statements
-with the sign-in check, ``tests/test_query_budgets.py``). Each figure's rule stays with its area;
-this module only asks for the areas' statements together.
+The home is the page supporters open most, on phones, so it has a query budget (three
+statements with the sign-in check, ``tests/test_query_budgets.py``). Each figure's rule stays with
+its area; this module only asks for the areas' statements together.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, bindparam, null, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import Select, String, and_, bindparam, cast, func, null, or_, select
+from sqlalchemy.orm import contains_eager
 
 from supporters.activities.drafts import own_draft_statement
 from supporters.activities.queries import activity_count_statement
@@ -24,10 +24,11 @@ from supporters.models import (
     RequestStatus,
     StipendRule,
     Supporter,
+    SupporterStatusChange,
     User,
 )
 from supporters.notify.inbox import unread_count_statement
-from supporters.stipends.rules import eligible, history_of
+from supporters.stipends.rules import StatusFrom, dated_history, eligible
 from supporters.stipends.settings import default_rule, rule_statement
 
 
@@ -44,15 +45,16 @@ class HomeFigures:
 
 
 def figures(user: User, supporter: Supporter, month: date) -> HomeFigures:
-    """The home's figures: one statement of scalar sub-selects, plus the status history."""
+    """The home's figures, the status history behind the stipend among them: one statement."""
     draft = own_draft_statement(user.id)
     if draft is None:  # the usual case: the statement built once, below
         statement = _FIGURES
     else:  # a draft cookie: its hash and expiry are part of the statement
         statement = _figures_statement(draft.with_only_columns(ActivityDraft.path).limit(1))
     params = {"user_id": user.id, "supporter_id": supporter.id, "month": month}
-    unread, activities, amount, pending, draft_path = db.session.execute(statement, params).one()
-    (stipend,) = eligible([month], history_of(supporter))  # the history: one more statement
+    row = db.session.execute(statement, params).one()
+    unread, activities, amount, pending, draft_path, history = row
+    (stipend,) = eligible([month], _status_history(history, supporter))
     return HomeFigures(
         unread_notifications=unread,
         activity_count=activities,
@@ -84,7 +86,31 @@ def _figures_statement(draft: Select | None = None) -> Select:
         .exists()
         .label("pending"),
         null() if draft is None else draft.scalar_subquery(),
+        _STATUS_HISTORY.where(SupporterStatusChange.supporter_id == supporter_id).scalar_subquery(),
     )
+
+
+# The supporter's recorded status changes as one text, "id|effective_on|to_status,…" (the order
+# of an aggregate is not defined: the ids put them back in the order they were recorded).
+_STATUS_HISTORY = select(
+    func.aggregate_strings(
+        cast(SupporterStatusChange.id, String)
+        + "|"
+        + cast(SupporterStatusChange.effective_on, String)
+        + "|"
+        + cast(SupporterStatusChange.to_status, String),
+        ",",
+    )
+)
+
+
+def _status_history(text: str | None, supporter: Supporter) -> list[StatusFrom]:
+    """The status history behind the stipend, from the figures' text (as ``history_of`` reads
+    it from ``supporter.status_changes``, without loading them as objects)."""
+    if not text:
+        return dated_history(supporter)
+    changes = sorted((entry.split("|") for entry in text.split(",")), key=lambda c: int(c[0]))
+    return [StatusFrom(date.fromisoformat(day), status) for _id, day, status in changes]
 
 
 def offers_and_assignments(
@@ -127,11 +153,9 @@ def _offers_and_assignments() -> Select:
         select(HelpRequest, Offer)
         .outerjoin(Offer, offered)
         .where(or_(assigned, Offer.id.is_not(None)))
-        .options(
-            joinedload(HelpRequest.municipality),
-            joinedload(HelpRequest.language),  # held, so the labels find it in the session
-            contains_eager(Offer.request),
-        )
+        # Municipalities and languages are named by code from the process's copy of the
+        # reference data (reference_data.py): no objects of theirs are loaded here.
+        .options(contains_eager(Offer.request))
     )
 
 

@@ -51,12 +51,15 @@ def _page(status: int = 200, code: str | None = None, expires_at=None):
     if supporter is None:
         abort(404)
     found = addresses.addresses_of(user)
-    order = (user.channel_order or current_app.config["CHANNEL_ORDER"]).split(",")
-    available = [name for name in addresses.CHANNELS if name == "email" or _configured(name)]
+    available = _available()
+    order = addresses.effective_order(user, current_app.config["CHANNEL_ORDER"])
     line_url = _line_message_url(code) if code else None
     context = {
         "available": available,
-        "first": next((name for name in order if name in available), "email"),
+        # Each channel the person can use, in their order, and whether it can reach them now.
+        "order": [
+            (name, name == "email" or bool(found.get(name))) for name in order if name in available
+        ],
         "line_linked": bool(found.get("line")),
         "push_devices": len(found.get("webpush", [])),
         "sms_number": found["sms"][0].address if found.get("sms") else None,
@@ -69,6 +72,11 @@ def _page(status: int = 200, code: str | None = None, expires_at=None):
         "vapid_public_key": _vapid_public_key() if "webpush" in available else "",
     }
     return render_template("portal/messages.html", channel_labels=_labels(), **context), status
+
+
+def _available() -> list[str]:
+    """The channels the programme has set up (e-mail always)."""
+    return [name for name in addresses.CHANNELS if name == "email" or _configured(name)]
 
 
 def _labels() -> dict[str, str]:
@@ -93,14 +101,19 @@ def messages():
     return _page()
 
 
-@bp.post("/messages/first")
+@bp.post("/messages/order")
 @supporter_required
-def first_channel():
-    """Try this channel first; the others follow in the programme's order, e-mail last."""
-    chosen = request.form.get("first", "")
-    rest = [name for name in current_app.config["CHANNEL_ORDER"].split(",") if name != chosen]
+def move_channel():
+    """Move one channel earlier (``move=up``) or later (``move=down``) in the supporter's order."""
+    step = {"up": -1, "down": 1}.get(request.form.get("move", ""), 0)
     try:
-        addresses.set_order(current_user, [chosen, *rest])
+        addresses.move(
+            current_user,
+            request.form.get("channel", ""),
+            step,
+            _available(),
+            current_app.config["CHANNEL_ORDER"],
+        )
     except Refused as refusal:
         flash(refusal.message or _("Choose each channel once."), "error")
         return _page(422)
@@ -160,6 +173,40 @@ def push_subscribe():
     except Refused as refusal:
         return jsonify({"error": {"code": "invalid", "fields": refusal.fields}}), 422
     return jsonify({"ok": True})
+
+
+@bp.post("/messages/push/off")
+@supporter_required
+def push_unsubscribe():
+    """This browser turned its notifications off (JSON ``{"endpoint"}`` from static/js/push.js)."""
+    data = request.get_json(silent=True) or {}
+    addresses.forget_push_subscription(current_user, str(data.get("endpoint") or ""))
+    return jsonify({"ok": True})
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: the supporter's pages install as a home-screen app (which iPhones
+    require before they allow Web Push), opening on /me/ with the service worker's scope."""
+    app_manifest = {
+        "name": "Yorisoi",
+        "short_name": "Yorisoi",
+        "start_url": url_for("portal.me"),
+        "scope": url_for("portal.me"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#ffffff",
+        "icons": [
+            {
+                "src": url_for("static", filename="favicon.svg"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+            }
+        ],
+    }
+    response = jsonify(app_manifest)
+    response.mimetype = "application/manifest+json"
+    return response
 
 
 @bp.get("/sw.js")

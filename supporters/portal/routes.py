@@ -13,8 +13,10 @@ from supporters.extensions import db
 from supporters.help_requests import offers as help_offers
 from supporters.help_requests.forms import DeclineForm
 from supporters.help_requests.policy import read_request
+from supporters.i18n import translated_labels
 from supporters.models import HelpRequest, Offer, OfferStatus
 from supporters.portal import home
+from supporters.reference_data import reference_data
 from supporters.refusals import NOT_FOUND, Refused, show_on_form
 
 bp = Blueprint("portal", __name__, url_prefix="/me")
@@ -42,6 +44,7 @@ def me():
         continuation_pending=lambda: month.continuation_pending,
         format_timedelta=format_timedelta,
         now=now,
+        reference=reference_data(),
         **_offer_labels(),
     )
 
@@ -155,4 +158,5 @@ def _offer_labels() -> dict:
     from supporters.help_requests.labels import language_label
     from supporters.portal.labels import labels
 
-    return {**labels(), "language_label": language_label}
+    tables = {name: translated_labels(table) for name, table in labels().items()}
+    return {**tables, "language_label": language_label}

@@ -182,6 +182,11 @@ class HelpRequestForm(FlaskForm):
         filters=[lambda v: unicodedata.normalize("NFKC", v or "").strip()],
         render_kw=_hint("requester_contact"),
     )
+    # An automatic message to the resident is more than "we contact you about your request":
+    # it is sent only when they ask for it here (supporters/help_requests/reminders.py).
+    remind = BooleanField(
+        _l("Send me a reminder the day before, to this e-mail address or mobile number.")
+    )
     nationality = SelectField(
         _l("Nationality (optional)"),
         validators=[Optional()],
@@ -261,6 +266,7 @@ class HelpRequestForm(FlaskForm):
             preferred_gender=self.preferred_gender.data or None,
             requester_nationality=self.nationality.data or None,
             need=self.need.data or "",
+            remind_consent=bool(self.remind.data),
         )
 
     # The intake service's field names → this form's fields (``refusals.show_on_form``).

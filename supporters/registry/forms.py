@@ -11,7 +11,6 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import (
     DateField,
     EmailField,
@@ -22,12 +21,13 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields import SelectChoice
 from wtforms.validators import Length, Optional
 
-from supporters.extensions import db
-from supporters.formkit import MultiCheckboxField, options
-from supporters.i18n import country_choices, localized_name
-from supporters.models import GENDERS, JAPANESE_LEVELS, Language, LanguageLevel, Municipality
+from supporters.formkit import MultiCheckboxField, QuickSelectField, options
+from supporters.i18n import country_choices, current_locale, localized_name
+from supporters.models import GENDERS, JAPANESE_LEVELS, LanguageLevel
+from supporters.reference_data import reference_data
 from supporters.registry import operations
 from supporters.registry.labels import (
     GENDER_LABELS,
@@ -55,15 +55,46 @@ def _hint(length: int, required: bool = True) -> dict:
 
 def municipality_choices() -> list[tuple[str, str]]:
     """All municipalities as (code, localised name), in JIS code order."""
-    rows = db.session.scalars(select(Municipality).order_by(Municipality.code))
-    return [(m.code, localized_name(m)) for m in rows]
+    data = reference_data()
+    pairs = data.derive(
+        ("municipality_choices", current_locale()),
+        lambda: [(m.code, localized_name(m)) for m in data.municipalities.values()],
+    )
+    return list(pairs)
 
 
 def language_choices() -> list[tuple[str, str]]:
     """All languages as (code, "localised name (endonym)"), in the order of the UI language."""
-    rows = db.session.scalars(select(Language))
-    pairs = [(lang.code, f"{localized_name(lang)} ({lang.name_native})") for lang in rows]
-    return sorted(pairs, key=lambda pair: pair[1])
+    data = reference_data()
+
+    def build() -> list[tuple[str, str]]:
+        rows = data.languages.values()
+        pairs = [(lang.code, f"{localized_name(lang)} ({lang.name_native})") for lang in rows]
+        return sorted(pairs, key=lambda pair: pair[1])
+
+    return list(data.derive(("language_choices", current_locale()), build))
+
+
+def active_language_choices() -> list[tuple[str, str]]:
+    """The languages that may be chosen for a supporter (retired ones left out)."""
+    data = reference_data()
+    return [pair for pair in language_choices() if data.languages[pair[0]].retired_on is None]
+
+
+class LanguagesField(SelectMultipleField):
+    """The active languages, plus any retired one the supporter already has (kept as it is)."""
+
+    def iter_choices(self):
+        """The choices, with selected codes that are not among them appended."""
+        offered = {choice.value for choice in self.choices or ()}
+        data = reference_data()
+        kept = [
+            SelectChoice(code, f"{localized_name(data.languages[code])} ({_l('Retired')})")
+            for code in self.data or ()
+            if code not in offered and code in data.languages
+        ]
+        self.choices = [*(self.choices or ()), *kept]
+        return super().iter_choices()
 
 
 def normalise_text(value: str | None) -> str:
@@ -90,11 +121,9 @@ class SupporterForm(FlaskForm):
     phone = StringField(_l("Phone number"), filters=[normalise_phone], **_hint(30))
     home_municipality = SelectField(_l("Home municipality"), validate_choice=False)
     served_municipalities = SelectMultipleField(_l("Municipalities served"), validate_choice=False)
-    native_languages = SelectMultipleField(_l("Native languages"), validate_choice=False)
-    fluent_languages = SelectMultipleField(_l("Fluent languages"), validate_choice=False)
-    conversational_languages = SelectMultipleField(
-        _l("Conversational languages"), validate_choice=False
-    )
+    native_languages = LanguagesField(_l("Native languages"), validate_choice=False)
+    fluent_languages = LanguagesField(_l("Fluent languages"), validate_choice=False)
+    conversational_languages = LanguagesField(_l("Conversational languages"), validate_choice=False)
     japanese_level = SelectField(
         _l("Japanese level"),
         choices=options((level, JAPANESE_LEVEL_LABELS[level]) for level in JAPANESE_LEVELS),
@@ -129,7 +158,7 @@ class SupporterForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         municipalities = municipality_choices()
-        languages = language_choices()
+        languages = active_language_choices()
         self.home_municipality.choices = options([("", _l("Choose…")), *municipalities])
         self.served_municipalities.choices = options(municipalities)
         for field in (self.native_languages, self.fluent_languages, self.conversational_languages):
@@ -195,14 +224,14 @@ class SupporterFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-    language = SelectField(_l("Language"), validators=[Optional()])
-    municipality = SelectField(_l("Municipality"), validators=[Optional()])
-    status = SelectField(
+    language = QuickSelectField(_l("Language"), validators=[Optional()])
+    municipality = QuickSelectField(_l("Municipality"), validators=[Optional()])
+    status = QuickSelectField(
         _l("Status"),
         choices=options([("", _l("All")), *((s.value, lbl) for s, lbl in STATUS_LABELS.items())]),
         validators=[Optional()],
     )
-    mode = SelectField(
+    mode = QuickSelectField(
         _l("Way of helping"),
         choices=options([("", _l("All"))] + [(m.value, label) for m, label in MODE_LABELS.items()]),
         validators=[Optional()],

@@ -118,7 +118,7 @@ def profile_problems(profile: SupporterProfile, supporter: Supporter | None = No
     with db.session.no_autoflush:
         _person_problems(profile, supporter, problems)
         _place_problems(profile, problems)
-        _language_problems(profile, problems)
+        _language_problems(profile, supporter, problems)
     _help_problems(profile, problems)
     return problems
 
@@ -189,16 +189,26 @@ def _place_problems(profile: SupporterProfile, problems: dict) -> None:
         )
 
 
-def _language_problems(profile: SupporterProfile, problems: dict) -> None:
+def _language_problems(profile: SupporterProfile, supporter, problems: dict) -> None:
     languages = list(profile.languages or [])
     codes = [code for code, _level in languages]
-    known = set(db.session.scalars(select(Language.code).where(Language.code.in_(set(codes)))))
+    found = db.session.execute(
+        select(Language.code, Language.retired_on).where(Language.code.in_(set(codes)))
+    ).all()
+    known = {code for code, _retired in found}
     unknown = _unique(code for code in codes if code not in known)
+    # A retired language stays on a supporter who has it, but nobody new gets it.
+    held = {entry.language_code for entry in supporter.languages} if supporter else set()
+    retired = sorted(code for code, on in found if on is not None and code not in held)
     levels = {level.value for level in LanguageLevel}
     if not languages:
         problems["languages"] = _l("Choose at least one language the supporter speaks.")
     elif unknown:
         problems["languages"] = _l("Unknown language: %(codes)s", codes=", ".join(unknown))
+    elif retired:
+        problems["languages"] = _l(
+            "No longer offered (retired): %(codes)s", codes=", ".join(retired)
+        )
     elif any(str(level) not in levels for _code, level in languages):
         problems["languages"] = _l(
             "Give each language a level: %(levels)s.", levels=", ".join(sorted(levels))

@@ -33,10 +33,9 @@ def _escape_like(text: str) -> str:
 
 def supporter_list_statement(filters: SupporterFilters, user: User) -> Select:
     """The SELECT for the supporter list: filters applied, scoped to what ``user`` may see."""
-    stmt = select(Supporter).options(
-        selectinload(Supporter.languages).selectinload(SupporterLanguage.language),
-        selectinload(Supporter.home_municipality),
-    )
+    # Each row names its languages and home municipality by code: the page takes the names
+    # from the process's copy of the reference data (reference_data.py), not from a read.
+    stmt = select(Supporter).options(selectinload(Supporter.languages))
     if filters.q:
         stmt = stmt.where(
             Supporter.display_name.ilike(f"%{_escape_like(filters.q.strip())}%", escape="\\")

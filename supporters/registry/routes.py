@@ -15,7 +15,9 @@ from supporters.access import (
 )
 from supporters.audit import record
 from supporters.clock import today_jst
+from supporters.i18n import translated_labels
 from supporters.pagination import paginate, usable_filters
+from supporters.reference_data import reference_data
 from supporters.refusals import Refused, form_status, show_on_form
 from supporters.registry import operations
 from supporters.registry.forms import (
@@ -47,11 +49,11 @@ STATUS_ACTIONS = {
 @bp.context_processor
 def labels():
     return {
-        "STATUS_LABELS": STATUS_LABELS,
-        "LEVEL_LABELS": LEVEL_LABELS,
-        "MODE_LABELS": MODE_LABELS,
-        "GENDER_LABELS": GENDER_LABELS,
-        "JAPANESE_LEVEL_LABELS": JAPANESE_LEVEL_LABELS,
+        "STATUS_LABELS": translated_labels(STATUS_LABELS),
+        "LEVEL_LABELS": translated_labels(LEVEL_LABELS),
+        "MODE_LABELS": translated_labels(MODE_LABELS),
+        "GENDER_LABELS": translated_labels(GENDER_LABELS),
+        "JAPANESE_LEVEL_LABELS": translated_labels(JAPANESE_LEVEL_LABELS),
         "can_manage": can_manage_supporters(current_user),
     }
 
@@ -70,7 +72,9 @@ def index():
     )
     page = paginate(supporter_list_statement(filters, current_user))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("registry/index.html", form=form, page=page, args=args)
+    return render_template(
+        "registry/index.html", form=form, page=page, args=args, reference=reference_data()
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

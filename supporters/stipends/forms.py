@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
-from supporters.formkit import options
+from supporters.formkit import QuickSelectField, options
 from supporters.input_guard import parse_id
 from supporters.models import StipendRuleKind
 from supporters.stipends.months import parse_month
@@ -55,7 +55,7 @@ class ReopenForm(FlaskForm):
 
 
 class AdjustmentForm(FlaskForm):
-    supporter_id = SelectField(_l("Supporter"), coerce=optional_id, validate_choice=False)
+    supporter_id = QuickSelectField(_l("Supporter"), coerce=optional_id, validate_choice=False)
     concerns_month = MonthField(_l("Month it corrects (YYYY-MM)"))
     amount_yen = IntegerField(
         _l("Amount (yen; negative to take back)"),

@@ -75,8 +75,11 @@ def history_of(supporter) -> list[StatusFrom]:
         StatusFrom(change.effective_on, str(change.to_status.value))
         for change in supporter.status_changes
     ]
-    if changes:
-        return changes
+    return changes or dated_history(supporter)
+
+
+def dated_history(supporter) -> list[StatusFrom]:
+    """The history a supporter with no recorded changes has: from the dated status columns."""
     dated = [
         (supporter.certified_on, CERTIFIED),
         (supporter.suspended_on, "suspended"),
