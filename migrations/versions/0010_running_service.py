@@ -39,6 +39,9 @@ def upgrade():
     sa.Column('token', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reference_version'))
     )
+    # The one row each process's reference-data copy is checked against (reference_data.py):
+    # without it nothing is kept until the first change to a municipality or language.
+    op.execute("INSERT INTO reference_version (id, token) VALUES (1, 'migrated-0010')")
     op.create_table('scheduled_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('job', sa.String(length=40), nullable=False),
