@@ -455,6 +455,10 @@ class SlowChannel:
         self.sent: list[str] = []
         self._lock = threading.Lock()
 
+    def configured(self) -> bool:
+        """Always on."""
+        return True
+
     def send(self, message: OutboxMessage) -> None:
         """Take a moment, then record the recipient."""
         time.sleep(0.05)
