@@ -55,27 +55,31 @@ def _when(value) -> str:
 @admin_required
 def message_action(message_id: int, action: str):
     """Retry or discard a message that failed on every channel."""
-    try:
-        console.act_on_message(message_id, action)
-    except Refused as refusal:
-        if refusal.code == "not_found":
-            abort(404)
-        flash(_("This message is no longer waiting for a decision."), "error")
-        return redirect(url_for("jobs.index"), 303)
-    flash(_("Queued again.") if action == "retry" else _("Discarded."), "success")
-    return redirect(url_for("jobs.index"), 303)
+    return _decide(
+        console.act_on_message,
+        message_id,
+        action,
+        _("This message is no longer waiting for a decision."),
+    )
 
 
 @bp.post("/failures/<int:failure_id>/<any(retry,discard):action>")
 @admin_required
 def job_action(failure_id: int, action: str):
     """Run a failed job again, or discard it."""
+    return _decide(
+        console.act_on_job, failure_id, action, _("This job is no longer waiting for a decision.")
+    )
+
+
+def _decide(act, dead_letter_id: int, action: str, already_decided: str):
+    """Apply an admin's retry or discard; 404 if the dead letter is unknown, back to the page."""
     try:
-        console.act_on_job(failure_id, action)
+        act(dead_letter_id, action)
     except Refused as refusal:
         if refusal.code == "not_found":
             abort(404)
-        flash(_("This job is no longer waiting for a decision."), "error")
+        flash(already_decided, "error")
         return redirect(url_for("jobs.index"), 303)
     flash(_("Queued again.") if action == "retry" else _("Discarded."), "success")
     return redirect(url_for("jobs.index"), 303)

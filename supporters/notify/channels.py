@@ -34,38 +34,17 @@ class Channel(Protocol):
 
 
 def _registry() -> dict[str, Channel]:
-    """The current app's channels by name, starting with e-mail over SMTP."""
-    from supporters.notify.smtp import SmtpChannel
-
+    """The current app's channels by name: e-mail, LINE, Web Push, SMS (each off until set up)."""
     registry = current_app.extensions.get(_REGISTRY_KEY)
     if registry is None:
-        registry = current_app.extensions[_REGISTRY_KEY] = {"email": SmtpChannel()}
-        for channel in _external_channels():
-            registry[channel.name] = channel
+        from supporters.notify.line import LineChannel
+        from supporters.notify.sms import SmsChannel
+        from supporters.notify.smtp import SmtpChannel
+        from supporters.notify.webpush import WebPushChannel
+
+        channels = (SmtpChannel(), LineChannel(), WebPushChannel(), SmsChannel())
+        registry = current_app.extensions[_REGISTRY_KEY] = {c.name: c for c in channels}
     return registry
-
-
-def _external_channels() -> list:
-    """LINE, Web Push and SMS, where their modules exist (each is off until configured)."""
-    import importlib
-
-    found = []
-    for module_name, class_name in _EXTERNAL:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        found.append(getattr(module, class_name)())
-    return found
-
-
-_EXTERNAL = (
-    ("supporters.notify.line", "LineChannel"),
-    ("supporters.notify.webpush", "WebPushChannel"),
-    ("supporters.notify.sms", "SmsChannel"),
-)
 
 
 def register_channel(channel: Channel) -> None:
