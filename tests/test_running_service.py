@@ -11,6 +11,7 @@ waiting (``enqueue("sweep_offers")``), which is the same job the clock starts.
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from sqlalchemy.engine import make_url
 from supporters.extensions import db as _db
 from supporters.help_requests.candidates import match_request
 from supporters.jobs import enqueue
-from supporters.models import HelpRequest, RequestStatus
+from supporters.models import HelpRequest, Offer, RequestStatus
 from tests.conftest import Auth, csrf_token, make_app, post_form
 from tests.smtp_server import smtp_server  # noqa: F401 (fixture)
 from tests.worker_process import WorkerProcess, wait_until
@@ -39,7 +40,6 @@ def app(tmp_path, smtp_server):  # noqa: F811
         MAIL_PORT=smtp_server.port,
         MAIL_SENDER="Yorisoi <no-reply@yorisoi.example.jp>",
         BASE_URL=BASE_URL,
-        ESCALATE_AFTER_HOURS=0,  # the worker escalates at its next sweep
         ESCALATION_BATCH=1,
     )
     yield app
@@ -88,7 +88,10 @@ def test_offer_escalation_and_one_tap_answers_with_nobody_running_a_command(
     first, second = ranked[0], ranked[1]
     emails = {lan.id: "lan@example.jp", hoa.id: "hoa@example.jp"}
 
-    settings = {"ESCALATE_AFTER_HOURS": "0", "ESCALATION_BATCH": "1"}
+    # The worker waits the default four hours before escalating. The test ages the first offer
+    # instead of setting the wait to zero: with no wait, a clock tick between the second mail and
+    # the tap would find nobody left to ask and withdraw her offer too.
+    settings = {"ESCALATION_BATCH": "1"}
     with WorkerProcess(app.config, log_path=tmp_path / "worker.log", **settings):
         coordinator = app.test_client()
         Auth(coordinator).login("coordinator@example.jp")
@@ -100,7 +103,10 @@ def test_offer_escalation_and_one_tap_answers_with_nobody_running_a_command(
         first_mail = _mail_to(smtp_server, emails[first])
         assert LINK.findall(first_mail.get_content()), first_mail.get_content()
 
-        # 2. Nobody answers: the worker's sweep offers it to the next candidate.
+        # 2. Nobody answers for five hours: the worker's sweep offers it to the next candidate.
+        for offer in db.session.scalars(select(Offer).where(Offer.request_id == request.id)):
+            offer.sent_at -= timedelta(hours=5)
+        db.session.commit()
         enqueue("sweep_offers")
         offer_mail = _mail_to(smtp_server, emails[second])
 
