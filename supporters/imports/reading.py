@@ -8,7 +8,6 @@ touches the database; each importer checks the values of the rows it is given.
 import base64
 import binascii
 import csv
-import io
 import re
 import unicodedata
 import zlib
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 
+from supporters.imports import sheets
 from supporters.refusals import FORM, Refused
 from supporters.spreadsheets import unneutralise
 
@@ -141,8 +141,9 @@ def match_header(header: list[str], columns: list[Column]) -> list[str] | str:
     return found
 
 
-def read_table(data: bytes, columns: list[Column]) -> Table:
-    """Decode ``data`` and read its header and rows; blank lines are skipped.
+def read_table(data: bytes, columns: list[Column], sheet: str | None = None) -> Table:
+    """Read the header and rows of a CSV file or an XLSX workbook (its first sheet, or
+    ``sheet``); blank lines are skipped.
 
     Raises :class:`ImportFileError` for an unreadable or empty file; a wrong header or a row
     with too few or too many values is a :class:`RowError`.
@@ -150,33 +151,39 @@ def read_table(data: bytes, columns: list[Column]) -> Table:
     if len(data) > max_bytes():
         raise FileTooLarge(too_large_message())
     table = Table()
-    reader = csv.reader(io.StringIO(decode(data), newline=""))
+    workbook = sheets.is_workbook(data)
     try:
-        header = next(reader, None)
-        while header is not None and not any(cell.strip() for cell in header):
-            header = next(reader, None)
+        reader = sheets.records(data, text=None if workbook else decode(data), sheet=sheet)
+        header_line, header = _first_filled(reader)
+    except sheets.SheetError as error:
+        raise ImportFileError(str(error)) from error
     except csv.Error as error:
         table.errors.append(RowError(1, _("Unreadable CSV: %(error)s", error=str(error))))
         return table
     if header is None:
         raise ImportFileError(_("The file is empty."))
+    if workbook:
+        header = _trim(header)
     found = match_header(header, columns)
     if isinstance(found, str):
-        table.errors.append(RowError(reader.line_num, found))
+        table.errors.append(RowError(header_line, found))
         return table
     table.columns = found
-    line = reader.line_num + 1
+    line = header_line + 1
     while True:
         try:
-            cells = next(reader)
+            start, cells = next(reader)
         except StopIteration:
             break
         except csv.Error as error:
             table.errors.append(RowError(line, _("Unreadable CSV: %(error)s", error=str(error))))
             break
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
+        line = start + 1
+        if not any(str(cell).strip() for cell in cells):
             continue
+        if workbook:  # a sheet's rows are as wide as its widest row: pad or drop empty cells
+            cells = _trim(cells)
+            cells += [""] * (len(found) - len(cells))
         if len(cells) != len(found):
             message = _(
                 "%(found)d values instead of %(expected)d.", found=len(cells), expected=len(found)
@@ -187,6 +194,22 @@ def read_table(data: bytes, columns: list[Column]) -> Table:
     if not table.rows and not table.errors:
         table.errors.append(RowError(line, _("The file has no rows.")))
     return table
+
+
+def _first_filled(reader) -> tuple[int, list[str] | None]:
+    """The first record with any text in it (the header), and its line."""
+    for line, cells in reader:
+        if any(str(cell).strip() for cell in cells):
+            return line, cells
+    return 1, None
+
+
+def _trim(cells: list[str]) -> list[str]:
+    """``cells`` without the empty cells at the end of a sheet's row."""
+    end = len(cells)
+    while end and not str(cells[end - 1]).strip():
+        end -= 1
+    return list(cells[:end])
 
 
 # --- The checked file between the preview and the confirmation ---------------------------------
