@@ -11,13 +11,14 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from supporters import create_app
 from supporters.config import database_url
 from supporters.demo.seed import seed_demo
 from supporters.extensions import db as _db
+from supporters.models import AuditEvent
 from supporters.ops.backup import BackupError, backup_kind, pg_binary, tables_with_rows
 from supporters.reports.monthly import build_report
 from tests.conftest import PASSWORD_HASH_PARAMETERS, make_app
@@ -74,8 +75,16 @@ def _round_trip(app, tmp_path) -> None:
     restored = runner.invoke(args=["restore", str(dump), "--force"])
     assert restored.exit_code == 0, restored.output
     after = _snapshot(app)
-    assert after[0] == before[0]
+    # Everything as it was, plus one audit event saying the database was restored from the file.
+    assert after[0] == {**before[0], "audit_event": before[0]["audit_event"] + 1}
     assert after[1] == before[1]
+    with app.app_context():
+        last = _db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (last.action, last.object_id, last.channel) == (
+            "database_restored",
+            "nightly.backup",
+            "cli",
+        )
 
 
 def test_sqlite_round_trip(tmp_path, sqlite_app):

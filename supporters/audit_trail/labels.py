@@ -81,10 +81,30 @@ ACTION_LABELS = {
     "fiscal_budget_set": _l("Fiscal year budget set"),
     "stipend_month_closed": _l("Stipend month closed"),
     "stipend_month_reopened": _l("Stipend month re-opened"),
+    "stipend_month_reclosed": _l("Stipend month closed again"),
     "stipend_adjustment": _l("Stipend adjustment"),
     "save_bank_details": _l("Bank details saved"),
     "remove_bank_details": _l("Bank details removed"),
     "record_transfer": _l("Transfer recorded"),
+    "save_target": _l("Coverage target set"),
+    # Reference data and imports
+    "language_added": _l("Language added"),
+    "language_renamed": _l("Language renamed"),
+    "language_retired": _l("Language retired"),
+    "language_reinstated": _l("Language brought back"),
+    "municipality_added": _l("Municipality added"),
+    "municipality_renamed": _l("Municipality renamed"),
+    "municipality_merged": _l("Municipality merged"),
+    "add_nationality_language": _l("Nationality linked to a language"),
+    "remove_nationality_language": _l("Nationality unlinked from a language"),
+    "import_supporters": _l("Supporters imported"),
+    "import_activities": _l("Case log imported"),
+    "import_municipalities": _l("Municipalities imported"),
+    "import_residents": _l("Resident figures imported"),
+    # Public form and operations
+    "public_form_trapped": _l("Public form: automated sending stopped"),
+    "public_form_ceiling_alert": _l("Public form: daily ceiling reached"),
+    "database_restored": _l("Database restored from a backup"),
 }
 
 CHANNEL_LABELS = {

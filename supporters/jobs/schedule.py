@@ -195,11 +195,19 @@ def _at(day: date, at: time) -> datetime:
 
 @scheduled("retention_purge", "daily 03:00")
 def retention_purge(now: datetime) -> dict:
-    """Anonymise requests past the retention period (supporters/privacy/retention.py)."""
+    """Anonymise requests past the retention period (supporters/privacy/retention.py), and
+    forget old channel failures and spent one-tap links (supporters/notify/pruning.py)."""
+    from supporters.notify import pruning
     from supporters.privacy import retention
 
     result = retention.purge(now.astimezone(JST).date(), retention.retention_years())
-    return {"anonymised": len(result.references), "drafts_deleted": result.drafts_deleted}
+    pruned = pruning.prune(now)
+    return {
+        "anonymised": len(result.references),
+        "drafts_deleted": result.drafts_deleted,
+        "channel_failures_deleted": pruned.failures,
+        "action_tokens_deleted": pruned.tokens,
+    }
 
 
 @scheduled("continuation_check", "yearly 04-01 09:00")

@@ -1,11 +1,13 @@
 """``flask backup PATH`` and ``flask restore PATH [--force]``."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from sqlalchemy.engine import make_url
 
+from supporters import audit
 from supporters.extensions import db
 from supporters.ops.backup import BackupError, backup, restore
 
@@ -16,6 +18,26 @@ def _database() -> str:
 
 def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+@dataclass(frozen=True)
+class RestoredBackup:
+    """What the audit event of a restore names: the backup file."""
+
+    id: str
+
+
+def _note_restore(outcome) -> None:
+    """Write the restore into the restored database's own audit trail (the trail it brought
+    back ends at the backup; this says when and from which file it was replaced)."""
+    audit.record(
+        "database_restored",
+        RestoredBackup(outcome.path.name),
+        detail=f"{outcome.backend}, {outcome.size} bytes",
+        user=None,
+        channel="cli",
+    )
+    db.session.commit()
 
 
 def init_app(app: Flask) -> None:
@@ -43,4 +65,5 @@ def init_app(app: Flask) -> None:
             outcome = restore(_database(), path, force=force)
         except BackupError as error:
             raise click.ClickException(str(error)) from None
+        _note_restore(outcome)
         click.echo(f"Restored {_shown(_database())} from {outcome.path}.")
