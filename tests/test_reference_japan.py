@@ -385,3 +385,27 @@ def test_a_new_prefecture_starts_with_one_command(app, db):
     assert again.output.startswith("Gunma: 0 municipalities, 0 languages and 0 nationality")
     wrong = runner.invoke(args=["reference", "init", "--prefecture", "Atlantis"])
     assert wrong.exit_code != 0 and "Not a prefecture" in wrong.output
+
+
+def test_matching_follows_a_merger_from_the_day_it_takes_effect(
+    app, db, make_supporter, make_request, tmp_path
+):
+    """Someone who served 利根町 serves とりで利根市 once they have merged (and not before)."""
+    from supporters.clock import today_jst
+    from supporters.help_requests.candidates import match_request
+
+    path = tmp_path / "update.csv"
+    path.write_text(MERGER, encoding="utf-8")
+    assert (
+        app.test_cli_runner().invoke(args=["reference", "apply-update", str(path)]).exit_code == 0
+    )
+    # She lives in Hitachi (far beyond the travel radius) and serves Tone and Toride by car.
+    tone = make_supporter(name="Tone server", home="08202", served=("08564", "08217"))
+    first_day = (date(2027, 4, 1) - today_jst()).days
+
+    def candidates(municipality: str, days_ahead: int) -> set[int]:
+        request = make_request(municipality=municipality, days_ahead=days_ahead)
+        return {r.candidate.supporter_id for r in match_request(request).ranked}
+
+    assert tone.id in candidates("08237", first_day + 9)  # the new city, after the merger
+    assert tone.id not in candidates("08237", first_day - 9)  # the code exists, no merger yet

@@ -41,6 +41,7 @@ from supporters.models import (
     WeeklySlot,
 )
 from supporters.models.supporter import supporter_served_municipality
+from supporters.reference_data import reference_data
 
 # Statuses in which a request counts towards a supporter's month and blocks their time.
 COMMITTED = (RequestStatus.ASSIGNED, RequestStatus.COMPLETED, RequestStatus.CLOSED)
@@ -114,8 +115,36 @@ def _speaks(language: str | None):
     )
 
 
-def _reaches(near: list[str], municipality: str):
-    """Supporters living in ``near`` or serving ``municipality``.
+def same_place(code: str, on: date) -> frozenset[str]:
+    """``code`` and every code that is the same place on ``on`` through a merger in force by
+    then: a supporter who served 利根町 serves とりで利根市 from the day they merged, and one who
+    serves the merged city serves the old town's requests. Old codes stay (history keeps them);
+    matching follows them here. Cheap: the merger links are derived once per reference data."""
+    data = reference_data()
+    links = data.derive("merger_links", lambda: _merger_links(data))
+    if code not in links:
+        return frozenset((code,))
+    found, todo = {code}, [code]
+    while todo:
+        for other, until in links[todo.pop()]:
+            if until < on and other not in found:
+                found.add(other)
+                todo.append(other)
+    return frozenset(found)
+
+
+def _merger_links(data) -> dict[str, list[tuple[str, date]]]:
+    """Each merged code and its successor, linked both ways with the old code's last day."""
+    links: dict[str, list[tuple[str, date]]] = defaultdict(list)
+    for ref in data.municipalities.values():
+        if ref.successor_code and ref.valid_until:
+            links[ref.code].append((ref.successor_code, ref.valid_until))
+            links[ref.successor_code].append((ref.code, ref.valid_until))
+    return dict(links)
+
+
+def _reaches(near: list[str], municipality: str | frozenset[str]):
+    """Supporters living in ``near`` or serving ``municipality`` (or any of its merged codes).
 
     A union of two index lookups rather than ``home IN … OR id IN …``, which PostgreSQL can
     only answer by scanning every supporter.
@@ -124,7 +153,11 @@ def _reaches(near: list[str], municipality: str):
     served = supporter_served_municipality.c
     return union(
         select(home.id).where(home.home_municipality_code.in_(near)),
-        select(served.supporter_id).where(served.municipality_code == municipality),
+        select(served.supporter_id).where(
+            served.municipality_code.in_(sorted(municipality))
+            if isinstance(municipality, frozenset)
+            else served.municipality_code == municipality
+        ),
     )
 
 
@@ -145,7 +178,9 @@ def _sql_filters(need: Need, radius_km: float) -> list[tuple[str, object]]:
     ]
     if need.mode == "in_person":
         near = codes_within(need.municipality, radius_km)
-        filters.append(("location", Supporter.id.in_(_reaches(near, need.municipality))))
+        place = same_place(need.municipality, need.starts_at.astimezone(JST).date())
+        where = place if len(place) > 1 else need.municipality
+        filters.append(("location", Supporter.id.in_(_reaches(near, where))))
     return filters
 
 
@@ -281,6 +316,11 @@ def _load_where(
         ).where(_among(supporter_served_municipality.c.supporter_id, ids))
     ):
         served[sid].add(code)
+    place = same_place(need.municipality, day)
+    if len(place) > 1:  # serving a merged-away or merged-into code serves this place
+        for codes in served.values():
+            if codes & place:
+                codes.add(need.municipality)
     slots: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
     for sid, weekday, starts, ends in db.session.execute(
         select(WeeklySlot.supporter_id, WeeklySlot.weekday, WeeklySlot.starts, WeeklySlot.ends)
