@@ -138,6 +138,11 @@ def test_when_nobody_else_qualifies_the_request_is_unfilled_at_once_and_shown(
         select(Notification).where(Notification.kind == "request_unfilled")
     ).all()
     assert len(alerts) == 1
+    # The supporter whose offer was closed is told once, by e-mail (she has no account).
+    closed = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "offer_expired")
+    ).all()
+    assert [m.recipient for m in closed] == ["only@example.jp"]
 
     client = app.test_client()
     Auth(client).login(coordinator.email)

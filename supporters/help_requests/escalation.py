@@ -4,7 +4,8 @@ given up on and shown to the coordinators.
 Every ``ESCALATE_AFTER_HOURS`` without an acceptance, the request is offered to the next
 ``ESCALATION_BATCH`` candidates the matcher ranks (never someone offered it before), up to
 ``ESCALATION_ROUNDS`` rounds. After the last round's wait, or when no new candidate qualifies,
-its open offers are withdrawn, it becomes unfilled and the coordinators are alerted (it then
+its open offers are closed (their supporters are told), it becomes unfilled and the
+coordinators are alerted (it then
 heads the dashboard's "needs attention" list). Each round is a history line with a code
 (``escalated``, ``{"round": n, "offered": k}``). The worker's ``sweep_offers`` tick runs it every
 five minutes; running it twice, or on two workers at once, escalates a request once (the round
@@ -129,15 +130,23 @@ def _next_round(request: HelpRequest, batch: int, now: datetime) -> int:
 
 
 def _give_up(request: HelpRequest, now: datetime) -> int:
-    """Expire the request's open offers (how many is returned); it becomes unfilled and the
+    """Expire the request's open offers (how many is returned) and tell each supporter it is
+    closed, so nobody answers an offer that is gone; the request becomes unfilled and the
     coordinators are told."""
     from supporters.help_requests import offers
+    from supporters.notify.service import notify_supporter
 
     open_offers = db.session.scalars(
         select(Offer).where(Offer.request_id == request.id, Offer.status == OfferStatus.OPEN)
     ).all()
     for offer in open_offers:
         offer.status = OfferStatus.EXPIRED
+        notify_supporter(
+            offer.supporter,
+            "offer_expired",
+            f"/me/offers/{offer.id}",
+            dedupe_key=f"offer_expired:{offer.id}",
+        )
     db.session.flush()
     offers.mark_unfilled_if_nobody_left(request, now)
     return len(open_offers)
