@@ -1,15 +1,15 @@
 """Demo bank details: most certified sample supporters are paid by transfer (fake accounts).
 
-Account holders are the romanised name in capitals (as foreign residents' accounts are often
-registered); names that do not romanise — Devanagari, Thai, Chinese characters — are left
-without bank details, so the payment page shows its "cannot be paid by transfer" list too.
+Account holders are the name in capitals as on a residence card (``holders.holder_name``:
+accents dropped, other scripts in their passport spelling). About one in ten is left without
+bank details, so the payment page shows its "cannot be paid by transfer" list too.
 """
 
 import random
-import unicodedata
 
 from sqlalchemy import select
 
+from supporters.demo.holders import holder_name
 from supporters.extensions import db
 from supporters.models import BankAccount, Supporter
 from supporters.payments.bank import BankDetailsDraft
@@ -20,14 +20,8 @@ from supporters.refusals import Refused
 DEMO_BANKS = (("9901", "ﾃﾞﾓｷﾞﾝｺｳ"), ("9902", "ｲﾊﾞﾗｷﾃﾞﾓｼﾝｷﾝ"))
 
 
-def romanised(name: str) -> str:
-    """``Nguyễn Thị Lan`` → ``NGUYEN THI LAN`` (accents dropped; other scripts give "")."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return " ".join(plain.upper().split())
-
-
 def seed_bank_details(seed: int = 2025) -> int:
-    """Give sample supporters with a romanisable name a fake account; once (idempotent)."""
+    """Give most certified sample supporters a fake account; once (idempotent)."""
     if db.session.scalar(select(BankAccount.supporter_id).limit(1)) is not None:
         return 0
     rng = random.Random(seed)
@@ -35,7 +29,7 @@ def seed_bank_details(seed: int = 2025) -> int:
     for supporter in db.session.scalars(
         select(Supporter).where(Supporter.certified_on.is_not(None)).order_by(Supporter.id)
     ):
-        holder = romanised(supporter.display_name)
+        holder = holder_name(supporter.display_name)
         if len(holder) < 3 or rng.random() < 0.1:
             continue
         bank_code, bank_name = rng.choice(DEMO_BANKS)
