@@ -80,9 +80,14 @@ def supported_locales() -> list[str]:
 
 def select_locale() -> str:
     """The Babel locale of this request: residents' pages choose from nine languages, a
-    signed-in supporter from twelve, everyone else from the console's two."""
+    signed-in supporter from twelve, everyone else (and every API answer) from the console's
+    two."""
     if not has_request_context():  # CLI and cron jobs: messages in the default language
         return "ja"
+    if request.path.startswith("/api/"):
+        from supporters.api.auth import api_locale
+
+        return api_locale()
     if request.blueprint == PUBLIC_BLUEPRINT:
         return public_locale().babel
     if is_supporter(current_user):

@@ -6,7 +6,8 @@
   alike — instead of an overflow inside the driver. :func:`parse_id` is the same rule for an id
   given as text (a query, a hidden field, a CSV cell).
 * :func:`_guard_input` reads a JSON body once, in one walk, before any view sees it, and
-  refuses in the API's error shape: more than :data:`MAX_JSON_BYTES` (413), bytes that are not
+  refuses in the API's error shape: more than :data:`MAX_JSON_BYTES` (413; a bulk import's
+  view, marked :func:`takes_large_json`, up to the import file limit), bytes that are not
   UTF-8 or not JSON, nesting deeper than :data:`MAX_JSON_DEPTH` (deep enough, Python's parser
   raises RecursionError) — all 400 — and lone surrogates (``"\\ud800"``), which no database
   can store (422, naming the field). NUL characters in a query, a form or the JSON body are
@@ -17,7 +18,7 @@
 import json
 from typing import NoReturn
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnprocessableEntity
 from werkzeug.routing import IntegerConverter
@@ -93,15 +94,31 @@ def _unreadable(message: str) -> NoReturn:
     raise error
 
 
+def takes_large_json(view):
+    """Mark a view whose JSON body is a whole table (the API's bulk imports): it may be as large
+    as an import file (``IMPORT_MAX_BYTES``) instead of :data:`MAX_JSON_BYTES`."""
+    view.takes_large_json = True
+    return view
+
+
+def json_limit() -> int:
+    """The largest JSON body the matched view accepts."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "takes_large_json", False):
+        return max(MAX_JSON_BYTES, int(current_app.config.get("IMPORT_MAX_BYTES", 0)))
+    return MAX_JSON_BYTES
+
+
 def _json_nuls() -> list[str]:
     """Refuse a JSON body that is too large, not UTF-8, not JSON, too deep, or holds lone
     surrogates; return the paths of its strings holding a NUL character."""
     if not request.is_json:
         return []
-    if (request.content_length or 0) > MAX_JSON_BYTES:
+    limit = json_limit()
+    if (request.content_length or 0) > limit:
         raise RequestEntityTooLarge()
     raw = request.get_data(cache=True)
-    if len(raw) > MAX_JSON_BYTES:  # sent without a length (chunked)
+    if len(raw) > limit:  # sent without a length (chunked)
         raise RequestEntityTooLarge()
     if not raw.strip():
         return []

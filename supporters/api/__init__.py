@@ -54,6 +54,21 @@ class YorisoiApi(Api):
         self._app.register_blueprint(blp, **options)
         self._undocumented.append((blp, name, parameters))
 
+    def _register_responses(self):
+        """smorest's shared answers per status, with the app's own words for the errors every
+        operation declares (``api/openapi.py``) and ``Retry-After`` on 429."""
+        from flask_smorest.utils import prepare_response
+
+        from supporters.api.openapi import RESPONSES, RETRY_AFTER, TOO_MANY
+
+        super()._register_responses()
+        for name, description in RESPONSES.items():
+            response = {"description": description, "schema": self.ERROR_SCHEMA}
+            if name == TOO_MANY:
+                response["headers"] = RETRY_AFTER
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(name, response, lazy=True)
+
     def _register_error_handlers(self):
         """Do not install smorest's handler: the app's handler answers every error (pages and
         API alike) and writes ``{"error": {"code", "message", "fields"}}`` for API callers."""
@@ -64,6 +79,7 @@ def init_app(app: Flask) -> None:
     from supporters.api import (
         activities,
         docs,
+        imports,
         offers,
         reference,
         registry,
@@ -98,7 +114,8 @@ def init_app(app: Flask) -> None:
     api.register_converter(
         MonthConverter, lambda converter: {"type": "string", "pattern": r"^\d{4}-\d{2}$"}
     )
-    for module in (reference, registry, help_requests, offers, activities, stipends, reports):
+    modules = (reference, registry, help_requests, offers, activities, stipends, reports, imports)
+    for module in modules:
         api.register_blueprint(module.bp)
     app.register_blueprint(docs.bp)
     app.extensions["yorisoi_api"] = api

@@ -4,6 +4,7 @@ behalf (paper records). Sending the same ``client_token`` again returns the save
 from datetime import date
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from supporters.api.auth import protected_blueprint
 from supporters.api.common import (
     ID,
     MONTH_PATTERN,
+    ErrorSchema,
     PageArgsSchema,
     enum_field,
     page_of,
@@ -117,6 +119,11 @@ def list_activities(args):
 @bp.post("/activities")
 @case_log_write_required
 @bp.arguments(ActivityInSchema)
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="``conflict``: the stipend month is closed.",
+)
 @bp.response(201, ActivitySchema, description="Logged.")
 @bp.alt_response(200, schema=ActivitySchema, description="Already logged with this client_token.")
 def log_case(data):
@@ -155,9 +162,9 @@ def _supporter_for(supporter_id: int | None) -> Supporter:
         return supporter
     if supporter_id is None:
         fail(
-            422, "Give the supporter whose case this is.", "invalid", {"supporter_id": "Required."}
+            422, _("Please correct the marked fields."), "invalid", {"supporter_id": _("Required.")}
         )
     supporter = db.session.get(Supporter, supporter_id)
     if supporter is None:
-        fail(422, "Unknown supporter.", "invalid", {"supporter_id": "Unknown supporter."})
+        fail(422, _("Unknown supporter."), "invalid", {"supporter_id": _("Unknown supporter.")})
     return supporter

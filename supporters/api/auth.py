@@ -10,14 +10,17 @@ from typing import NoReturn
 
 from flask import abort, current_app, g, request
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from supporters.accounts.standing import REFUSALS, refusal_message
 from supporters.api.errors import fail
-from supporters.api.tokens import check_token
-from supporters.extensions import login_manager
+from supporters.api.openapi import ApiBlueprint
+from supporters.api.tokens import check_token, token_hash
+from supporters.extensions import db, login_manager
 
 API_PREFIX = "/api/v1"
+# The console's languages: their catalogues hold every message the API can answer with.
+API_LOCALES = ("ja", "en")
 
 
 def bearer_token() -> str | None:
@@ -57,6 +60,37 @@ def _refuse(code: str | None) -> NoReturn:
     abort(401)
 
 
+def api_locale() -> str:
+    """The language of every message of an API answer — the error's message and its field
+    errors alike: the caller's ``Accept-Language`` (ja or en), else the token owner's saved
+    language (ja or en), else Japanese. Never the session cookie, which the API ignores.
+
+    The owner is read from the token without checking it, so an answer refused before the
+    token is checked (a body too large, a bad token) speaks the same language as the others.
+    """
+    if request.headers.get("Accept-Language"):
+        asked = request.accept_languages.best_match(API_LOCALES)
+        if asked:
+            return asked
+    user = g.get("api_user")
+    if user is not None:
+        saved = user.locale
+    else:
+        token = bearer_token()
+        saved = _token_owner_locale(token) if token else None
+    return saved if saved in API_LOCALES else API_LOCALES[0]
+
+
+def _token_owner_locale(token: str) -> str | None:
+    from supporters.models import ApiToken, User
+
+    return db.session.scalar(
+        select(User.locale)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash(token))
+    )
+
+
 def rate_limit_key() -> str:
     """Rate-limit API calls per token (hashed), or per client address without one."""
     token = bearer_token()
@@ -70,7 +104,7 @@ def rate_limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
-def protected_blueprint(name: str, description: str) -> Blueprint:
+def protected_blueprint(name: str, description: str) -> ApiBlueprint:
     """A resource blueprint under /api/v1: bearer token required, no CSRF, rate-limited.
 
     Done once, when the module defining the blueprint is imported (blueprints are shared by
@@ -78,7 +112,7 @@ def protected_blueprint(name: str, description: str) -> Blueprint:
     """
     from supporters.extensions import csrf, limiter
 
-    blueprint = Blueprint(name, __name__, url_prefix=API_PREFIX, description=description)
+    blueprint = ApiBlueprint(name, __name__, url_prefix=API_PREFIX, description=description)
     blueprint.before_request(authenticate)
     csrf.exempt(blueprint)
     limiter.limit(rate_limit, key_func=rate_limit_key)(blueprint)

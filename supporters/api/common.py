@@ -7,6 +7,7 @@ refuse unknown keys (a misspelt field is an error, not silently ignored). They o
 parse types: the rules are the services' (``supporters/refusals.py``).
 """
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from supporters.clock import FIRST_YEAR, LAST_YEAR, in_window
@@ -29,18 +30,35 @@ def valid_month(text: str) -> None:
     try:
         parse_month(text)
     except ValueError as error:
-        raise ValidationError("Write months as YYYY-MM, for example 2025-04.") from error
+        raise ValidationError(_("Write months as YYYY-MM, for example 2025-04.")) from error
 
 
 def within_years(value) -> None:
     """A date or time the app can hold: between 2000 and 2100 (``clock.in_window``)."""
     if not in_window(value):
-        raise ValidationError(f"Give a date between {FIRST_YEAR} and {LAST_YEAR}.")
+        raise ValidationError(
+            _("Give a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
+        )
 
 
 def enum_field(enum_class, **kwargs):
     """A field holding one of ``enum_class``'s values (the web UI's codes)."""
     return fields.Enum(enum_class, by_value=True, **kwargs)
+
+
+class RowProblemSchema(Schema):
+    """A wrong row of an import: where it is, and the importer's words for it."""
+
+    index = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "Position in rows (from 0)."}
+    )
+    line = fields.Integer(
+        required=True, metadata={"description": "Line in the file; JSON rows count from 1."}
+    )
+    message = fields.String(required=True)
+    row_fields = fields.Dict(
+        keys=fields.String(), values=fields.String(), required=True, data_key="fields"
+    )
 
 
 class ErrorBodySchema(Schema):
@@ -52,6 +70,10 @@ class ErrorBodySchema(Schema):
         required=True,
         data_key="fields",
         metadata={"description": "Problem per input field (dotted path), when any."},
+    )
+    rows = fields.List(
+        fields.Nested(RowProblemSchema),
+        metadata={"description": "Imports only (code invalid_rows): every wrong row."},
     )
 
 

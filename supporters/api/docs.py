@@ -59,6 +59,8 @@ def type_text(schema: dict) -> str:
         return schema["$ref"].rsplit("/", 1)[-1]
     if "allOf" in schema:
         return " & ".join(type_text(part) for part in schema["allOf"])
+    if "oneOf" in schema:
+        return " or ".join(type_text(part) for part in schema["oneOf"])
     kind = schema.get("type", "any")
     if isinstance(kind, list):
         kind = " or ".join(kind)

@@ -5,10 +5,12 @@ Views raise HTTP errors through :func:`fail` (or let a service's error pass thro
 unknown routes, 405, 413, 429 and webargs' validation errors.
 """
 
+import time
 from typing import NoReturn
 
-from werkzeug.exceptions import default_exceptions
+from werkzeug.exceptions import HTTPException, default_exceptions
 
+from supporters.api.messages import field_message
 from supporters.refusals import INVALID, NOT_FOUND, Refused
 
 # Default ``code`` per status when the view gives none.
@@ -16,15 +18,21 @@ CODES = {422: "invalid", 409: "conflict"}
 
 
 def fail(
-    status: int, message, code: str | None = None, fields: dict[str, str] | None = None
+    status: int,
+    message,
+    code: str | None = None,
+    fields: dict[str, str] | None = None,
+    rows: list[dict] | None = None,
 ) -> NoReturn:
-    """Abort with ``status`` and the API's error body."""
+    """Abort with ``status`` and the API's error body (``rows``: an import's wrong rows)."""
     error = default_exceptions[status](description=str(message))
     error.data = {
         "code": code or CODES.get(status),
         "message": str(message),
         "fields": {name: str(text) for name, text in (fields or {}).items()},
     }
+    if rows is not None:
+        error.data["rows"] = rows
     raise error
 
 
@@ -43,7 +51,8 @@ def error_fields(data: dict) -> dict[str, str]:
     """``fields`` of the body: given by :func:`fail`, or flattened from webargs' messages.
 
     webargs reports ``{"json": {"languages": {"0": {"code": ["…"]}}}}``; callers get
-    ``{"languages.0.code": "…"}`` — the location is left out, the path kept.
+    ``{"languages.0.code": "…"}`` — the location is left out, the path kept, and marshmallow's
+    English words put in the request's language (``messages``), like the error's message.
     """
     if "fields" in data:
         return dict(data["fields"])
@@ -54,10 +63,35 @@ def error_fields(data: dict) -> dict[str, str]:
             for key, inner in value.items():
                 walk(inner, f"{path}.{key}" if path else str(key))
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            flat[path or "_"] = " ".join(value)
+            flat[path or "_"] = " ".join(field_message(v) for v in value)
         else:
-            flat[path or "_"] = str(value)
+            flat[path or "_"] = field_message(str(value))
 
     for messages in (data.get("messages") or {}).values():
         walk(messages, "")
     return flat
+
+
+def extra_body(data: dict) -> dict:
+    """What an error body holds beyond code, message and fields: an import's wrong ``rows``."""
+    return {"rows": data["rows"]} if "rows" in data else {}
+
+
+def retry_after(error: HTTPException) -> int:
+    """Seconds until a rate-limited caller may try again (the ``Retry-After`` of a 429).
+
+    The breached limit's window end when Flask-Limiter knows it, else the limit's whole window,
+    else a minute.
+    """
+    from supporters.extensions import limiter
+
+    try:
+        current = limiter.current_limit
+        if current is not None and current.breached:
+            return max(1, int(current.reset_at - time.time()))
+    except Exception:  # the storage cannot be reached: the window below still answers
+        pass
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    if limit is not None:
+        return max(1, int(limit.get_expiry()))
+    return 60

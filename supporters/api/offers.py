@@ -9,7 +9,7 @@ from sqlalchemy import select
 from supporters.access import own_offer_or_404, supporter_required
 from supporters.api import present
 from supporters.api.auth import protected_blueprint
-from supporters.api.common import PageArgsSchema, page_of
+from supporters.api.common import ErrorSchema, PageArgsSchema, page_of
 from supporters.api.errors import refused
 from supporters.api.requests import OfferSchema, RequestSchema
 from supporters.help_requests import offers
@@ -79,6 +79,15 @@ def get_offer(offer_id: int):
 
 @bp.post("/offers/<int(max=2147483647):offer_id>/accept")
 @supporter_required
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description=(
+        "``taken``: another supporter accepted first (or the request moved on); "
+        "``expired``: the answer time has passed; ``answered``: already answered; "
+        "``not_certified``, ``account_inactive``; ``busy``: try again."
+    ),
+)
 @bp.response(200, OwnOfferSchema)
 def accept_offer(offer_id: int):
     """Take the request. Only the first acceptance wins; the others get 409 ``taken``."""
@@ -94,6 +103,14 @@ def accept_offer(offer_id: int):
 @supporter_required
 @own_offer_first
 @bp.arguments(DeclineInSchema)
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description=(
+        "``answered``: already answered; ``expired``: the answer time has passed; "
+        "``busy``: try again."
+    ),
+)
 @bp.response(200, OwnOfferSchema)
 def decline_offer(data, offer_id: int):
     """Say no, with a reason, so the coordinator knows what to try next."""

@@ -4,7 +4,6 @@ Writes go through ``registry.operations`` exactly as the registry pages do: this
 turns the JSON into the service's drafts, and the service's refusal into the error body.
 """
 
-from flask import current_app
 from flask_login import current_user
 from marshmallow import Schema, fields, pre_load, validate
 
@@ -16,11 +15,12 @@ from supporters.access import (
 )
 from supporters.api import present
 from supporters.api.auth import protected_blueprint
-from supporters.api.common import PageArgsSchema, enum_field, page_of
+from supporters.api.common import ErrorSchema, PageArgsSchema, enum_field, page_of
 from supporters.api.errors import refused
 from supporters.audit import record
 from supporters.clock import today_jst
 from supporters.models import GENDERS, JAPANESE_LEVELS, LanguageLevel, Mode, SupporterStatus
+from supporters.programme.settings import current as programme_settings
 from supporters.refusals import Refused
 from supporters.registry import operations
 from supporters.registry.forms import normalise_phone, normalise_text
@@ -166,6 +166,11 @@ def get_supporter(supporter_id: int):
 @bp.post("/supporters")
 @coordinator_required
 @bp.arguments(SupporterInSchema)
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="``conflict``: the registry refuses the change in its present state.",
+)
 @bp.response(201, SupporterSchema)
 def create_supporter(data):
     """Register a supporter as an applicant."""
@@ -182,6 +187,11 @@ def create_supporter(data):
 @bp.patch("/supporters/<int(max=2147483647):supporter_id>")
 @coordinator_required
 @bp.arguments(SupporterPatchSchema)
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="``conflict``: the supporter's status does not allow this change.",
+)
 @bp.response(200, SupporterSchema)
 def update_supporter(data, supporter_id: int):
     """Change any part of a supporter's profile (not their status)."""
@@ -198,6 +208,11 @@ def update_supporter(data, supporter_id: int):
 @bp.post("/supporters/<int(max=2147483647):supporter_id>/certify")
 @coordinator_required
 @bp.arguments(CertifyInSchema)
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="``conflict``: only applicants can be certified (or hours are missing).",
+)
 @bp.response(200, SupporterSchema)
 def certify_supporter(data, supporter_id: int):
     """Certify an applicant; the certificate number defaults to the next free one."""
@@ -205,7 +220,7 @@ def certify_supporter(data, supporter_id: int):
     on = data.get("effective_on") or today_jst()
     number = data.get("certificate_number")
     if number is None:
-        prefix = current_app.config["CERTIFICATE_PREFIX"]
+        prefix = programme_settings().certificate_prefix
         number = operations.next_certificate_number(prefix, on.year)
     may_override = can_certify_short_of_hours(current_user)
     override = data.get("override_reason", "").strip() if may_override else ""

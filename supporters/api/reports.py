@@ -11,6 +11,7 @@ from supporters.access import coverage_scope, report_required
 from supporters.api.auth import protected_blueprint
 from supporters.api.common import MONTH_PATTERN, valid_month
 from supporters.api.errors import refused
+from supporters.api.report_schemas import ReportSchema, count
 from supporters.clock import fiscal_year, today_jst
 from supporters.coverage import analysis, protected, targets
 from supporters.i18n import current_locale
@@ -27,34 +28,15 @@ class ReportArgsSchema(Schema):
 
 class PeriodArgsSchema(ReportArgsSchema):
     first = fields.String(
-        load_default="",
         data_key="from",
         validate=valid_month,
         metadata={"pattern": MONTH_PATTERN, "description": "Default: the fiscal year so far."},
     )
     last = fields.String(
-        load_default="", data_key="to", validate=valid_month, metadata={"pattern": MONTH_PATTERN}
+        data_key="to",
+        validate=valid_month,
+        metadata={"pattern": MONTH_PATTERN, "description": "Default: the month of ``from``."},
     )
-
-
-class ReportSchema(Schema):
-    """The monthly report, exactly as the report pages and their JSON download render it.
-
-    Officials and municipal officers receive small counts, and the counts that would give them
-    away by subtraction, as ``"X"`` (see ``suppression``).
-    """
-
-    period = fields.Dict()
-    scope = fields.List(fields.String(), allow_none=True)
-    locale = fields.String()
-    suppression = fields.Raw(allow_none=True)
-    generated_on = fields.String()
-    cases = fields.Dict()
-    requests = fields.Dict()
-    stipends = fields.Dict(allow_none=True)
-    supporters = fields.Dict()
-    gaps = fields.List(fields.Dict())
-    months = fields.List(fields.Dict())
 
 
 class CoverageArgsSchema(Schema):
@@ -62,9 +44,6 @@ class CoverageArgsSchema(Schema):
         validate=validate.Range(min=2000, max=2100),
         metadata={"description": "Default: the current fiscal year (from 1 April)."},
     )
-
-
-HIDDEN_COUNT = 'A count, or "X" when hidden from officials and officers (small counts).'
 
 
 class GapSchema(Schema):
@@ -77,8 +56,8 @@ class GapSchema(Schema):
     in_person_supporters = fields.Integer()
     remote_supporters = fields.Integer()
     nearest_supporter_km = fields.Float(allow_none=True)
-    requests = fields.Raw(metadata={"description": HIDDEN_COUNT})
-    unfilled_requests = fields.Raw(metadata={"description": HIDDEN_COUNT})
+    requests = count()
+    unfilled_requests = count()
     score = fields.Float()
     severity = fields.String()
     reasons = fields.List(fields.String())
@@ -107,7 +86,7 @@ class TargetProgressSchema(Schema):
     percent = fields.Integer()
     on_track = fields.Boolean()
     trend = fields.List(fields.Nested(MonthPointSchema))
-    cases_so_far = fields.Raw(metadata={"description": HIDDEN_COUNT})
+    cases_so_far = count()
     languages_covered = fields.List(fields.String())
     languages_missing = fields.List(fields.String())
     per_month = fields.Float()
@@ -158,7 +137,7 @@ def period_report(args):
     """The report of ``from`` to ``to`` (``YYYY-MM``, at most 60 months; default: the fiscal
     year so far)."""
     try:
-        first, last = parse_period(args["first"], args["last"])
+        first, last = parse_period(args.get("first", ""), args.get("last", ""))
     except Refused as refusal:
         refused(refusal)
     locale = args.get("lang") or current_locale()

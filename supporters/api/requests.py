@@ -1,13 +1,22 @@
 """API: help requests — take one (consent first), list, read, ranked candidates, send offers."""
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
 from supporters.access import coordinator_required, request_or_404, roles_required
 from supporters.api import present
 from supporters.api.auth import protected_blueprint
-from supporters.api.common import CODE, ID, PageArgsSchema, enum_field, page_of, within_years
+from supporters.api.common import (
+    CODE,
+    ID,
+    ErrorSchema,
+    PageArgsSchema,
+    enum_field,
+    page_of,
+    within_years,
+)
 from supporters.api.errors import fail, refused
 from supporters.help_requests import labels, offers, policy
 from supporters.help_requests.candidates import match_request
@@ -221,6 +230,11 @@ def list_requests(args):
 @bp.post("/requests")
 @coordinator_required
 @bp.arguments(RequestInSchema)
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="``conflict``: the request cannot be taken in the present state of things.",
+)
 @bp.response(201, RequestSchema)
 def create_request(data):
     """Take a request: the consent record first, then the request (status ``new``)."""
@@ -253,12 +267,17 @@ def get_request(request_id: int):
 
 @bp.get("/requests/<int(max=2147483647):request_id>/candidates")
 @coordinator_required
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="``invalid_transition``: the request can no longer be offered.",
+)
 @bp.response(200, MatchSchema)
 def list_candidates(request_id: int):
     """Ranked candidates with their reasons; when nobody qualifies, why and the fallbacks."""
     help_request = request_or_404(request_id)
     if help_request.status not in offers.OFFERABLE:
-        fail(409, "This request can no longer be offered.", "invalid_transition")
+        fail(409, _("This request can no longer be offered."), "invalid_transition")
     result = match_request(help_request)
     return {
         "request_id": help_request.id,
@@ -300,12 +319,20 @@ def list_candidates(request_id: int):
 @bp.post("/requests/<int(max=2147483647):request_id>/offers")
 @coordinator_required
 @bp.arguments(OffersInSchema)
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description=(
+        "``invalid_transition``: no longer offerable; ``too_late``: its time has "
+        "started; ``duplicate``: these supporters already have an open offer."
+    ),
+)
 @bp.response(201, OfferSchema(many=True))
 def send_offers(data, request_id: int):
     """Offer the request to candidates (or fallbacks) of the match, in the order given."""
     help_request = request_or_404(request_id)
     if help_request.status not in offers.OFFERABLE:
-        fail(409, "This request can no longer be offered.", "invalid_transition")
+        fail(409, _("This request can no longer be offered."), "invalid_transition")
     result = match_request(help_request)
     ranked = {r.candidate.supporter_id: r for r in result.ranked}
     allowed = ranked.keys() | {i for fb in result.fallbacks for i in fb.supporter_ids}
@@ -313,9 +340,9 @@ def send_offers(data, request_id: int):
     if others:
         fail(
             422,
-            "Only the request's candidates or fallbacks can be offered it.",
+            _("Only the request's candidates or fallbacks can be offered it."),
             "invalid",
-            {"supporter_ids": "Not a candidate: " + ", ".join(map(str, others))},
+            {"supporter_ids": _("Not a candidate: %(ids)s", ids=", ".join(map(str, others)))},
         )
     # Same as the console: the offer keeps the reasons in English for the record.
     reasons = {sid: " · ".join(str(reason) for reason in r.reasons) for sid, r in ranked.items()}

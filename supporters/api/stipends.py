@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 from supporters.access import coordinator_required
 from supporters.api import present
 from supporters.api.auth import protected_blueprint
+from supporters.api.common import ErrorSchema
 from supporters.api.errors import refused
 from supporters.models import MonthStatus
 from supporters.refusals import Refused
@@ -98,6 +99,11 @@ def get_month(month: date):
 
 @bp.post("/stipends/<month:month>/close")
 @coordinator_required
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="``conflict``: the month is not over yet, or cannot be closed now.",
+)
 @bp.response(200, CloseResultSchema)
 def close_month(month: date):
     """Close a month that is over: one line per eligible supporter. 409 while it is running."""
