@@ -42,10 +42,12 @@ def xlsx_bytes(
     rows: Sequence[Sequence[object]],
     title: str = "Sheet1",
     widths: Sequence[int] = (),
+    more_sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]] = (),
 ) -> bytes:
     """The same table as an Excel workbook; text cells typed as text (never formulas).
 
-    ``widths`` sets the first columns' widths (in characters), for tables read on screen.
+    ``widths`` sets the first columns' widths (in characters), for tables read on screen;
+    ``more_sheets`` adds sheets after it, each ``(title, headers, rows)`` written the same way.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -53,19 +55,21 @@ def xlsx_bytes(
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([neutralise(value) for value in row])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    for number, (name, head, body) in enumerate(((title, headers, rows), *more_sheets)):
+        sheet = sheet if number == 0 else workbook.create_sheet()
+        sheet.title = name[:31]
+        sheet.append(list(head))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in body:
+            sheet.append([neutralise(value) for value in row])
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text
+        sheet.freeze_panes = "A2"
+        for index, width in enumerate(widths if number == 0 else (), start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -5,7 +5,8 @@ published — whatever its encoding — see what it would import, and either eve
 I get the list of every wrong line to fix."
 
 There is one import of resident figures: /imports/ (``kind=residents``) and ``flask import
-residents``; the coverage page links there.
+residents``; the coverage page links there. The published statistics (在留外国人統計) as
+downloaded are tests/test_resident_statistics.py.
 """
 
 import io
@@ -112,12 +113,18 @@ def test_dry_run_changes_nothing_and_reimport_replaces_the_date(db):
     assert _stored(db) == 4
     second = _import(b"code,nationality,residents\n08201,VN,99\n")
     db.session.commit()
-    assert "4 stored rows as of 2026-06-30 will be replaced." in second.notes
+    assert "3 stored figures as of 2026-06-30 are not in the file and will be removed." in (
+        second.notes
+    )
+    assert [row.action for row in second.rows] == ["update"]
     assert db.session.scalars(select(ResidentCount.residents)).all() == [99]
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "import_residents").order_by(AuditEvent.id)
     ).all()[-1]
-    assert "as_of=2026-06-30 replaced=4" in event.detail
+    assert "as_of=2026-06-30 replaced=4 removed=3" in event.detail
+    # The same file again changes nothing.
+    third = _import(b"code,nationality,residents\n08201,VN,99\n")
+    assert [row.action for row in third.rows] == ["unchanged"] and third.saved
     # Another date is kept apart.
     _import(GOOD.encode(), date(2025, 12, 31))
     db.session.commit()
@@ -203,3 +210,12 @@ def test_upload_with_bad_rows_shows_every_line(client, auth, db, users):
     assert 'data-testid="row-errors"' in html and 'data-testid="confirm-form"' not in html
     assert "08999" in html
     assert _stored(db) == 0
+
+
+def test_names_as_coordinators_write_them_and_suggestions(db):
+    data = "市町村,国籍,人数\n水戸,ブラジル,3\nMito,ペルー,2\n水土市,ベトナム,1\n水戸市,ペルーX,1\n"
+    result = _import(data.encode("cp932"))
+    lines = {error.line: error.message for error in result.errors}
+    assert sorted(lines) == [4, 5]
+    assert "水土市" in lines[4] and "水戸市" in lines[4]
+    assert lines[5] == "Unknown nationality “ペルーX”."

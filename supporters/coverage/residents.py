@@ -8,13 +8,16 @@ Japanese or English name, a nationality by its ISO code or a country name (``ZZ`
 count printed ``1,234`` or ``-`` (none). Importing an as-of date again replaces its figures.
 """
 
+import csv
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from babel import Locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
+from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.imports.reading import normalise
 from supporters.models import Municipality, ResidentCount, User
@@ -22,44 +25,9 @@ from supporters.reference.codes import municipality_code
 from supporters.refusals import Refused, refuse_if
 
 OTHER = "ZZ"
-# Names prefectures print that Babel's country names do not cover (or spell differently).
-COUNTRY_NAMES = {
-    "ベトナム": "VN",
-    "中国": "CN",
-    "台湾": "TW",
-    "韓国": "KR",
-    "朝鮮": "KP",
-    "韓国・朝鮮": "KR",
-    "フィリピン": "PH",
-    "ブラジル": "BR",
-    "インドネシア": "ID",
-    "ネパール": "NP",
-    "タイ": "TH",
-    "スリランカ": "LK",
-    "ミャンマー": "MM",
-    "ペルー": "PE",
-    "米国": "US",
-    "アメリカ": "US",
-    "インド": "IN",
-    "バングラデシュ": "BD",
-    "パキスタン": "PK",
-    "モンゴル": "MN",
-    "カンボジア": "KH",
-    "英国": "GB",
-    "その他": OTHER,
-    "other": OTHER,
-    "others": OTHER,
-    "usa": "US",
-    "korea": "KR",
-    "south korea": "KR",
-    "china": "CN",
-    "taiwan": "TW",
-    "vietnam": "VN",
-    "viet nam": "VN",
-    "myanmar": "MM",
-    "burma": "MM",
-    "uk": "GB",
-}
+# Names the published statistics print (米国, 中国（台湾）, 朝鮮, 無国籍 …) that Babel's country
+# names do not cover or spell differently: supporters/reference/data/nationalities.csv.
+NATIONALITIES_CSV = Path(__file__).resolve().parent.parent / "reference/data/nationalities.csv"
 MAX_RESIDENTS = 10_000_000
 MAX_SOURCE = 200
 
@@ -82,14 +50,32 @@ class Figure:
     residents: int
 
 
+def country_names() -> dict[str, list[str]]:
+    """Every name of the shipped nationality table by code, the printed Japanese name first."""
+    with NATIONALITIES_CSV.open(encoding="utf-8", newline="") as fh:
+        return {
+            row["code"]: [row["name_ja"], row["name_en"]]
+            + [name for name in row["other_names"].split(";") if name.strip()]
+            for row in csv.DictReader(fh)
+        }
+
+
 def _country_table() -> dict[str, str]:
     table = {}
     for locale in ("en", "ja"):
         for code, name in Locale.parse(locale).territories.items():
             if len(code) == 2 and code.isalpha():
                 table[normalise(name).lower()] = code
-    table.update({normalise(name).lower(): code for name, code in COUNTRY_NAMES.items()})
+    for code, names in country_names().items():
+        table.update({normalise(name).lower(): code for name in names})
     return table
+
+
+def nationality_names() -> dict[str, str]:
+    """Every known spelling of a nationality (normalised, lower case) → its code."""
+    if not _COUNTRIES:
+        _COUNTRIES.update(_country_table())
+    return _COUNTRIES
 
 
 _COUNTRIES: dict[str, str] = {}
@@ -97,13 +83,12 @@ _COUNTRIES: dict[str, str] = {}
 
 def nationality_code(text: str) -> str | None:
     """An ISO 3166-1 alpha-2 code (``ZZ`` for "other") from a code or a Japanese/English name."""
-    if not _COUNTRIES:
-        _COUNTRIES.update(_country_table())
+    names = nationality_names()
     value = normalise(text)
     if len(value) == 2 and value.isascii() and value.isalpha():
         code = value.upper()
-        return code if code == OTHER or code in _COUNTRIES.values() else None
-    return _COUNTRIES.get(value.lower())
+        return code if code == OTHER or code in names.values() else None
+    return names.get(value.lower())
 
 
 def municipality_lookup() -> dict[str, str]:
@@ -176,16 +161,55 @@ def check_import(as_of: date | None, source: str) -> dict[str, str]:
     return problems
 
 
-def stored_rows(as_of: date) -> int:
-    """Figures already stored for ``as_of`` (an import replaces them)."""
-    return db.session.scalar(
-        select(func.count()).select_from(ResidentCount).where(ResidentCount.as_of == as_of)
+def stored_figures(as_of: date) -> dict[tuple[str, str], int]:
+    """The figures stored for ``as_of``: (municipality code, nationality) → residents."""
+    rows = db.session.execute(
+        select(
+            ResidentCount.municipality_code, ResidentCount.nationality, ResidentCount.residents
+        ).where(ResidentCount.as_of == as_of)
     )
+    return {(code, nationality): residents for code, nationality, residents in rows}
 
 
-def clear_date(as_of: date) -> None:
-    """Delete the figures stored for ``as_of`` (flush; the caller's transaction decides)."""
-    db.session.execute(delete(ResidentCount).where(ResidentCount.as_of == as_of))
+def remove_figures(as_of: date, keep: set[tuple[str, str]]) -> int:
+    """Delete the figures of ``as_of`` whose (municipality, nationality) is not in ``keep``
+    (an import replaces the date's figures); flush, the caller's transaction decides."""
+    gone = [key for key in stored_figures(as_of) if key not in keep]
+    for code, nationality in gone:
+        db.session.execute(
+            delete(ResidentCount).where(
+                ResidentCount.as_of == as_of,
+                ResidentCount.municipality_code == code,
+                ResidentCount.nationality == nationality,
+            )
+        )
+    return len(gone)
+
+
+def save_figure(
+    draft: FigureDraft,
+    as_of: date,
+    source: str = "",
+    by: User | None = None,
+    lookup: dict[str, str] | None = None,
+) -> ResidentCount:
+    """Store one figure as of ``as_of``, changing the stored one of the same municipality and
+    nationality if there is one (flush, no commit), or refuse it (:class:`Refused`)."""
+    refuse_if(check_import(as_of, source))
+    figure = figure_of(draft, lookup)
+    count = db.session.scalar(
+        select(ResidentCount).where(
+            ResidentCount.as_of == as_of,
+            ResidentCount.municipality_code == figure.municipality_code,
+            ResidentCount.nationality == figure.nationality,
+        )
+    )
+    if count is None:
+        return add_figure(draft, as_of, source, by, lookup)
+    count.residents, count.source, count.illustrative = figure.residents, source or "", False
+    count.imported_by_id, count.imported_at = (by.id if by is not None else None), utcnow()
+    db.session.flush()
+    return count
 
 
 def add_figure(

@@ -1,9 +1,10 @@
 """Importing paper records of the case log, entered by a coordinator on supporters' behalf.
 
-This module only reads a row (whose log, a date, numbers, words for the enums) into an
-``ActivityEntry``; the rules are ``activities.log.check``'s, as a paper record (older than the
-phone's 90 days, not before ``OLDEST_RECORD``, never in a closed stipend month), asked for every
-row in the preview and applied again by ``log_activity``. A row's ``client_token`` (given, or
+This module only reads a row (whose log, a date, numbers, the coordinator's words for the
+category, mode, outcome, municipality and language — ``words.py``) into an ``ActivityEntry``;
+the rules are ``activities.log.check``'s, as a paper record (older than the phone's 90 days,
+not before ``OLDEST_RECORD``, never in a closed stipend month), asked for every row in the
+preview and applied again by ``log_activity``. A row's ``client_token`` (given, or
 derived from the row's content) makes a second import of the same file add nothing.
 """
 
@@ -15,31 +16,35 @@ from sqlalchemy import select
 from supporters.activities.log import ActivityEntry, check, log_activity
 from supporters.clock import today_jst
 from supporters.extensions import db
+from supporters.imports import words
 from supporters.imports.base import CREATE, UNCHANGED, Importer, ParsedRow
 from supporters.imports.reading import Column, row_error
 from supporters.imports.registry import parse_date
 from supporters.input_guard import parse_id
 from supporters.models import Activity, ActivityCategory, ActivityOutcome, Mode, Supporter
-from supporters.reference.codes import as_typed_code
 from supporters.refusals import Refused
 from supporters.stipends.close import closed_months
 
-YES = {"yes", "y", "true", "1", "はい", "要", "○"}
-NO = {"", "no", "n", "false", "0", "いいえ", "不要"}
+YES = {"yes", "y", "true", "1", "はい", "要", "○", "有", "あり", "要フォロー"}
+NO = {"", "no", "n", "false", "0", "いいえ", "不要", "無", "なし", "×", "-"}
 
 COLUMNS = [
-    Column("supporter_id", ("supporter",), required=False),
-    Column("supporter_email", ("email", "e-mail", "メールアドレス"), required=False),
-    Column("happened_on", ("date", "日付", "活動日")),
-    Column("duration_minutes", ("duration", "minutes", "時間(分)")),
-    Column("category", ("区分",)),
-    Column("mode", ("方法",)),
-    Column("municipality", ("municipality_code", "市町村")),
-    Column("language", ("language_code", "言語"), required=False),
+    Column("supporter_id", ("supporter", "サポーターID", "サポーター番号"), required=False),
+    Column(
+        "supporter_email",
+        ("email", "e-mail", "supporter e-mail", "メール", "メールアドレス", "サポーターのメール"),
+        required=False,
+    ),
+    Column("happened_on", ("date", "日付", "活動日", "対応日", "実施日")),
+    Column("duration_minutes", ("duration", "minutes", "時間(分)", "所要時間(分)", "分", "時間")),
+    Column("category", ("区分", "分類", "分野", "相談分野", "カテゴリ")),
+    Column("mode", ("方法", "対応方法", "支援方法")),
+    Column("municipality", ("municipality_code", "市町村", "市町村名", "場所")),
+    Column("language", ("language_code", "言語", "使用言語"), required=False),
     Column("outcome", ("結果",), required=False),
-    Column("people_reached", ("人数",), required=False),
-    Column("follow_up", ("follow_up_needed", "要フォロー"), required=False),
-    Column("notes", ("備考",), required=False),
+    Column("people_reached", ("人数", "対象人数"), required=False),
+    Column("follow_up", ("follow_up_needed", "要フォロー", "フォロー"), required=False),
+    Column("notes", ("備考", "メモ"), required=False),
     Column("client_token", ("token",), required=False),
 ]
 
@@ -58,11 +63,13 @@ def _number(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _choice(enum_cls, text: str):
-    try:
-        return enum_cls(text.lower())
-    except ValueError:
+def _choice(enum_cls, vocabulary: words.Vocabulary, text: str, name: str, problems: dict):
+    """The enum member ``text`` names in the coordinator's words; else a problem (parsing)."""
+    code = vocabulary.read(text)
+    if code is None:
+        problems[name] = vocabulary.unknown(text)
         return None
+    return enum_cls(code)
 
 
 class ActivityImporter(Importer):
@@ -79,10 +86,12 @@ class ActivityImporter(Importer):
         closed = closed_months(min(known), max(known)) if known else set()
         today = today_jst()
         parsed, errors, tokens = [], [], {}
+        memo: dict = {}  # names looked up, shared by the rows
         for (line, values), day in zip(rows, days, strict=True):
             problems: dict[str, str] = {}
+            hints = words.Hints(memo)
             supporter = self._supporter(values, supporters, by_email, problems)
-            entry = self._entry(values, day, supporter, problems)
+            entry = self._entry(values, day, supporter, problems, hints)
             token = entry.client_token
             key = (supporter.id if supporter else None, token)
             if supporter is not None and key in tokens:
@@ -102,39 +111,35 @@ class ActivityImporter(Importer):
             )
             problems |= {name: text for name, text in rules.items() if name not in problems}
             if problems:
-                errors.append(row_error(line, Refused(fields=problems)))
+                errors.append(row_error(line, Refused(fields=problems), hints.texts()))
                 continue
-            parsed.append(ParsedRow(line, CREATE, values, (supporter.id, entry)))
+            understood = {
+                "category": entry.category.value,
+                "mode": entry.mode.value,
+                "municipality": entry.municipality_code,
+                "language": entry.language_code or "",
+                "outcome": entry.outcome.value if entry.outcome else "",
+            }
+            parsed.append(
+                ParsedRow(line, CREATE, values, (supporter.id, entry), understood=understood)
+            )
         self._mark_imported(parsed)
         return parsed, errors
 
-    def _entry(self, values, day, supporter, problems) -> ActivityEntry:
+    def _entry(self, values, day, supporter, problems, hints) -> ActivityEntry:
         """The row read into an entry; a word or date it cannot read is a problem of its own."""
         if day is None:
             problems["happened_on"] = _("“%(value)s” is not a date.", value=values["happened_on"])
-        category = _choice(ActivityCategory, values["category"])
-        if category is None:
-            problems["category"] = _(
-                "Unknown category “%(value)s” (%(values)s).",
-                value=values["category"],
-                values=", ".join(c.value for c in ActivityCategory),
-            )
-        mode = _choice(Mode, values["mode"])
-        if mode is None:
-            problems["mode"] = _(
-                "Unknown mode “%(value)s” (%(values)s).",
-                value=values["mode"],
-                values=", ".join(m.value for m in Mode),
-            )
+        category = _choice(
+            ActivityCategory, words.CATEGORIES, values["category"], "category", problems
+        )
+        mode = _choice(Mode, words.MODES, values["mode"], "mode", problems)
         outcome = None
         if values.get("outcome"):
-            outcome = _choice(ActivityOutcome, values["outcome"])
-            if outcome is None:
-                problems["outcome"] = _(
-                    "Unknown outcome “%(value)s” (%(values)s).",
-                    value=values["outcome"],
-                    values=", ".join(o.value for o in ActivityOutcome),
-                )
+            outcome = _choice(
+                ActivityOutcome, words.OUTCOMES, values["outcome"], "outcome", problems
+            )
+        language = values.get("language", "")
         follow_up = values.get("follow_up", "").lower()
         if follow_up not in YES | NO:
             problems["follow_up_needed"] = _("Give follow-up as yes or no.")
@@ -146,8 +151,10 @@ class ActivityImporter(Importer):
             duration_minutes=_number(values["duration_minutes"]),
             category=category,
             mode=mode,
-            municipality_code=as_typed_code(values["municipality"]),
-            language_code=values.get("language", "") or None,
+            municipality_code=words.municipality(
+                values["municipality"], "municipality_code", hints
+            ),
+            language_code=words.language(language, "language_code", hints) if language else None,
             outcome=outcome,
             people_reached=_number(values.get("people_reached", "").replace(",", "")),
             follow_up_needed=follow_up in YES,

@@ -17,7 +17,14 @@ from flask_babel import gettext as _
 
 from supporters import audit
 from supporters.extensions import db
-from supporters.imports.reading import Column, RowError, read_table, row_error
+from supporters.imports.reading import (
+    Column,
+    RowError,
+    Table,
+    read_table,
+    row_error,
+    rows_table,
+)
 from supporters.models import User
 from supporters.refusals import Refused
 
@@ -32,6 +39,8 @@ class ParsedRow:
     action: str  # CREATE, UPDATE or UNCHANGED
     values: dict[str, str]
     payload: Any = None
+    changes: tuple[str, ...] = ()  # for an update: the columns whose stored value changes
+    understood: dict[str, str] = field(default_factory=dict)  # column → the code read from it
 
 
 @dataclass
@@ -85,6 +94,10 @@ class Importer(ABC):
     def apply(self, row: ParsedRow) -> None:
         """Write one checked row (flush, no commit); the service's :class:`Refused` refuses it."""
 
+    def read(self, data: bytes) -> Table:
+        """The file's header and rows (a kind whose files come in other layouts overrides it)."""
+        return read_table(data, self.columns, sheet=self.options.get("sheet"))
+
     def notes(self) -> list[str]:
         """Facts the preview shows beyond the counts (translated), known after ``check``."""
         return []
@@ -111,7 +124,17 @@ def run(importer: Importer, data: bytes, dry_run: bool = False) -> ImportResult:
 
     A dry run performs the writes in a savepoint and rolls them back.
     """
-    table = read_table(data, importer.columns)
+    return run_table(importer, importer.read(data), dry_run)
+
+
+def run_rows(importer: Importer, rows: list[dict[str, str]], dry_run: bool = False) -> ImportResult:
+    """:func:`run` for rows given as values by column name (the API's JSON rows), numbered
+    from 1 as lines; each value is read as a file's cell is (``reading.rows_table``)."""
+    return run_table(importer, rows_table(rows, importer.columns), dry_run)
+
+
+def run_table(importer: Importer, table: Table, dry_run: bool = False) -> ImportResult:
+    """Check ``table``'s rows and import every one, or none if any is wrong (see :func:`run`)."""
     result = ImportResult(kind=importer.kind, columns=[c.name for c in importer.columns])
     result.errors.extend(table.errors)
     if table.errors and not table.rows:

@@ -21,15 +21,21 @@ def init_app(app: Flask) -> None:
     @click.option("--as-of", "as_of", help="Date of resident figures (YYYY-MM-DD).")
     @click.option("--source", default="", help="Where resident figures come from.")
     @click.option("--lang", default="ja", help="Language of the messages (ja or en).")
-    def import_command(kind, path, dry_run, as_of, source, lang):
-        """Import a CSV of municipalities, supporters, residents or activities, all or nothing.
+    @click.option(
+        "--sheet", default=None, help="The workbook's sheet to read (XLSX; default: the first)."
+    )
+    def import_command(kind, path, dry_run, as_of, source, lang, sheet):
+        """Import a CSV or XLSX file of municipalities, supporters, residents or activities,
+        all or nothing.
 
         Every wrong row is listed with its line number; exits 1 and imports nothing if any.
         """
         with force_locale(lang):
-            _import(kind, path, dry_run, as_of, source)
+            _import(kind, path, dry_run, as_of, source, sheet)
 
-    def _import(kind: str, path: str, dry_run: bool, as_of: str | None, source: str) -> None:
+    def _import(
+        kind: str, path: str, dry_run: bool, as_of: str | None, source: str, sheet: str | None
+    ) -> None:
         from supporters.imports import reading
         from supporters.imports.kinds import import_file
         from supporters.refusals import Refused
@@ -47,7 +53,7 @@ def init_app(app: Flask) -> None:
         try:
             with open(path, "rb") as fh:
                 data = reading.read_limited(fh, limit)
-            result = import_file(kind, data, None, dry_run=dry_run, **options)
+            result = import_file(kind, data, None, dry_run=dry_run, sheet=sheet, **options)
         except reading.ImportFileError as error:
             raise click.ClickException(str(error)) from error
         except Refused as refusal:  # the import's options (resident figures: --as-of, --source)

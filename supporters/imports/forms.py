@@ -22,7 +22,14 @@ class UploadForm(FlaskForm):
         choices=options(LABELS.items()),
         validators=[InputRequired(_l("Choose what the file holds."))],
     )
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file."))])
+    file = FileField(
+        _l("CSV or Excel file (XLSX)"),
+        validators=[FileRequired(_l("Choose a file."))],
+        render_kw={"accept": ".csv,.xlsx,text/csv"},
+    )
+    sheet = StringField(
+        _l("Sheet (Excel only; the first sheet if empty)"), render_kw={"maxlength": 100}
+    )
     as_of = DateField(_l("Figures as of (resident figures only)"), validators=[Optional()])
     source = StringField(_l("Source (resident figures only)"), render_kw={"maxlength": 200})
     submit = SubmitField(_l("Check the file"))
@@ -35,4 +42,5 @@ class ConfirmForm(FlaskForm):
     content = HiddenField(validators=[InputRequired()])
     as_of = HiddenField()
     source = HiddenField()
+    sheet = HiddenField()
     submit = SubmitField(_l("Import all rows"))

@@ -22,8 +22,11 @@ LABELS = {
 }
 
 
-def import_file(kind: str, data: bytes, by=None, dry_run: bool = False, **options):
-    """Check ``data`` as a ``kind`` file and import it all or not at all (see ``base.run``)."""
+def import_file(
+    kind: str, data: bytes, by=None, dry_run: bool = False, sheet: str | None = None, **options
+):
+    """Check ``data`` as a ``kind`` file (a workbook's ``sheet``, else its first) and import it
+    all or not at all (see ``base.run``)."""
     from supporters.imports.base import run
 
-    return run(IMPORTERS[kind](by, **options), data, dry_run=dry_run)
+    return run(IMPORTERS[kind](by, sheet=sheet, **options), data, dry_run=dry_run)

@@ -7,6 +7,7 @@ from supporters.extensions import db
 from supporters.imports.base import CREATE, UNCHANGED, UPDATE, Importer, ParsedRow
 from supporters.imports.reading import Column, RowError
 from supporters.models import Municipality
+from supporters.reference import shipped
 from supporters.reference.codes import BAD_CHECK_DIGIT, parse_municipality_code, with_check_digit
 
 KINDS = {"市": "city", "町": "town", "村": "village", "区": "ward"}
@@ -14,15 +15,23 @@ KINDS = {"市": "city", "町": "town", "村": "village", "区": "ward"}
 LATITUDES, LONGITUDES = (20.0, 46.0), (122.0, 154.0)
 
 COLUMNS = [
-    Column("code", ("municipality_code", "jis_code", "団体コード", "市町村コード")),
-    Column("prefecture_code", ("都道府県コード",), required=False),
-    Column("name_ja", ("市町村名", "名称")),
-    Column("name_en", ("english_name",)),
-    Column("kana", ("よみ", "ふりがな"), required=False),
-    Column("kind", ("種別",), required=False),
+    Column("code", ("municipality_code", "jis_code", "団体コード", "市町村コード", "コード")),
+    Column("prefecture_code", ("prefecture", "都道府県コード", "都道府県"), required=False),
+    Column("name_ja", ("japanese name", "市町村名", "名称", "市町村")),
+    Column("name_en", ("english_name", "romaji", "英語名", "英語表記", "ローマ字")),
+    Column("kana", ("reading", "よみ", "ふりがな", "よみがな", "読み"), required=False),
+    Column("kind", ("種別", "区分"), required=False),
     Column("latitude", ("lat", "緯度")),
     Column("longitude", ("lon", "lng", "経度")),
 ]
+# The kind as offices write it (市, city, 政令市の区 …) → the stored word.
+KIND_WORDS = {
+    **{word: kind for word, kind in KINDS.items()},
+    **{kind: kind for kind in KINDS.values()},
+    "city_ward": "city_ward",
+    "行政区": "city_ward",
+    "特別区": "ward",
+}
 FIELDS = ("prefecture_code", "name_ja", "name_en", "kana", "kind", "latitude", "longitude")
 
 
@@ -64,7 +73,8 @@ class MunicipalityImporter(Importer):
                 problems.append(_("Same code as line %(line)d.", line=seen[code]))
             else:
                 seen[code] = line
-            prefecture = values.get("prefecture_code", "") or (code or "")[:2]
+            written = values.get("prefecture_code", "")
+            prefecture = shipped.prefecture_code(written) or written or (code or "")[:2]
             if code and prefecture != code[:2]:
                 problems.append(
                     _(
@@ -81,9 +91,10 @@ class MunicipalityImporter(Importer):
             if len(kana) > 60:
                 problems.append(_("The reading is longer than 60 characters."))
             kind = values.get("kind", "").lower() or KINDS.get(name_ja[-1:], "")
-            if kind not in KINDS.values():
+            kind = KIND_WORDS.get(kind, kind)
+            if kind not in KIND_WORDS.values():
                 problems.append(
-                    _("Give the kind: %(kinds)s.", kinds=", ".join(sorted(set(KINDS.values()))))
+                    _("Give the kind: %(kinds)s.", kinds=", ".join(sorted(set(KIND_WORDS))))
                 )
             latitude = _coordinate(values["latitude"], LATITUDES)
             longitude = _coordinate(values["longitude"], LONGITUDES)
@@ -108,13 +119,15 @@ class MunicipalityImporter(Importer):
                 longitude=longitude,
             )
             current = stored.get(code)
+            changes = ()
             if current is None:
                 action = CREATE
-            elif all(getattr(current, name) == payload[name] for name in FIELDS):
-                action = UNCHANGED
             else:
-                action = UPDATE
-            parsed.append(ParsedRow(line, action, {**values, "code": code}, (code, payload)))
+                changes = tuple(n for n in FIELDS if getattr(current, n) != payload[n])
+                action = UPDATE if changes else UNCHANGED
+            parsed.append(
+                ParsedRow(line, action, {**values, "code": code}, (code, payload), changes)
+            )
         return parsed, errors
 
     def apply(self, row: ParsedRow) -> None:

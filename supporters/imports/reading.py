@@ -11,6 +11,7 @@ import csv
 import re
 import unicodedata
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -41,10 +42,18 @@ class RowError:
     fields: tuple[tuple[str, str], ...] = ()
 
 
-def row_error(line: int, refusal: Refused) -> RowError:
-    """The import's form of a service's :class:`Refused`: every message, on the row's line."""
+def row_error(line: int, refusal: Refused, hints: Mapping[str, str] | None = None) -> RowError:
+    """The import's form of a service's :class:`Refused`: every message, on the row's line.
+
+    ``hints`` (field → text) is what the import adds to a refused field's message (e.g.
+    suggestions for a misspelt name); ``fields`` keeps the service's messages alone."""
     messages = refusal.field_messages() or {FORM: str(refusal.message)}
-    return RowError(line, " ".join(messages.values()), tuple(messages.items()))
+    hints = hints or {}
+    text = " ".join(
+        f"{message} {hints[name]}" if hints.get(name) else message
+        for name, message in messages.items()
+    )
+    return RowError(line, text, tuple(messages.items()))
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,21 @@ def read_table(data: bytes, columns: list[Column], sheet: str | None = None) -> 
         table.rows.append((start, {n: normalise(c) for n, c in zip(found, cells, strict=True)}))
     if not table.rows and not table.errors:
         table.errors.append(RowError(line, _("The file has no rows.")))
+    return table
+
+
+def rows_table(rows: list[dict[str, str]], columns: list[Column]) -> Table:
+    """Rows given as values by column name (the API's JSON rows) as a :class:`Table`: numbered
+    from 1, each value normalised as a file's cell is, a required column missing from a row
+    read as an empty cell (the importer's rules then say what is wrong)."""
+    required = [column.name for column in columns if column.required]
+    table = Table(columns=[column.name for column in columns])
+    for number, row in enumerate(rows, start=1):
+        values = dict.fromkeys(required, "")
+        values.update({name: normalise(str(value)) for name, value in row.items()})
+        table.rows.append((number, values))
+    if not table.rows:
+        table.errors.append(RowError(1, _("The file has no rows.")))
     return table
 
 

@@ -6,7 +6,8 @@ update. ``status`` ``certified`` with a certificate number and date certifies an
 through ``operations.certify`` (training hours included); other status changes are made on the
 supporter's page, where a reason is asked for.
 
-This module only parses cells (lists split on ``;``, numbers, dates, codes' case); the rules
+This module only parses cells (lists split on ``;``, numbers, dates, and the coordinator's words
+for municipalities, languages, levels and modes read as codes by ``words.py``); the rules
 are the service's (``operations.profile_problems`` / ``certification_problems``, asked without
 writing during the check), so a wrong row reads exactly like the form's and the API's errors.
 """
@@ -16,44 +17,70 @@ from datetime import date
 from flask_babel import gettext as _
 
 from supporters.clock import today_jst
+from supporters.coverage.residents import nationality_code
 from supporters.extensions import db
+from supporters.imports import words
 from supporters.imports.base import CREATE, UNCHANGED, UPDATE, Importer, ParsedRow
 from supporters.imports.reading import Column, row_error
 from supporters.input_guard import parse_id
-from supporters.models import JAPANESE_LEVELS, LanguageLevel, Supporter, SupporterStatus
-from supporters.reference.codes import as_typed_code
+from supporters.models import Supporter, SupporterStatus
+from supporters.programme.settings import current as programme_settings
 from supporters.refusals import Refused
 from supporters.registry import operations
 from supporters.registry.forms import normalise_phone
 from supporters.registry.operations import Certification, SupporterProfile
 
 COLUMNS = [
-    Column("id", ("supporter_id",), required=False),
-    Column("display_name", ("name", "氏名", "表示名")),
-    Column("email", ("e-mail", "メールアドレス")),
-    Column("phone", ("電話番号",)),
-    Column("home_municipality", ("home_municipality_code", "居住市町村")),
-    Column("served_municipalities", ("対応市町村",), required=False),
-    Column("languages", ("言語",)),
-    Column("japanese_level", ("日本語レベル",)),
-    Column("origins", ("出身国",), required=False),
-    Column("modes", ("支援方法",)),
+    Column("id", ("supporter_id", "ID", "サポーターID", "登録番号"), required=False),
+    Column("display_name", ("name", "氏名", "名前", "表示名", "お名前")),
+    Column("email", ("e-mail", "mail", "メール", "メールアドレス", "Eメール")),
+    Column("phone", ("telephone", "tel", "電話", "電話番号", "携帯電話", "連絡先電話番号")),
+    Column("home_municipality", ("home_municipality_code", "居住市町村", "住所市町村", "居住地")),
+    Column(
+        "served_municipalities",
+        ("served_municipality_codes", "対応市町村", "対応地域", "活動市町村"),
+        required=False,
+    ),
+    Column("languages", ("language", "言語", "対応言語", "言語とレベル")),
+    Column("japanese_level", ("日本語レベル", "日本語能力", "日本語")),
+    Column(
+        "origins",
+        ("origin", "countries of origin", "出身国", "出身国・地域", "出身"),
+        required=False,
+    ),
+    Column("modes", ("mode", "ways of helping", "対応方法", "支援方法", "方法")),
     Column("gender", ("性別",), required=False),
-    Column("monthly_case_cap", ("月の上限件数",), required=False),
-    Column("training_cohort", ("研修期",), required=False),
-    Column("notes", ("備考",), required=False),
-    Column("status", ("状態",), required=False),
-    Column("certificate_number", ("認定番号",), required=False),
+    Column("monthly_case_cap", ("月の上限件数", "上限件数", "月上限"), required=False),
+    Column("training_cohort", ("研修期", "研修"), required=False),
+    Column("notes", ("備考", "メモ"), required=False),
+    Column("status", ("状態", "ステータス"), required=False),
+    Column("certificate_number", ("認定番号", "認定証番号"), required=False),
     Column("certified_on", ("認定日",), required=False),
-    Column("applied_on", ("申込日",), required=False),
+    Column("applied_on", ("申込日", "登録日"), required=False),
 ]
+# The column of the file each field of the service's profile comes from (for the preview).
+PROFILE_COLUMNS = {
+    "display_name": "display_name",
+    "email": "email",
+    "phone": "phone",
+    "home_municipality_code": "home_municipality",
+    "served_municipality_codes": "served_municipalities",
+    "languages": "languages",
+    "japanese_level": "japanese_level",
+    "origins": "origins",
+    "modes": "modes",
+    "gender": "gender",
+    "monthly_case_cap": "monthly_case_cap",
+    "training_cohort": "training_cohort",
+    "notes": "notes",
+}
 SEPARATOR = ";"
 DEFAULT_CASE_CAP = 4
 
 
 def split(text: str) -> list[str]:
-    """``"a; b;;c"`` → ``["a", "b", "c"]`` (NFKC has already made ``；`` a ``;``)."""
-    return [part.strip() for part in text.replace("、", SEPARATOR).split(SEPARATOR) if part.strip()]
+    """``"a; b、c,,d"`` → ``["a", "b", "c", "d"]`` (NFKC has already made ``；`` a ``;``)."""
+    return words.split(text)
 
 
 def parse_date(text: str) -> date | None:
@@ -81,20 +108,24 @@ class SupporterImporter(Importer):
     def check(self, rows):
         parsed, errors = [], []
         seen = {"id": {}, "email": {}, "certificate_number": {}}  # value → first line
+        memo: dict = {}  # names looked up, shared by the rows
         for line, values in rows:
             problems: dict[str, object] = {}
+            hints = words.Hints(memo)
             supporter = self._supporter(values, problems)
-            profile = self._profile(values, problems)
+            profile = self._profile(values, problems, hints)
             # The service's rules, as the form and the API meet them (nothing is written).
             for field, message in operations.profile_problems(profile, supporter).items():
                 problems.setdefault(field, message)
-            certify = self._certification(values, supporter, problems)
+            certify = self._certification(values, supporter, problems, hints)
             if certify is not None:
                 draft = Certification(*certify)
                 for field, message in operations.certification_problems(draft, supporter).items():
                     problems.setdefault(field, message)
             self._same_as_earlier(line, seen, supporter, profile, certify, problems)
             applied_on = today_jst()
+            if certify is not None and certify[1] is not None:
+                applied_on = min(applied_on, certify[1])  # certified before: applied by then
             if values.get("applied_on") and supporter is None:
                 applied_on = parse_date(values["applied_on"])
                 if applied_on is None:
@@ -103,16 +134,17 @@ class SupporterImporter(Importer):
                 elif problem := operations.date_problem(applied_on):
                     problems["applied_on"] = problem
             if problems:
-                errors.append(row_error(line, Refused(fields=problems)))
+                errors.append(row_error(line, Refused(fields=problems), hints.texts()))
                 continue
+            changes: tuple[str, ...] = ()
             if supporter is None:
                 action = CREATE
-            elif certify is None and _same(operations_profile(supporter), profile):
-                action = UNCHANGED
             else:
-                action = UPDATE
+                changes = _changed_columns(operations_profile(supporter), profile)
+                changes += ("status",) if certify is not None else ()
+                action = UPDATE if changes else UNCHANGED
             payload = (supporter.id if supporter else None, profile, certify, applied_on)
-            parsed.append(ParsedRow(line, action, values, payload))
+            parsed.append(ParsedRow(line, action, values, payload, changes, _understood(profile)))
         return parsed, errors
 
     def _supporter(self, values: dict[str, str], problems: dict) -> Supporter | None:
@@ -147,8 +179,8 @@ class SupporterImporter(Importer):
             else:
                 seen[field][key] = line
 
-    def _profile(self, values: dict[str, str], problems: dict) -> SupporterProfile:
-        """The row as a :class:`SupporterProfile`: cells split and typed, nothing judged."""
+    def _profile(self, values: dict[str, str], problems: dict, hints) -> SupporterProfile:
+        """The row as a :class:`SupporterProfile`: words read as codes, nothing judged."""
         cap_text = values.get("monthly_case_cap", "") or str(DEFAULT_CASE_CAP)
         try:
             cap = int(cap_text)
@@ -156,58 +188,49 @@ class SupporterImporter(Importer):
             cap = None
             problems["monthly_case_cap"] = _("Enter a number of cases.")
         level = values["japanese_level"]
-        level = next((known for known in JAPANESE_LEVELS if known.lower() == level.lower()), level)
+        japanese = words.japanese_level(level)
+        if japanese is None and level:
+            hints.add("japanese_level", words.JAPANESE.hint(level))
+        gender = values.get("gender", "")
+        served = "served_municipality_codes"
         return SupporterProfile(
             display_name=values["display_name"],
             email=values["email"].lower(),
             phone=normalise_phone(values["phone"]),
-            home_municipality_code=as_typed_code(values["home_municipality"]),
-            served_municipality_codes=sorted(
-                {as_typed_code(code) for code in split(values.get("served_municipalities", ""))}
+            home_municipality_code=words.municipality(
+                values["home_municipality"], "home_municipality_code", hints
             ),
-            languages=self._languages(values["languages"], problems),
-            japanese_level=level,
-            origins=sorted({code.upper() for code in split(values.get("origins", ""))}),
-            modes=sorted({mode.lower() for mode in split(values["modes"])}),
-            gender=values.get("gender", "").lower() or None,
+            served_municipality_codes=sorted(
+                {
+                    words.municipality(part, served, hints)
+                    for part in split(values.get("served_municipalities", ""))
+                }
+            ),
+            languages=words.language_levels(values["languages"], hints),
+            japanese_level=japanese or level,
+            origins=sorted({_country(part) for part in split(values.get("origins", ""))}),
+            modes=sorted(
+                {
+                    words.coded(words.MODES, part, "modes", hints)
+                    for part in words.split(values["modes"], more="・/")
+                }
+            ),
+            gender=words.coded(words.GENDERS, gender, "gender", hints) if gender else None,
             monthly_case_cap=cap,
             training_cohort=values.get("training_cohort", ""),
             notes=values.get("notes", ""),
         )
 
-    def _languages(self, text: str, problems: dict) -> list[tuple[str, LanguageLevel]]:
-        """``vi:native;en:fluent`` → [("vi", NATIVE), ("en", FLUENT)] (codes judged later)."""
-        levels = {level.value: level for level in LanguageLevel}
-        result, wrong = [], []
-        for part in split(text):
-            code, _sep, level = (piece.strip() for piece in part.partition(":"))
-            if not code or level.lower() not in levels:
-                wrong.append(part)
-            else:
-                result.append((code, levels[level.lower()]))
-        if wrong:
-            problems["languages"] = _(
-                "Give the languages as code:level separated by ; (levels: %(levels)s), "
-                "e.g. vi:native;en:fluent. Not understood: %(wrong)s.",
-                levels=", ".join(levels),
-                wrong=", ".join(wrong),
-            )
-        return result
-
-    def _certification(self, values, supporter: Supporter | None, problems: dict):
+    def _certification(self, values, supporter: Supporter | None, problems: dict, hints):
         """(number, date) when the row certifies an applicant; checks the status column."""
-        status_text = values.get("status", "").lower()
+        status_text = values.get("status", "")
         if not status_text:
             return None
-        try:
-            status = SupporterStatus(status_text)
-        except ValueError:
-            problems["status"] = _(
-                "Unknown status “%(value)s” (%(statuses)s).",
-                value=status_text,
-                statuses=", ".join(s.value for s in SupporterStatus),
-            )
+        code = words.STATUSES.read(status_text)
+        if code is None:
+            problems["status"] = words.STATUSES.unknown(status_text)
             return None
+        status = SupporterStatus(code)
         current = supporter.status if supporter else SupporterStatus.APPLICANT
         number = values.get("certificate_number", "")
         if status == current:
@@ -227,7 +250,20 @@ class SupporterImporter(Importer):
         on = parse_date(text)
         if text and on is None:
             problems["effective_on"] = _("“%(value)s” is not a date.", value=text)
+        if not number and on is not None:
+            number = self._issue_number(on.year)
         return number, on
+
+    def _issue_number(self, year: int) -> str:
+        """The next certificate number of ``year`` for a row that certifies without one, as the
+        console's certify page proposes it (the programme's prefix; numbers in file order)."""
+        issued = self.__dict__.setdefault("_issued", {})
+        prefix = programme_settings().certificate_prefix
+        if year not in issued:
+            first = operations.next_certificate_number(prefix, year)
+            issued[year] = int(first.rsplit("-", 1)[1]) - 1
+        issued[year] += 1
+        return f"{prefix}-{year}-{issued[year]:04d}"
 
     def apply(self, row: ParsedRow) -> None:
         supporter_id, profile, certify, applied_on = row.payload
@@ -262,11 +298,33 @@ def operations_profile(supporter: Supporter) -> SupporterProfile:
     )
 
 
+def _changed_columns(stored: SupporterProfile, new: SupporterProfile) -> tuple[str, ...]:
+    """The columns whose value an update changes (the home municipality counts as served)."""
+    served = sorted({new.home_municipality_code, *new.served_municipality_codes})
+    new = SupporterProfile(**{**vars(new), "served_municipality_codes": served})
+    return tuple(
+        column
+        for name, column in PROFILE_COLUMNS.items()
+        if getattr(stored, name) != getattr(new, name)
+    )
+
+
+def _understood(profile: SupporterProfile) -> dict[str, str]:
+    """The codes the preview shows next to what the file says."""
+    return {
+        "home_municipality": profile.home_municipality_code,
+        "served_municipalities": SEPARATOR.join(profile.served_municipality_codes),
+        "languages": SEPARATOR.join(f"{code}:{level}" for code, level in profile.languages),
+        "japanese_level": profile.japanese_level,
+        "modes": SEPARATOR.join(profile.modes),
+        "gender": profile.gender or "",
+    }
+
+
+def _country(text: str) -> str:
+    """An ISO 3166 code from a code or a country's name (ベトナム, Brazil); else the text."""
+    return nationality_code(text) or text.upper()
+
+
 def _rank(entry) -> int:
     return entry.rank
-
-
-def _same(stored: SupporterProfile, new: SupporterProfile) -> bool:
-    """Equal once the home municipality is counted as served (operations always adds it)."""
-    served = sorted({new.home_municipality_code, *new.served_municipality_codes})
-    return stored == SupporterProfile(**{**vars(new), "served_municipality_codes": served})
