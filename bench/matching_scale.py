@@ -25,7 +25,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import current_app  # noqa: E402
 from geopy.distance import geodesic  # noqa: E402
 from sqlalchemy import and_, exists, func, insert, not_, or_, select, text  # noqa: E402
 from timing import median_ms  # noqa: E402  (bench/timing.py, beside this script)
@@ -469,7 +468,9 @@ class Sample:
 
 def measure(requests: list[HelpRequest]) -> list[Sample]:
     """Time ``match_request`` and the bare query for each request (median of REPEAT calls)."""
-    radius = current_app.config["TRAVEL_RADIUS_KM"]
+    from supporters.programme.settings import current as programme_settings
+
+    radius = programme_settings().travel_radius_km
     samples = []
     for request in requests:
         need = candidates.need_for(request)

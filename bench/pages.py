@@ -140,8 +140,6 @@ def sign_in(port: int, email: str, password: str) -> str:
 
 
 def main() -> None:
-    from supporters.demo.seed import DEMO_PASSWORD
-
     with tempfile.TemporaryDirectory() as tmp:
         # The production configuration, as a deployment behind a TLS-terminating proxy runs it
         # (secure cookies, HSTS, BASE_URL checked, ProxyFix): a throw-away https BASE_URL and
@@ -156,16 +154,19 @@ def main() -> None:
             "TRUST_PROXY_HOPS": "1",
             "TWO_FACTOR_REQUIRED_ROLES": "",
             "LOGIN_RATE_LIMIT": "1000 per minute",
-            "PROGRAMME_CONTACT_PHONE": "029-000-0000",
         }
         counts = seed(env)
+        # Production gives the demo accounts random passwords, returned once by the seed.
+        passwords = counts.pop("account_passwords")
         app_port, bare_port = free_port(), free_port()
         servers = []
         try:
             servers.append(serve("supporters:create_app()", app_port, env, ROOT))
             servers.append(serve("bare:app", bare_port, {}, HERE))
             cookies = {
-                account: sign_in(app_port, f"{account}@example.jp", DEMO_PASSWORD)
+                account: sign_in(
+                    app_port, f"{account}@example.jp", passwords[f"{account}@example.jp"]
+                )
                 for account in ("supporter", "coordinator", "admin")
             }
             measure = _measurer()

@@ -63,6 +63,9 @@ def create_app(config: dict | None = None) -> Flask:
     from supporters.reference import cli as reference_cli
 
     reference_cli.init_app(app)
+    from supporters.programme import cli as programme_cli
+
+    programme_cli.init_app(app)
     from supporters import jobs
     from supporters.jobs import cli as jobs_cli
 
@@ -136,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from supporters.portal.routes import bp as portal_bp
     from supporters.privacy.routes import bp as privacy_bp
+    from supporters.programme.routes import bp as programme_bp
     from supporters.public.routes import bp as public_bp
     from supporters.reference.routes import bp as reference_bp
     from supporters.registry.routes import bp as registry_bp
@@ -173,12 +177,14 @@ def _register_blueprints(app: Flask) -> None:
         channels_bp,
         actions_bp,
         line_bp,
+        programme_bp,
     ):
         app.register_blueprint(blueprint)
 
 
-def _json_error(status: int, code: str, message: str, fields: dict | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+def _json_error(status: int, code: str, message: str, fields: dict | None = None, **extra):
+    body = {"code": code, "message": message, "fields": fields or {}, **extra}
+    response = jsonify({"error": body})
     response.status_code = status
     return response
 
@@ -205,6 +211,7 @@ def _register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         messages = {
             400: _("The request could not be understood."),
+            401: _("Sign-in required."),
             403: _("You do not have permission to see this page."),
             404: _("This page does not exist, or you are not allowed to see it."),
             405: _("This action is not allowed here."),
@@ -215,7 +222,7 @@ def _register_error_handlers(app: Flask) -> None:
         }
         message = messages.get(error.code, error.description or "")
         if wants_json():
-            from supporters.api.errors import error_fields
+            from supporters.api.errors import error_fields, extra_body, retry_after
 
             # API views and webargs attach details (code, message, fields) as ``error.data``.
             data = getattr(error, "data", None) or {}
@@ -223,9 +230,13 @@ def _register_error_handlers(app: Flask) -> None:
             if error.code == 422 and not data.get("code"):
                 code = "invalid"
             message = data.get("message") or message
-            response = _json_error(error.code or 500, code, message, error_fields(data))
+            response = _json_error(
+                error.code or 500, code, message, error_fields(data), **extra_body(data)
+            )
             if getattr(error, "valid_methods", None):
                 response.headers["Allow"] = ", ".join(error.valid_methods)
+            if error.code == 429:  # every rate-limited API answer says when to try again
+                response.headers["Retry-After"] = str(retry_after(error))
             for name, value in (data.get("headers") or {}).items():
                 response.headers[name] = value
             return response

@@ -297,6 +297,18 @@ def can_change_stipends(user: User | None) -> bool:
     return user is not None and user.is_authenticated and user.role == Role.ADMIN
 
 
+# --- The programme --------------------------------------------------------------------------------
+# Starting the programme (its prefecture) and changing its settings (names, certificate, targets,
+# stipend defaults, the payer's bank, residents' contact): admins only.
+
+programme_admin_required = admin_required
+
+
+def can_change_programme(user: User | None) -> bool:
+    """Start the programme or change its settings: admins only."""
+    return user is not None and user.is_authenticated and user.role == Role.ADMIN
+
+
 # --- Imports and exports --------------------------------------------------------------------------
 # Imports change the programme's data: coordinators and admins. Exports of supporters and the
 # case log hold personal data (contacts, notes) and go to coordinators and admins only;

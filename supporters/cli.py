@@ -13,21 +13,47 @@ from supporters.textrules import name_problem
 
 
 @click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Load the demo even though YORISOI_ENV=production.")
 @with_appcontext
-def seed_demo_command():
-    """Load Ibaraki's municipalities, the languages, sample supporters and demo accounts."""
-    from supporters.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+def seed_demo_command(force):
+    """Load the demo programme (Ibaraki): municipalities, languages, sample supporters and demo
+    accounts. Refused in production unless --force; outside development the accounts get
+    random passwords, printed once."""
+    from flask import current_app
 
-    counts = seed_demo()
+    from supporters.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+    from supporters.ops.settings import is_production
+    from supporters.refusals import Refused
+
+    if is_production(current_app.config) and not force:
+        raise click.ClickException(
+            "YORISOI_ENV is production: the demo would add sample people and accounts to a real "
+            "programme's database. Run it on a development database, or add --force."
+        )
+    try:
+        counts = seed_demo()
+    except Refused as refusal:
+        db.session.rollback()
+        with force_locale("en"):
+            raise click.ClickException(str(refusal.message)) from None
     db.session.commit()
     click.echo(
         f"Demo data ready: {counts['municipalities']} municipalities, "
         f"{counts['languages']} languages, {counts['new_supporters']} new sample supporters, "
         f"{counts['new_requests']} new requests."
     )
-    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    passwords = counts["account_passwords"]
+    if passwords and set(passwords.values()) == {DEMO_PASSWORD}:
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    elif passwords:
+        click.echo("New demo logins (random passwords, shown only now — note them):")
+    else:
+        click.echo("Demo logins (accounts already existed; passwords unchanged):")
     for account in DEMO_ACCOUNTS:
-        click.echo(f"  {account.role.value:<18} {account.email}")
+        shown = passwords.get(account.email, "")
+        if shown == DEMO_PASSWORD:
+            shown = ""
+        click.echo(f"  {account.role.value:<18} {account.email}  {shown}".rstrip())
 
 
 @click.group("users")

@@ -140,18 +140,9 @@ def from_environment() -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "SUPPORTED_LOCALES": ["ja", "en"],
-        "PROGRAMME_NAME": os.environ.get(
-            "PROGRAMME_NAME", "IBARAKI Native Communication Supporters"
-        ),
-        "PROGRAMME_NAME_JA": os.environ.get(
-            "PROGRAMME_NAME_JA", "いばらき母国語コミュニケーションサポーター"
-        ),
-        "PREFECTURE_CODE": os.environ.get("PREFECTURE_CODE", "08"),
-        "TARGET_SUPPORTERS": int(os.environ.get("TARGET_SUPPORTERS", "150")),
-        "TARGET_FISCAL_YEAR": int(os.environ.get("TARGET_FISCAL_YEAR", "2029")),
-        "CERTIFICATE_PREFIX": os.environ.get("CERTIFICATE_PREFIX", "INCS"),
-        # Who signs the printed certificate (Japanese, as printed).
-        "CERTIFICATE_ISSUER": os.environ.get("CERTIFICATE_ISSUER", "茨城県知事"),
+        # The programme's names, prefecture, certificate, targets, stipend defaults, payer bank,
+        # residents' contact, referral service, travel radius and offer answer time live in the
+        # database (supporters/programme/: `flask programme init`, the settings page).
         # Lapse list: certified supporters without a "continue" answer and without any activity
         # or assignment for this many months are proposed for retirement.
         "CONTINUATION_LAPSE_MONTHS": int(os.environ.get("CONTINUATION_LAPSE_MONTHS", "12")),
@@ -206,9 +197,6 @@ def from_environment() -> dict:
         "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8")),
         # A worker holds a message this long while sending; a killed worker's hold runs out.
         "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "120")),
-        # Offers: how long a supporter has to answer; then the request may become unfilled.
-        "OFFER_TTL_HOURS": int(os.environ.get("OFFER_TTL_HOURS", "24")),
-        "TRAVEL_RADIUS_KM": float(os.environ.get("TRAVEL_RADIUS_KM", "30")),
         # Escalation (supporters/help_requests/escalation.py): after this many hours without an
         # acceptance, offer to the next ESCALATION_BATCH candidates, up to ESCALATION_ROUNDS
         # times; then the request becomes unfilled and the coordinators are alerted.
@@ -241,29 +229,11 @@ def from_environment() -> dict:
         "PUBLIC_NETWORK_PREFIX_V6": int(os.environ.get("PUBLIC_NETWORK_PREFIX_V6", "64")),
         "PUBLIC_MIN_FILL_SECONDS": float(os.environ.get("PUBLIC_MIN_FILL_SECONDS", "3")),
         "PUBLIC_DAILY_CEILING": int(os.environ.get("PUBLIC_DAILY_CEILING", "50")),
-        # Shown to residents after they send the public form (phone only when set).
-        "PROGRAMME_CONTACT_PHONE": os.environ.get("PROGRAMME_CONTACT_PHONE", ""),
+        # Shown to residents after they send the public form (the phone and e-mail are the
+        # programme's settings).
         "PUBLIC_REPLY_WORKING_DAYS": int(os.environ.get("PUBLIC_REPLY_WORKING_DAYS", "2")),
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-04"),
         # Personal fields of finished requests are anonymised this many whole fiscal years after
         # the fiscal year they finished in (`flask privacy purge`, docs/decisions.md).
         "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "3")),
-        # Stipends: the programme default when no dated rule is recorded, and the yearly budget
-        # when none is set for a fiscal year (150 supporters × 2,000 yen × 12 months).
-        "STIPEND_DEFAULT_YEN": int(os.environ.get("STIPEND_DEFAULT_YEN", "2000")),
-        "STIPEND_BUDGET_DEFAULT_YEN": int(os.environ.get("STIPEND_BUDGET_DEFAULT_YEN", "3600000")),
-        # The programme as payer in the Zengin transfer file (given by its bank). The defaults are
-        # a demo that no bank accepts; the payments page warns while they are in use.
-        "ZENGIN_CONSIGNOR_CODE": os.environ.get("ZENGIN_CONSIGNOR_CODE", "9999999999"),
-        "ZENGIN_CONSIGNOR_NAME": os.environ.get("ZENGIN_CONSIGNOR_NAME", "デモ ヨリソイ"),
-        "ZENGIN_BANK_CODE": os.environ.get("ZENGIN_BANK_CODE", "9999"),
-        "ZENGIN_BANK_NAME": os.environ.get("ZENGIN_BANK_NAME", "デモギンコウ"),
-        "ZENGIN_BRANCH_CODE": os.environ.get("ZENGIN_BRANCH_CODE", "999"),
-        "ZENGIN_BRANCH_NAME": os.environ.get("ZENGIN_BRANCH_NAME", "デモシテン"),
-        "ZENGIN_ACCOUNT_TYPE": os.environ.get("ZENGIN_ACCOUNT_TYPE", "1"),
-        "ZENGIN_ACCOUNT_NUMBER": os.environ.get("ZENGIN_ACCOUNT_NUMBER", "0000000"),
-        # Outside service proposed when nobody qualifies (e.g. a remote interpretation line).
-        "REFERRAL_SERVICE": os.environ.get(
-            "REFERRAL_SERVICE", "Ibaraki International Association remote interpretation"
-        ),
     }

@@ -32,6 +32,7 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from supporters.extensions import db
+from supporters.models.programme import Programme
 from supporters.models.reference import Language, Municipality, ReferenceVersion
 
 # The current token, as a scalar sub-select to fold into a statement a request runs anyway.
@@ -157,10 +158,11 @@ def _load(token: str | None) -> ReferenceData:
 
 @event.listens_for(Session, "after_flush")
 def _note_reference_change(session: Session, _flush_context) -> None:
-    """Write a new token in the flush's transaction when it touched a municipality or language."""
+    """Write a new token in the flush's transaction when it touched a municipality or language
+    (or the programme's settings, which ``programme/settings.py`` keeps with them)."""
     global _kept
     touched = chain(session.new, session.dirty, session.deleted)
-    if not any(isinstance(obj, Municipality | Language) for obj in touched):
+    if not any(isinstance(obj, Municipality | Language | Programme) for obj in touched):
         return
     token = secrets.token_hex(16)
     connection = session.connection()

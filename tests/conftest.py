@@ -476,3 +476,20 @@ def make_request(db):
         return request
 
     return factory
+
+
+@pytest.fixture
+def set_programme(db):
+    """Factory: start (or change) the programme through its service — the demo's Ibaraki
+    settings, with ``fields`` over them — and commit; returns the settings as pages read them."""
+    from supporters.demo.seed import DEMO_PROGRAMME
+    from supporters.programme.service import ProgrammeDraft, start_programme
+    from supporters.programme.settings import DEMO_PAYER, current
+
+    def factory(**fields):
+        draft = ProgrammeDraft(**{**DEMO_PROGRAMME, **DEMO_PAYER, **fields})
+        start_programme(draft, None, load_reference=False)
+        _db.session.commit()
+        return current()
+
+    return factory

@@ -99,6 +99,10 @@ EXPECTED = {
     "reference.edit_language":  (LOGIN,    NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "reference.retire_language": (LOGIN,   NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "reference.reinstate_language": (LOGIN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The programme's settings and its first run are for admins; this world has no programme
+    # yet, so its settings page sends the admin to the first-run page.
+    "programme.settings":       (LOGIN,    redirect_to("/programme/start"), FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),  # noqa: E501
+    "programme.start":          (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "portal.me":                (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.offers":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -195,6 +199,7 @@ EXPECTED = {
     "imports.index":            (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "imports.preview":          (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "imports.confirm":          (LOGIN,    INVALID,   INVALID,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "imports.template":         (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "exports.index":            (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "exports.municipalities":   (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
     "exports.residents":        (LOGIN,    OK,        OK,        OK,        OK,        FORBIDDEN),
@@ -275,6 +280,22 @@ EXPECTED = {
     "api_reports.monthly_report": (NO_TOKEN, OK,  OK,        OK,        OK,        FORBIDDEN),
     "api_reports.period_report": (NO_TOKEN, OK,   OK,        OK,        OK,        FORBIDDEN),
     "api_reports.coverage":     (NO_TOKEN, OK,    OK,        OK,        OK,        FORBIDDEN),
+    "api_imports.import_supporters":
+                                (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_imports.import_supporters_file":
+                                (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_imports.import_activities":
+                                (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_imports.import_activities_file":
+                                (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_imports.import_municipalities":
+                                (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_imports.import_municipalities_file":
+                                (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_imports.import_residents":
+                                (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_imports.import_residents_file":
+                                (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }  # fmt: skip
 
 # A request in Mito (outside the officer's area), and a hospital request in Koga (health data:

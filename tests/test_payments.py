@@ -132,7 +132,7 @@ def test_a_run_nets_the_months_unpaid_lines_per_supporter(db, october):
 
 def test_a_supporter_without_bank_details_is_listed_and_the_file_still_made(db, october):
     payables = exports.month_payables(OCTOBER)
-    data = exports.zengin_file(payables, zengin.consignor_from_config(_config()), SOON)
+    data = exports.zengin_file(payables, zengin.consignor_of(_payer()), SOON)
 
     records = zengin.parse(data)
     names = [r["recipient_name"].rstrip() for r in records if r.kind == "data"]
@@ -149,7 +149,7 @@ def test_an_account_name_not_in_kana_is_an_error_naming_the_supporter(db, octobe
     payables = exports.month_payables(OCTOBER)
     assert _ids(payables.transfers) == [october["lan"].id]
     with pytest.raises(Refused) as caught:
-        exports.zengin_file(payables, zengin.consignor_from_config(_config()), SOON)
+        exports.zengin_file(payables, zengin.consignor_of(_payer()), SOON)
     assert "Maria Silva" in str(caught.value.message)
 
 
@@ -458,10 +458,10 @@ def test_admin_sees_payments(client, auth, users, october):
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _config():
-    from supporters.config import from_environment
+def _payer():
+    from supporters.programme.settings import current
 
-    return from_environment()
+    return current().payer
 
 
 def _count(model, *where) -> int:

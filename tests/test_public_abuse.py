@@ -180,9 +180,10 @@ def test_seven_addresses_in_one_ipv6_network_share_its_limit(app, db):
     assert stored() == 4
 
 
-def test_the_network_limit_explains_itself_and_gives_the_phone(app):
+def test_the_network_limit_explains_itself_and_gives_the_phone(app, set_programme):
     """A resident who shares a network with someone sending a lot is told what to do instead."""
-    app.config.update(PUBLIC_NETWORK_RATE_LIMIT="1 per hour", PROGRAMME_CONTACT_PHONE=PHONE)
+    set_programme(contact_phone=PHONE)
+    app.config.update(PUBLIC_NETWORK_RATE_LIMIT="1 per hour")
     send(app.test_client(), "203.0.113.1")
     response = send(app.test_client(), "203.0.113.2")
     assert response.status_code == 429
@@ -209,14 +210,17 @@ def test_networks_are_counted_by_prefix(app, address, network):
 # --- the daily ceiling ---------------------------------------------------------------------------
 
 
-def test_the_daily_ceiling_alerts_coordinators_once_and_residents_get_the_phone(app, db, make_user):
+def test_the_daily_ceiling_alerts_coordinators_once_and_residents_get_the_phone(
+    app, db, make_user, set_programme
+):
     """Past the ceiling a request is not stored; the resident is told and given the phone; the
     coordinators hear about it once that day, in the app and by e-mail."""
     coordinator = make_user("coordinator")
     make_user("coordinator", email="away@example.jp").active = False
     make_user("admin")
     db.session.commit()
-    app.config.update(PUBLIC_DAILY_CEILING=2, PROGRAMME_CONTACT_PHONE=PHONE)
+    set_programme(contact_phone=PHONE)
+    app.config.update(PUBLIC_DAILY_CEILING=2)
     # Two more residents are filling in the form while the last places go.
     third, fourth = app.test_client(), app.test_client()
     third_form, fourth_form = open_form(third, "198.51.100.3"), open_form(fourth, "198.51.100.4")

@@ -135,7 +135,10 @@ def test_edit_keeps_history_and_changes_profile(client, db, coordinator, make_su
     assert [e.language_code for e in supporter.languages] == ["tl", "en"]
 
 
-def test_certify_assigns_the_next_certificate_number(client, db, coordinator, make_supporter):
+def test_certify_assigns_the_next_certificate_number(
+    client, db, coordinator, make_supporter, set_programme
+):
+    set_programme(certificate_prefix="INCS")  # the programme's own prefix
     applicant = make_supporter(status="applicant")
     form = client.get(f"/supporters/{applicant.id}/certify").get_data(as_text=True)
     year = date.today().year

@@ -339,7 +339,9 @@ def test_lifecycle_refuses_impossible_transitions(app, db, team, make_request):
     db.session.commit()
     with pytest.raises(Refused):
         offers.send_offers(_fresh(request), [team["lan"].id], team["coordinator"])
-    events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == request.id))
+    events = db.session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(RequestEvent.id)
+    )
     assert [(e.to_status, e.by_id) for e in events] == [
         (RequestStatus.NEW, None),
         (RequestStatus.CANCELLED, team["coordinator"].id),

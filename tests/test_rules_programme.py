@@ -40,6 +40,7 @@ from supporters.models import (
 from supporters.payments import exports, operations, zengin
 from supporters.payments.bank import BankDetailsDraft
 from supporters.payments.forms import BankAccountForm, RecordTransferForm, TransferDateForm
+from supporters.programme.settings import current as programme_settings
 from supporters.refusals import CONFLICT, INVALID, Refused
 from supporters.reports.visible import parse_period
 from supporters.stipends import adjustments, close, settings
@@ -487,7 +488,7 @@ def test_a_bad_transfer_record_is_refused_alike(db, coordinator, october, transf
 def test_a_bad_transfer_file_date_is_refused_alike(app, db, coordinator, october, days, message):
     day = today_jst() + timedelta(days=days)
     payables = exports.month_payables(october)
-    consignor = zengin.consignor_from_config(app.config)
+    consignor = zengin.consignor_of(programme_settings().payer)
     expected = {"transfer_date": message}
     assert service_errors(lambda: exports.zengin_file(payables, consignor, day)) == expected
 

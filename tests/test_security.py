@@ -183,6 +183,18 @@ PROFILE = {
     "modes": ["in_person"],
     "monthly_case_cap": "4",
 }
+PROGRAMME_FORM = {
+    "name_ja": "ぐんま母国語サポーター",
+    "name_en": "Gunma Native Language Supporters",
+    "certificate_prefix": "GNCS",
+    "target_supporters": "100",
+    "target_fiscal_year": "2029",
+    "stipend_default_yen": "2000",
+    "stipend_budget_default_yen": "2400000",
+    "payer_account_type": "1",
+    "travel_radius_km": "30",
+    "offer_answer_hours": "24",
+}
 # Complete, valid forms: without a token they must fail for that reason alone.
 VALID_POSTS = {
     "auth.login": {"email": "admin@example.jp", "password": PASSWORD},
@@ -191,6 +203,8 @@ VALID_POSTS = {
     "registry.edit": {**PROFILE, "email": "lan@example.jp"},
     "registry.certify": {"certificate_number": "INCS-2026-0001", "effective_on": "2026-01-15"},
     "registry.change_status": {"effective_on": "2026-01-15", "reason": "Moved to Osaka"},
+    "programme.start": {**PROGRAMME_FORM, "prefecture_code": "10"},
+    "programme.settings": PROGRAMME_FORM,
 }
 
 

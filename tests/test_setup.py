@@ -72,7 +72,9 @@ def test_seed_demo_loads_ibaraki_once(tmp_path):
         from supporters.models import HelpRequest
 
         requests = db.session.scalars(select(HelpRequest).order_by(HelpRequest.id)).all()
-        assert len(requests) == 4
+        # This week's four come first; the programme's past follows (tests/test_demo_history.py).
+        assert len(requests) > 1000
+        requests = requests[:4]
         assert match_request(requests[0]).ranked
         impossible = match_request(requests[1])
         assert impossible.ranked == [] and impossible.emptied_by == "language"

@@ -11,15 +11,16 @@ import pytest
 from supporters.payments import bank, zengin
 from supporters.refusals import Refused
 
+# The programme's payer as its settings hold it (supporters/programme/: the settings page).
 CONFIG = {
-    "ZENGIN_CONSIGNOR_CODE": "1234567890",
-    "ZENGIN_CONSIGNOR_NAME": "イバラキケン コクサイカ",
-    "ZENGIN_BANK_CODE": "0129",
-    "ZENGIN_BANK_NAME": "ジヨウヨウ",
-    "ZENGIN_BRANCH_CODE": "001",
-    "ZENGIN_BRANCH_NAME": "ホンテン",
-    "ZENGIN_ACCOUNT_TYPE": "1",
-    "ZENGIN_ACCOUNT_NUMBER": "7654321",
+    "payer_consignor_code": "1234567890",
+    "payer_consignor_name": "イバラキケン コクサイカ",
+    "payer_bank_code": "0129",
+    "payer_bank_name": "ジヨウヨウ",
+    "payer_branch_code": "001",
+    "payer_branch_name": "ホンテン",
+    "payer_account_type": "1",
+    "payer_account_number": "7654321",
 }
 
 
@@ -127,7 +128,7 @@ def _transfers():
 
 
 def test_the_file_reads_back_field_by_field():
-    consignor = zengin.consignor_from_config(CONFIG)
+    consignor = zengin.consignor_of(CONFIG)
     data = zengin.write(consignor, date(2026, 11, 25), _transfers())
 
     lines = data.split(b"\r\n")
@@ -172,7 +173,7 @@ def test_the_file_reads_back_field_by_field():
 
 
 def test_the_parser_also_reads_a_file_without_line_breaks():
-    data = zengin.write(zengin.consignor_from_config(CONFIG), date(2026, 11, 25), _transfers())
+    data = zengin.write(zengin.consignor_of(CONFIG), date(2026, 11, 25), _transfers())
     assert zengin.parse(data.replace(b"\r\n", b"")) == zengin.parse(data)
     with pytest.raises(Refused):
         zengin.parse(data.replace(b"\r\n", b"")[:-1])
@@ -184,7 +185,7 @@ def test_every_layout_is_120_bytes():
 
 
 def test_values_that_do_not_fit_are_refused_not_truncated():
-    consignor = zengin.consignor_from_config(CONFIG)
+    consignor = zengin.consignor_of(CONFIG)
     too_long = zengin.Transfer("0005", "", "123", "", "1", "0098765", "ｱ" * 31, 2000)
     with pytest.raises(Refused):
         zengin.write(consignor, date(2026, 11, 25), [too_long])
@@ -199,23 +200,24 @@ def test_values_that_do_not_fit_are_refused_not_truncated():
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("ZENGIN_CONSIGNOR_CODE", "12345"),
-        ("ZENGIN_CONSIGNOR_NAME", ""),
-        ("ZENGIN_CONSIGNOR_NAME", "茨城県"),
-        ("ZENGIN_BANK_CODE", "12a4"),
-        ("ZENGIN_BRANCH_CODE", "1"),
-        ("ZENGIN_ACCOUNT_TYPE", "4"),
-        ("ZENGIN_ACCOUNT_NUMBER", "123456789"),
+        ("payer_consignor_code", "12345"),
+        ("payer_consignor_name", ""),
+        ("payer_consignor_name", "茨城県"),
+        ("payer_bank_code", "12a4"),
+        ("payer_branch_code", "1"),
+        ("payer_account_type", "4"),
+        ("payer_account_number", "123456789"),
     ],
 )
-def test_a_misconfigured_payer_is_a_clear_error(key, value):
-    with pytest.raises(Refused, match=key):
-        zengin.consignor_from_config({**CONFIG, key: value})
+def test_a_misconfigured_payer_is_a_clear_error(app, key, value):
+    with app.test_request_context(), pytest.raises(Refused) as caught:
+        zengin.consignor_of({**CONFIG, key: value})
+    assert caught.value.field == key and caught.value.code == "conflict"
 
 
 def test_the_demo_payer_is_recognised():
-    from supporters.config import from_environment
+    from supporters.programme.settings import NEUTRAL
 
-    consignor = zengin.consignor_from_config(from_environment())
+    consignor = zengin.consignor_of(NEUTRAL.payer)
     assert consignor.is_demo
-    assert not zengin.consignor_from_config(CONFIG).is_demo
+    assert not zengin.consignor_of(CONFIG).is_demo

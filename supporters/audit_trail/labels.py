@@ -88,6 +88,8 @@ ACTION_LABELS = {
     "record_transfer": _l("Transfer recorded"),
     "save_target": _l("Coverage target set"),
     # Reference data and imports
+    "programme_started": _l("Programme started"),
+    "programme_changed": _l("Programme settings changed"),
     "language_added": _l("Language added"),
     "language_renamed": _l("Language renamed"),
     "language_retired": _l("Language retired"),

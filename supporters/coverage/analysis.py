@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from flask import current_app
 from sqlalchemy import case, func, or_, select
 
 from supporters.clock import JST
@@ -28,6 +27,7 @@ from supporters.models import (
     SupporterStatus,
 )
 from supporters.models.supporter import supporter_served_municipality as served
+from supporters.programme.settings import current as programme_settings
 from supporters.reference_data import reference_data
 from supporters.stipends.rules import next_month
 
@@ -335,7 +335,7 @@ def coverage_matrix(
     if min_residents is None:
         min_residents = min_residents_for(last_month)
     if radius_km is None:
-        radius_km = float(current_app.config["TRAVEL_RADIUS_KM"])
+        radius_km = float(programme_settings().travel_radius_km)
     demand = _demand(as_of)
     places = _places(municipalities, _residents_total(as_of))
     codes = {place.code for place in places}

@@ -10,7 +10,6 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -27,6 +26,7 @@ from supporters.models import (
     TargetLanguage,
     User,
 )
+from supporters.programme.settings import current as programme_settings
 from supporters.refusals import refuse_if
 from supporters.stipends.months import months_before
 from supporters.stipends.rules import StatusFrom
@@ -201,9 +201,10 @@ def _slope(points: list[int]) -> float:
 def target_progress(year: int, today: date) -> TargetProgress:
     """Progress towards fiscal year ``year``'s targets as of ``today`` (JST date)."""
     target = target_for(year)
-    target_year = int(current_app.config["TARGET_FISCAL_YEAR"])
+    programme = programme_settings()
+    target_year = programme.target_fiscal_year
     goal_row = target_for(target_year)
-    goal = goal_row.certified_supporters if goal_row else current_app.config["TARGET_SUPPORTERS"]
+    goal = goal_row.certified_supporters if goal_row else programme.target_supporters
 
     fy_start = date(year, 4, 1)
     fy_end = date(year + 1, 3, 31)

@@ -1,12 +1,18 @@
 """Dashboard view."""
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 
-from supporters.access import console_required, report_scope, sees_request_queue
+from supporters.access import (
+    can_change_programme,
+    console_required,
+    report_scope,
+    sees_request_queue,
+)
 from supporters.clock import utcnow
 from supporters.help_requests.queries import queue as request_queue
 from supporters.i18n import translated_labels
+from supporters.programme.settings import current as programme_settings
 from supporters.roster import roster_summary
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -17,16 +23,22 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 def index():
     """The requests waiting for a coordinator, then the roster against its targets."""
     scope = report_scope(current_user) or frozenset()  # an officer's municipalities, else all
+    programme = programme_settings()
     summary = roster_summary(
-        target=current_app.config["TARGET_SUPPORTERS"],
-        target_fiscal_year=current_app.config["TARGET_FISCAL_YEAR"],
+        target=programme.target_supporters,
+        target_fiscal_year=programme.target_fiscal_year,
         scope=scope,
     )
     queue = []
     if sees_request_queue(current_user):
         queue = request_queue(current_user, utcnow())
     return render_template(
-        "dashboard/index.html", summary=summary, queue=queue, now=utcnow(), **_request_labels()
+        "dashboard/index.html",
+        summary=summary,
+        queue=queue,
+        now=utcnow(),
+        start_programme=can_change_programme(current_user) and not programme.exists,
+        **_request_labels(),
     )
 
 

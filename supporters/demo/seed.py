@@ -1,11 +1,16 @@
 """Load the demo programme: reference data, ~100 sample supporters and one account per role.
 
 Idempotent: running it again adds only what is missing, so ``make run`` can call it every time.
+The published password :data:`DEMO_PASSWORD` is given to the demo accounts only on a developer's
+machine (``YORISOI_ENV=development``) or in tests; anywhere else each new account gets a random
+password, returned once (``flask seed-demo`` prints it) and never stored in clear.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from supporters.auth.passwords import hash_password
@@ -18,7 +23,25 @@ from .people import load_languages, load_municipalities, sample_supporters
 
 DEMO_PASSWORD = "yorisoi-demo-2026"
 SAMPLE_NOTE = "Sample person (demo data) — not a real supporter."
-CERTIFICATE_PREFIX = "INCS"
+# The demo programme, set up through the programme's service like any other (the payer is the
+# demo's, which no bank accepts: the payments page says so).
+DEMO_PROGRAMME = {
+    "prefecture_code": "08",
+    "name_ja": "いばらき母国語コミュニケーションサポーター",
+    "name_en": "IBARAKI Native Communication Supporters",
+    "certificate_prefix": "INCS",
+    "certificate_issuer": "茨城県知事",
+    "target_supporters": 150,
+    "target_fiscal_year": 2029,
+    "stipend_default_yen": 2000,
+    "stipend_budget_default_yen": 3_600_000,
+    "contact_phone": "029-000-0000",
+    "contact_email": "support@example.jp",
+    "referral_service": "Ibaraki International Association remote interpretation",
+    "travel_radius_km": 30.0,
+    "offer_answer_hours": 24,
+}
+CERTIFICATE_PREFIX = DEMO_PROGRAMME["certificate_prefix"]
 
 
 @dataclass(frozen=True)
@@ -111,16 +134,39 @@ def seed_sample_supporters() -> int:
     return added
 
 
-def seed_accounts() -> list[DemoAccount]:
-    """Create missing demo accounts; the supporter account is linked to a sample supporter."""
+def seed_programme() -> bool:
+    """Set up the demo programme (Ibaraki) through the programme's service; True if it is new.
+    A database holding another prefecture's programme is refused (``Refused``)."""
+    from supporters.programme.service import ProgrammeDraft, start_programme
+    from supporters.programme.settings import DEMO_PAYER
+
+    draft = ProgrammeDraft(**DEMO_PROGRAMME, **DEMO_PAYER)
+    return start_programme(draft, None, load_reference=False).created
+
+
+def published_password_allowed() -> bool:
+    """The demo password may be given only on a developer's machine or in tests."""
+    config = current_app.config
+    return config.get("YORISOI_ENV") == "development" or bool(config.get("TESTING"))
+
+
+def seed_accounts() -> dict[str, str]:
+    """Create missing demo accounts; the supporter account is linked to a sample supporter.
+
+    Returns the new accounts' e-mail → password: :data:`DEMO_PASSWORD` where
+    :func:`published_password_allowed`, else a random one (shown once by the caller)."""
+    published = published_password_allowed()
+    passwords = {}
     for account in DEMO_ACCOUNTS:
         if db.session.scalar(select(User).where(User.email == account.email)):
             continue
+        password = DEMO_PASSWORD if published else secrets.token_urlsafe(15)
+        passwords[account.email] = password
         user = User(
             email=account.email,
             name=account.name,
             role=account.role,
-            password_hash=hash_password(DEMO_PASSWORD),
+            password_hash=hash_password(password),
         )
         if account.municipalities:
             user.municipalities = list(
@@ -133,7 +179,7 @@ def seed_accounts() -> list[DemoAccount]:
             user.name = user.supporter.display_name if user.supporter else account.name
         db.session.add(user)
     db.session.flush()
-    return list(DEMO_ACCOUNTS)
+    return passwords
 
 
 def _first_unlinked_vietnamese_supporter() -> Supporter | None:
@@ -149,10 +195,12 @@ def _first_unlinked_vietnamese_supporter() -> Supporter | None:
 
 
 def seed_demo() -> dict[str, int]:
-    """Load everything; returns counts of what is now in the database."""
+    """Load everything; returns counts of what is now in the database, and under
+    ``account_passwords`` the new demo accounts' passwords (see :func:`seed_accounts`)."""
     municipalities, languages = seed_reference_data()
+    seed_programme()
     added = seed_sample_supporters()
-    seed_accounts()
+    passwords = seed_accounts()
     from supporters.coverage.demo import seed_coverage_demo
     from supporters.demo.activity import seed_availability, seed_requests
     from supporters.demo.payments import seed_bank_details
@@ -161,6 +209,9 @@ def seed_demo() -> dict[str, int]:
     requests = seed_requests()
     accounts = seed_bank_details()
     coverage = seed_coverage_demo()
+    from supporters.demo.history import seed_history
+
+    history = seed_history()  # the programme's past: cases, cohorts, closed and paid months
     return {
         "municipalities": municipalities,
         "languages": languages,
@@ -169,4 +220,6 @@ def seed_demo() -> dict[str, int]:
         "new_requests": requests,
         "new_bank_accounts": accounts,
         "new_resident_rows": coverage["resident_rows"],
+        "new_history_cases": history["history_cases"],
+        "account_passwords": passwords,
     }

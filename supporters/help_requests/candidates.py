@@ -41,6 +41,7 @@ from supporters.models import (
     WeeklySlot,
 )
 from supporters.models.supporter import supporter_served_municipality
+from supporters.programme.settings import current as programme_settings
 from supporters.reference_data import reference_data
 
 # Statuses in which a request counts towards a supporter's month and blocks their time.
@@ -62,7 +63,7 @@ def need_for(request: HelpRequest) -> Need:
         ends_at=request.ends_at,
         gender=request.preferred_gender,
         resident_key=request.resident_key,
-        travel_radius_km=current_app.config["TRAVEL_RADIUS_KM"],
+        travel_radius_km=programme_settings().travel_radius_km,
     )
 
 

@@ -15,7 +15,6 @@ whichever commits first (``tests/test_accounts.py``).
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
@@ -36,6 +35,7 @@ from supporters.models import (
     SupporterStatus,
     User,
 )
+from supporters.programme.settings import current as programme_settings
 from supporters.refusals import NOT_FOUND, Refused, refuse_if
 
 DECLINE_REASONS = ("not_available", "too_far", "language", "too_many_cases", "personal", "other")
@@ -43,8 +43,8 @@ OFFERABLE = frozenset({RequestStatus.NEW, RequestStatus.OFFERED, RequestStatus.U
 
 
 def offer_ttl() -> timedelta:
-    """How long a supporter has to answer an offer (``OFFER_TTL_HOURS``)."""
-    return timedelta(hours=current_app.config["OFFER_TTL_HOURS"])
+    """How long a supporter has to answer an offer (the programme's offer answer time)."""
+    return timedelta(hours=programme_settings().offer_answer_hours)
 
 
 def send_offers(

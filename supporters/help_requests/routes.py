@@ -28,6 +28,7 @@ from supporters.help_requests.queries import request_list_statement
 from supporters.i18n import translated_labels
 from supporters.models import ConsentChannel, Offer, OfferStatus, Role, Supporter
 from supporters.pagination import paginate, usable_filters
+from supporters.programme.settings import current as programme_settings
 from supporters.refusals import NOT_FOUND, Refused, form_status, show_on_form
 from supporters.registry.labels import GENDER_LABELS, MODE_LABELS
 
@@ -138,7 +139,7 @@ def detail(request_id: int):
         fallback_text=labels.fallback_text,
         FILTER_LABELS=labels.FILTER_LABELS,
         PART_LABELS=labels.PART_LABELS,
-        referral_service=current_app.config["REFERRAL_SERVICE"],
+        referral_service=programme_settings().referral_service,
         now=utcnow(),
     )
 
@@ -222,7 +223,7 @@ def refer(request_id: int):
     help_request = request_or_404(request_id)
     form = ReferForm()
     if request.method == "GET":
-        form.referred_to.data = current_app.config["REFERRAL_SERVICE"]
+        form.referred_to.data = programme_settings().referral_service
     if form.validate_on_submit():
         try:
             lifecycle.refer(

@@ -15,6 +15,7 @@ from supporters.models.jobs import JobFailure, ScheduledRun, WorkerHeartbeat
 from supporters.models.notification import Notification, OutboxMessage, OutboxStatus
 from supporters.models.offer import Offer, OfferStatus
 from supporters.models.privacy import ActivityDraft
+from supporters.models.programme import Programme, ProgrammeChange
 from supporters.models.public_form import PublicFormDay
 from supporters.models.reference import Language, Municipality
 from supporters.models.request import (
@@ -102,6 +103,8 @@ __all__ = [
     "OfferStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "Programme",
+    "ProgrammeChange",
     "ProgrammeTarget",
     "PublicFormDay",
     "RecoveryCode",

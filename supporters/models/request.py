@@ -167,8 +167,12 @@ class RequestEvent(db.Model):
     """
 
     __tablename__ = "request_event"
-    # The report counts requests by the month of their first move to a status.
-    __table_args__ = (Index("ix_request_event_status_at", "to_status", "at", "request_id"),)
+    # The report counts requests by the month of their first move to a status; "is there an
+    # earlier move of this request to this status?" is answered by the second index.
+    __table_args__ = (
+        Index("ix_request_event_status_at", "to_status", "at", "request_id"),
+        Index("ix_request_event_request_status_at", "request_id", "to_status", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(

@@ -5,7 +5,6 @@ from datetime import date
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -29,6 +28,7 @@ from supporters.payments.forms import (
     TransferDateForm,
     default_transfer_date,
 )
+from supporters.programme.settings import current as programme_settings
 from supporters.refusals import Refused, form_status, show_on_form
 from supporters.stipends.months import month_text
 
@@ -40,7 +40,7 @@ MONTH = "<month:month>"  # 2026-10 in the URL, date(2026, 10, 1) in the view
 def _consignor() -> zengin.Consignor | None:
     """The payer settings, or None (with the reason flashed) when they are wrong."""
     try:
-        return zengin.consignor_from_config(current_app.config)
+        return zengin.consignor_of(programme_settings().payer)
     except Refused as refusal:
         problem = str(refusal.message)
         flash(_("The bank transfer settings are wrong: %(problem)s", problem=problem), "error")

@@ -8,9 +8,12 @@ Zengin character set (see ``bank.py``). Each record is followed by CRLF, so a fi
 be opened and checked in a text editor. :func:`parse` accepts both.
 """
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+
+from flask_babel import lazy_gettext as _l
 
 from supporters.payments import bank
 from supporters.refusals import CONFLICT, Refused
@@ -93,45 +96,80 @@ class Consignor:
 DEMO_CONSIGNOR_CODE = "9999999999"
 
 
-def consignor_from_config(config: Mapping) -> Consignor:
-    """The consignor from the ZENGIN_* settings, checked; a bad setting is refused (a conflict:
-    nothing can be exported until the settings are corrected)."""
+PAYER_ACCOUNT_TYPES = ("1", "2", "9")  # 預金種目 of the payer: ordinary, current, other
 
-    def setting(key: str) -> str:
-        return str(config.get(key) or "").strip()
 
-    def digits(key: str, low: int, high: int) -> str:
-        value = setting(key)
-        if not (value.isascii() and value.isdigit() and low <= len(value) <= high):
-            size = f"{high}" if low == high else f"{low}–{high}"
-            raise Refused(f"Setting {key} must be {size} digits, not {value!r}.", code=CONFLICT)
-        return value.zfill(high)
+def payer_problems(values: Mapping[str, str]) -> tuple[dict[str, str], dict[str, object]]:
+    """The programme's payer (``payer_*`` fields, as typed) checked and normalised: the values
+    as the file needs them, and a message per field at fault. All empty is no payer (no file)."""
+    typed = {key: str(values.get(key) or "").strip() for key in _PAYER_KEYS}
+    if not any(value for key, value in typed.items() if key != "payer_account_type"):
+        return {key: "" for key in _PAYER_KEYS} | {"payer_account_type": "1"}, {}
+    clean: dict[str, str] = {}
+    problems: dict[str, object] = {}
 
-    def kana(key: str, width: int, required: bool) -> str:
+    def take(key: str, cleaner) -> None:
         try:
-            value = bank.to_zengin(setting(key), width, key)
+            clean[key] = cleaner(typed[key])
         except Refused as refusal:
-            raise Refused(f"Setting {key}: {refusal.message}", code=CONFLICT) from None
-        if required and not value:
-            raise Refused(f"Setting {key} must not be empty.", code=CONFLICT)
-        return value
+            problems[key] = refusal.message
 
-    account_type = setting("ZENGIN_ACCOUNT_TYPE")
-    if account_type not in ("1", "2", "9"):
+    code = unicodedata.normalize("NFKC", typed["payer_consignor_code"]).replace(" ", "")
+    if len(code) == 10 and code.isascii() and code.isdigit():
+        clean["payer_consignor_code"] = code
+    else:
+        problems["payer_consignor_code"] = _l(
+            "The consignor code is exactly 10 digits, as the bank gave it."
+        )
+    take("payer_consignor_name", lambda v: bank.to_zengin(v, 40, "payer_consignor_name"))
+    if "payer_consignor_name" in clean and not clean["payer_consignor_name"]:
+        problems["payer_consignor_name"] = _l("Enter the payer's name in kana.")
+    take("payer_bank_code", bank.clean_bank_code)
+    take("payer_bank_name", lambda v: bank.to_zengin(v, bank.BANK_NAME_MAX, "payer_bank_name"))
+    take("payer_branch_code", bank.clean_branch_code)
+    take("payer_branch_name", lambda v: bank.to_zengin(v, bank.BANK_NAME_MAX, "payer_branch_name"))
+    if typed["payer_account_type"] in PAYER_ACCOUNT_TYPES:
+        clean["payer_account_type"] = typed["payer_account_type"]
+    else:
+        problems["payer_account_type"] = _l("Choose the type of account.")
+    take("payer_account_number", bank.clean_account_number)
+    return clean, problems
+
+
+_PAYER_KEYS = (
+    "payer_consignor_code",
+    "payer_consignor_name",
+    "payer_bank_code",
+    "payer_bank_name",
+    "payer_branch_code",
+    "payer_branch_name",
+    "payer_account_type",
+    "payer_account_number",
+)
+
+
+def consignor_of(values: Mapping[str, str]) -> Consignor:
+    """The consignor from the programme's payer fields (``ProgrammeSettings.payer``), checked;
+    missing or wrong settings are refused as a conflict: no file until they are corrected."""
+    clean, problems = payer_problems(values)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise Refused(message, field, code=CONFLICT)
+    if not clean["payer_consignor_code"]:
         raise Refused(
-            f"Setting ZENGIN_ACCOUNT_TYPE must be 1 (ordinary), 2 (current) or 9, "
-            f"not {account_type!r}.",
+            _l("The programme's bank account is not set: enter it in the programme settings."),
+            "payer_consignor_code",
             code=CONFLICT,
         )
     return Consignor(
-        code=digits("ZENGIN_CONSIGNOR_CODE", 10, 10),
-        name=kana("ZENGIN_CONSIGNOR_NAME", 40, required=True),
-        bank_code=digits("ZENGIN_BANK_CODE", 4, 4),
-        bank_name=kana("ZENGIN_BANK_NAME", 15, required=False),
-        branch_code=digits("ZENGIN_BRANCH_CODE", 3, 3),
-        branch_name=kana("ZENGIN_BRANCH_NAME", 15, required=False),
-        account_type=account_type,
-        account_number=digits("ZENGIN_ACCOUNT_NUMBER", 1, 7),
+        code=clean["payer_consignor_code"],
+        name=clean["payer_consignor_name"],
+        bank_code=clean["payer_bank_code"],
+        bank_name=clean["payer_bank_name"],
+        branch_code=clean["payer_branch_code"],
+        branch_name=clean["payer_branch_name"],
+        account_type=clean["payer_account_type"],
+        account_number=clean["payer_account_number"],
     )
 
 

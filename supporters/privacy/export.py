@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from supporters.clock import JST, utcnow
 from supporters.models import HelpRequest
 from supporters.privacy.records import ResidentFile
+from supporters.programme.settings import current as programme_settings
 
 FORMAT = "yorisoi-resident-data/1"
 
@@ -145,7 +146,7 @@ def disclosure_html(file: ResidentFile, stylesheet_url: str | None = None) -> st
             jst_text=jst_text,
             japanese_date=japanese_date,
             stylesheet_url=stylesheet_url,
-            programme=current_app.config["PROGRAMME_NAME_JA"],
+            programme=programme_settings().name_ja,
             REQUEST_CATEGORY_LABELS=labels.CATEGORY_LABELS,
             REQUEST_STATUS_LABELS=labels.REQUEST_STATUS_LABELS,
             OFFER_STATUS_LABELS=labels.OFFER_STATUS_LABELS,

@@ -32,6 +32,7 @@ from supporters.help_requests import intake
 from supporters.help_requests.intake import ConsentGiven, take_request
 from supporters.i18n import LOCALE_COOKIE, PUBLIC_LOCALES, match_public_locale, public_locale
 from supporters.models import ConsentChannel
+from supporters.programme.settings import current as programme_settings
 from supporters.public import abuse, ceiling
 from supporters.public.forms import HelpRequestForm
 from supporters.refusals import Refused, form_status, show_on_form
@@ -40,27 +41,14 @@ bp = Blueprint("public", __name__, url_prefix="/help")
 
 SESSION_KEY = "public_reference"
 RECEIVED_KEY = "public_received"  # a submission taken for a bot: thanked, never stored
-# Defaults for settings that config.py may provide (PROGRAMME_CONTACT_PHONE is shown only if set).
-DEFAULTS = {"PROGRAMME_CONTACT_PHONE": "", "PUBLIC_REPLY_WORKING_DAYS": 2}
+# Defaults for settings that config.py may provide. The phone and e-mail residents are given
+# are the programme's (its settings page); the phone is shown only if set.
+DEFAULTS = {"PUBLIC_REPLY_WORKING_DAYS": 2}
 
 
 def setting(name: str):
     """A public-page setting from the app's config, else this module's default."""
     return current_app.config.get(name, DEFAULTS[name])
-
-
-@bp.record_once
-def _warn_without_phone(state):
-    app = state.app
-    if (
-        app.config.get("YORISOI_ENV") == "production"
-        and not app.testing
-        and not app.config.get("PROGRAMME_CONTACT_PHONE")
-    ):
-        app.logger.warning(
-            "PROGRAMME_CONTACT_PHONE is not set: residents turned away by the public form's "
-            "limits are not given a number to call."
-        )
 
 
 def _address_limit() -> str:
@@ -82,7 +70,8 @@ def public_context():
     return {
         "page_locale": public_locale(),
         "public_locales": PUBLIC_LOCALES,
-        "contact_phone": setting("PROGRAMME_CONTACT_PHONE"),
+        "contact_phone": programme_settings().contact_phone,
+        "contact_email": programme_settings().contact_email,
         "reply_days": setting("PUBLIC_REPLY_WORKING_DAYS"),
     }
 

@@ -1,6 +1,6 @@
 """Views of the supporter registry: thin wrappers around queries, forms and operations."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +17,7 @@ from supporters.audit import record
 from supporters.clock import today_jst
 from supporters.i18n import translated_labels
 from supporters.pagination import paginate, usable_filters
+from supporters.programme.settings import current as programme_settings
 from supporters.reference_data import reference_data
 from supporters.refusals import Refused, form_status, show_on_form
 from supporters.registry import operations
@@ -152,7 +153,7 @@ def certify(supporter_id: int):
         today = today_jst()
         form.effective_on.data = today
         form.certificate_number.data = operations.next_certificate_number(
-            current_app.config["CERTIFICATE_PREFIX"], today.year
+            programme_settings().certificate_prefix, today.year
         )
     if form.validate_on_submit():
         try:

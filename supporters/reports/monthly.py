@@ -9,7 +9,6 @@ No Flask request objects here: the routes, the CLI and the benchmark all call th
 
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import (
     and_,
     case,
@@ -41,6 +40,7 @@ from supporters.models import (
     SupporterStatusChange,
 )
 from supporters.models.supporter import supporter_served_municipality as served
+from supporters.programme.settings import current as programme_settings
 from supporters.stipends.months import month_text, months_between
 from supporters.stipends.rules import next_month
 
@@ -269,15 +269,15 @@ def certified_at(day: date, scope) -> int:
 
 def supporters_against_target(day: date, scope) -> dict:
     """Certified supporters on ``day`` and the target of ``day``'s fiscal year (the
-    ``programme_target`` row, else the configured programme target)."""
+    ``programme_target`` row, else the programme's target in its settings)."""
     year = fiscal_year(day)
     row = db.session.get(ProgrammeTarget, year)
     if row is not None:
         target, target_year, source = row.certified_supporters, year, "programme_target"
     else:
-        config = current_app.config
-        target, target_year = config["TARGET_SUPPORTERS"], config["TARGET_FISCAL_YEAR"]
-        source = "config"
+        programme = programme_settings()
+        target, target_year = programme.target_supporters, programme.target_fiscal_year
+        source = "programme"
     certified = certified_at(day, scope)
     return {
         "certified": certified,

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from supporters import spreadsheets
+from supporters.programme.settings import current as programme_settings
 from supporters.reports import charts
 from supporters.reports.labels import (
     CATEGORY_LABELS,
@@ -124,9 +125,7 @@ def page_context(report: dict) -> dict:
         "category_chart": category_chart,
         "month_chart": month_chart,
         "map_svg": coverage_map(report),
-        "programme": current_app.config["PROGRAMME_NAME_JA"]
-        if report["locale"].startswith("ja")
-        else current_app.config["PROGRAMME_NAME"],
+        "programme": programme_settings().name(report["locale"]),
     }
 
 

@@ -7,13 +7,13 @@ the rule they had, and a month that is already closed cannot be given a new rule
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from supporters import audit
 from supporters.extensions import db
 from supporters.models import FiscalBudget, StipendMonth, StipendRule, StipendRuleKind, User
+from supporters.programme.settings import current as programme_settings
 from supporters.refusals import refuse_if
 
 MAX_AMOUNT_YEN = 100_000
@@ -64,8 +64,8 @@ class RuleInForce:
 
 
 def default_rule() -> RuleInForce:
-    """The programme's default: 2,000 yen (configurable) for every month certified."""
-    return RuleInForce(StipendRuleKind.CERTIFIED, current_app.config["STIPEND_DEFAULT_YEN"])
+    """The programme's default amount (its settings) for every month certified."""
+    return RuleInForce(StipendRuleKind.CERTIFIED, programme_settings().stipend_default_yen)
 
 
 def rule_statement(month: date) -> Select:
@@ -143,11 +143,11 @@ def set_rule(draft: RuleDraft, by: User | None) -> StipendRule:
 
 
 def budget_for(fiscal_year: int) -> int:
-    """The fiscal year's stipend budget in yen (the configured default when none is set)."""
+    """The fiscal year's stipend budget in yen (the programme's default when none is set)."""
     low, high = FISCAL_YEARS
     row = db.session.get(FiscalBudget, fiscal_year) if low <= fiscal_year <= high else None
     if row is None:
-        return current_app.config["STIPEND_BUDGET_DEFAULT_YEN"]
+        return programme_settings().stipend_budget_default_yen
     return row.amount_yen
 
 

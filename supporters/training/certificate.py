@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app, render_template
 
 from supporters.models import Supporter, SupporterStatus
+from supporters.programme.settings import current as programme_settings
 
 REIWA_STARTS_ON = date(2019, 5, 1)
 
@@ -46,8 +47,8 @@ def certificate_pdf(supporter: Supporter) -> bytes:
         certified_on=japanese_date(supporter.certified_on),
         retired_on=japanese_date(supporter.retired_on) if supporter.retired_on else None,
         retired=supporter.status == SupporterStatus.RETIRED,
-        programme=current_app.config["PROGRAMME_NAME_JA"],
-        issuer=current_app.config["CERTIFICATE_ISSUER"],
+        programme=programme_settings().name_ja,
+        issuer=programme_settings().certificate_issuer,
     )
     # No base_url: relative URLs resolve to nothing; the one stylesheet is read from disk.
     stylesheet = CSS(filename=str(Path(current_app.static_folder) / "css" / "certificate.css"))
