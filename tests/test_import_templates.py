@@ -76,6 +76,8 @@ def test_each_template_downloaded_and_uploaded_again_previews_one_clean_row(
             "csrf_token": csrf_token(staff, "/imports/"),
             "kind": kind,
             "file": (io.BytesIO(data), f"template.{file_format}"),
+            # Resident figures are as of a date, given on the form.
+            **({"as_of": "2025-06-30"} if kind == "residents" else {}),
         },
         headers={"Accept-Language": "en"},
     )

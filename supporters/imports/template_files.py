@@ -171,10 +171,30 @@ MUNICIPALITY_COLUMNS = (
     TemplateColumn("latitude", "緯度", "Latitude", _l("Latitude of the centre, e.g. 36.37.")),
     TemplateColumn("longitude", "経度", "Longitude", _l("Longitude of the centre, e.g. 140.47.")),
 )
+RESIDENT_COLUMNS = (
+    TemplateColumn(
+        "municipality",
+        "市町村",
+        "Municipality",
+        _l("The municipality's name (水戸市, 水戸, Mito) or its code."),
+    ),
+    TemplateColumn(
+        "nationality",
+        "国籍",
+        "Nationality",
+        _l(
+            "The nationality as the statistics print it (ブラジル, ベトナム, 中国), in English, "
+            "or its two-letter code (BR). The published statistics of foreign residents "
+            "(在留外国人統計) can also be uploaded as downloaded, without this template."
+        ),
+    ),
+    TemplateColumn("residents", "人数", "Residents", _l("How many residents, e.g. 1,234.")),
+)
 TEMPLATES = {
     "supporters": SUPPORTER_COLUMNS,
     "activities": ACTIVITY_COLUMNS,
     "municipalities": MUNICIPALITY_COLUMNS,
+    "residents": RESIDENT_COLUMNS,
 }
 
 
@@ -222,6 +242,10 @@ def _example_row(kind: str, lang: str, ex: Example) -> dict[str, object]:
             "monthly_case_cap": 4,
             "notes": "",
         }
+    if kind == "residents":
+        country = ORIGIN_OF.get(ex.language, "VN")
+        nationality = Locale(lang).territories.get(country, country)
+        return {"municipality": place, "nationality": nationality, "residents": 1234}
     if kind == "activities":
         return {
             "supporter_email": EXAMPLE_EMAIL,
