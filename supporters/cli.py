@@ -40,7 +40,8 @@ def seed_demo_command(force):
     click.echo(
         f"Demo data ready: {counts['municipalities']} municipalities, "
         f"{counts['languages']} languages, {counts['new_supporters']} new sample supporters, "
-        f"{counts['new_requests']} new requests."
+        f"{counts['new_requests']} new requests, {counts['new_history_cases']} past cases "
+        "(the sample history: FY2025 onwards)."
     )
     passwords = counts["account_passwords"]
     if passwords and set(passwords.values()) == {DEMO_PASSWORD}:
