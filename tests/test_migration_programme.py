@@ -5,6 +5,7 @@ environment variables. An installation that already runs a programme (its databa
 municipalities) gets its programme row from them when it upgrades; a fresh database gets none.
 """
 
+import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
@@ -17,18 +18,24 @@ from tests.conftest import make_app
 MIGRATIONS = str(ROOT / "migrations")
 
 
-def _at_0010(tmp_path):
+@pytest.fixture
+def app_at_0010(tmp_path):
+    """An app whose database the migrations have built up to 0010 (its connections closed
+    afterwards, so none is left for the garbage collector)."""
     app = make_app(tmp_path)
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade(directory=MIGRATIONS, revision="0010")
-    return app
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
-def test_an_installation_keeps_what_its_environment_said(tmp_path, monkeypatch):
-    app = _at_0010(tmp_path)
+def test_an_installation_keeps_what_its_environment_said(app_at_0010, monkeypatch):
+    app = app_at_0010
     for variable, value in {
         "PREFECTURE_CODE": "10",
         "PROGRAMME_NAME_JA": "ぐんま母国語サポーター",
@@ -60,8 +67,8 @@ def test_an_installation_keeps_what_its_environment_said(tmp_path, monkeypatch):
         assert current().name("en") == "Gunma Native Language Supporters"
 
 
-def test_a_fresh_database_waits_for_its_first_admin(tmp_path):
-    app = _at_0010(tmp_path)
+def test_a_fresh_database_waits_for_its_first_admin(app_at_0010):
+    app = app_at_0010
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         assert db.session.scalars(select(Programme)).all() == []

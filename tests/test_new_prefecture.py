@@ -17,6 +17,7 @@ import re
 from datetime import date, timedelta
 from io import BytesIO
 
+import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
@@ -47,7 +48,8 @@ RESIDENTS = {
 }
 
 
-def _fresh_app(tmp_path):
+@pytest.fixture
+def fresh_app(tmp_path):
     """An app whose database has only the schema the migrations build (no reference data)."""
     app = make_app(tmp_path)
     with app.app_context():
@@ -56,7 +58,10 @@ def _fresh_app(tmp_path):
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade(directory=str(ROOT / "migrations"))
         assert _db.session.scalar(select(func.count()).select_from(Municipality)) == 0
-    return app
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
 
 
 def _import(client, kind: str, filename: str, data: bytes, **fields) -> str:
@@ -79,8 +84,8 @@ def _import(client, kind: str, filename: str, data: bytes, **fields) -> str:
     return client.get(confirmed.headers["Location"]).get_data(as_text=True)
 
 
-def test_gunma_starts_from_nothing(tmp_path):
-    app = _fresh_app(tmp_path)
+def test_gunma_starts_from_nothing(fresh_app):
+    app = fresh_app
     runner = app.test_cli_runner()
     with app.app_context():  # as `flask` gives every command
         started = runner.invoke(
