@@ -48,14 +48,29 @@ def init_app(app: Flask) -> None:
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=int)
     def dev(host: str, port: int):
-        """The development web server and a worker in one command; Ctrl-C stops both."""
+        """The development web server and a worker in one command; Ctrl-C stops both.
+
+        Without ``MAIL_SERVER`` in the environment, e-mail goes to a local mailbox whose
+        messages are kept in instance/mail/ (supporters/ops/dev_mail.py)."""
         command = [sys.executable, "-m", "flask", "--app", os.environ.get("FLASK_APP", "app.py")]
-        worker_process = subprocess.Popen([*command, "worker"])
+        environment, mailbox = dict(os.environ), None
+        if not os.environ.get("MAIL_SERVER"):
+            from supporters.config import INSTANCE_DIR
+            from supporters.ops.dev_mail import DevMailbox
+
+            mailbox = DevMailbox(INSTANCE_DIR / "mail", announce=click.echo).start()
+            environment.update(mailbox.environment())
+            click.echo(f"No MAIL_SERVER: e-mail is kept in {mailbox.folder}/ as .eml files.")
+        worker_process = subprocess.Popen([*command, "worker"], env=environment)
         try:
-            code = subprocess.call([*command, "run", "--host", host, "--port", str(port)])
+            code = subprocess.call(
+                [*command, "run", "--host", host, "--port", str(port)], env=environment
+            )
         except KeyboardInterrupt:
             code = 0
         finally:
+            if mailbox is not None:
+                mailbox.stop()
             if worker_process.poll() is None:
                 worker_process.send_signal(signal.SIGINT)
                 try:
