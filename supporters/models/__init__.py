@@ -3,6 +3,7 @@
 from supporters.models.activity import Activity, ActivityCategory, ActivityOutcome
 from supporters.models.audit import AuditEvent
 from supporters.models.availability import UnavailableDate, WeeklySlot
+from supporters.models.calendar_feed import CalendarFeed
 from supporters.models.channels import ActionToken, ChannelAddress, ChannelFailure, LinkCode
 from supporters.models.coverage import (
     NationalityLanguage,
@@ -11,6 +12,7 @@ from supporters.models.coverage import (
     TargetLanguage,
 )
 from supporters.models.credentials import AccountLink, AccountLinkPurpose
+from supporters.models.duplicates import DuplicateCandidate, DuplicateStatus
 from supporters.models.jobs import JobFailure, ScheduledRun, WorkerHeartbeat
 from supporters.models.notification import Notification, OutboxMessage, OutboxStatus
 from supporters.models.offer import Offer, OfferStatus
@@ -74,6 +76,7 @@ __all__ = [
     "AccountLinkPurpose",
     "AccountType",
     "ActionToken",
+    "CalendarFeed",
     "Activity",
     "ActivityCategory",
     "ActivityDraft",
@@ -84,6 +87,8 @@ __all__ = [
     "ChannelAddress",
     "ChannelFailure",
     "Consent",
+    "DuplicateCandidate",
+    "DuplicateStatus",
     "ConsentChannel",
     "ContinuationAnswer",
     "ContinuationCheck",
