@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
@@ -30,6 +29,7 @@ from supporters.models import (
     RequestSource,
 )
 from tests.conftest import make_app, post_form
+from tests.i18n_reach import reach
 
 CODES = [locale.code for locale in PUBLIC_LOCALES]
 LANG_ATTR = re.compile(r'<html lang="([^"]+)"')
@@ -333,14 +333,13 @@ def test_the_form_suggests_the_language_of_the_page(client):
 
 # --- catalogues ---------------------------------------------------------------------------------
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-PUBLIC_SOURCES = [("supporters/public/**.py", "python"), ("templates/public/**.html", "jinja2")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
-# The intake service checks the resident's request (one rule, one place), so its messages reach
-# residents too: all of them but those the public form cannot provoke.
-INTAKE_SOURCES = [("supporters/help_requests/intake.py", "python")]
+# What a resident reaches is derived (tests/i18n_reach.py): the public blueprint's modules and
+# templates, and every name they import, followed to where it is defined — the intake service's
+# check (one rule, one place), the country and municipality words, the form's own fields.
+# Left out: the messages of what they reach that the public form cannot provoke.
 NOT_FOR_RESIDENTS = {
     "Please correct the marked fields.",  # the summary: each field's message is shown instead
     "Expected duration must be 10 to 720 minutes.",  # the form offers 30 minutes to 4 hours
@@ -350,15 +349,9 @@ NOT_FOR_RESIDENTS = {
 
 
 def _public_msgids() -> set:
-    found = set()
-    for sources in (PUBLIC_SOURCES, INTAKE_SOURCES):
-        found |= {
-            message
-            for _file, _line, message, _comments, _context in extract_from_dir(
-                str(ROOT), sources, keywords=KEYWORDS
-            )
-        }
-    return found - NOT_FOR_RESIDENTS
+    # The ceiling alert the form raises goes to coordinators (console languages): not followed.
+    reached = reach(["supporters/public/*.py"], folders=["public"], stop=["supporters/notify"])
+    return {message for message in reached.messages if message[1] not in NOT_FOR_RESIDENTS}
 
 
 PUBLIC_MSGIDS = _public_msgids()
@@ -372,14 +365,14 @@ def test_every_public_message_is_translated(locale):
         catalogue = read_po(handle, locale=locale)
     assert len(PUBLIC_MSGIDS) > 50
     problems = []
-    for msgid in sorted(PUBLIC_MSGIDS, key=str):
-        message = catalogue.get(msgid[0] if isinstance(msgid, tuple) else msgid)
+    for context, msgid in sorted(PUBLIC_MSGIDS, key=lambda m: (m[1], m[0] or "")):
+        message = catalogue.get(msgid, context=context)
         strings = () if message is None else message.string
         strings = strings if isinstance(strings, tuple) else (strings,)
         if message is None or message.fuzzy or not all(s.strip() for s in strings):
             problems.append(f"untranslated: {msgid!r}")
             continue
-        ids = msgid if isinstance(msgid, tuple) else (msgid,)
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
         expected = set().union(*(PLACEHOLDER.findall(i) for i in ids))
         problems += [
             f"placeholders: {s!r}" for s in strings if set(PLACEHOLDER.findall(s)) != expected
