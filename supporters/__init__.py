@@ -116,12 +116,15 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.activities.routes import bp as activities_bp
     from supporters.audit_trail.routes import bp as audit_trail_bp
     from supporters.auth.routes import bp as auth_bp
+    from supporters.calendar import portal as calendar_portal  # noqa: F401  (/me/calendar)
+    from supporters.calendar.routes import bp as calendar_bp
     from supporters.channel_status.routes import bp as channels_bp
     from supporters.continuation.routes import bp as continuation_bp
     from supporters.coverage.routes import bp as coverage_bp
     from supporters.credentials.routes import bp as credentials_bp
     from supporters.dashboard.routes import bp as dashboard_bp
     from supporters.exports.routes import bp as exports_bp
+    from supporters.help_requests.bulk_routes import bp as bulk_actions_bp
     from supporters.help_requests.routes import bp as help_requests_bp
     from supporters.imports.routes import bp as imports_bp
     from supporters.input_guard import IdConverter
@@ -132,18 +135,24 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.notify.routes import bp as notifications_bp
     from supporters.payments.routes import bp as payments_bp
     from supporters.portal import (  # noqa: F401  (portal views)
+        bank,
         cases,
+        contact,
         continuation,
         messages,
+        offline,
+        presets,
         settings,
     )
     from supporters.portal.routes import bp as portal_bp
     from supporters.privacy.routes import bp as privacy_bp
     from supporters.programme.routes import bp as programme_bp
+    from supporters.public import status as public_status  # noqa: F401  (the status page)
     from supporters.public.routes import bp as public_bp
     from supporters.reference.routes import bp as reference_bp
     from supporters.registry.routes import bp as registry_bp
     from supporters.reports.routes import bp as reports_bp
+    from supporters.search.routes import bp as search_bp
     from supporters.stipends.months import MonthConverter
     from supporters.stipends.routes import bp as stipends_bp
     from supporters.training.routes import bp as training_bp
@@ -178,6 +187,9 @@ def _register_blueprints(app: Flask) -> None:
         actions_bp,
         line_bp,
         programme_bp,
+        bulk_actions_bp,
+        search_bp,
+        calendar_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -264,6 +276,16 @@ def _register_template_helpers(app: Flask) -> None:
         html_lang=i18n.html_lang,
         locale_names=i18n.LOCALE_NAMES,
         list_sep=i18n.list_sep,
+    )
+    app.jinja_env.filters["ruby"] = i18n.ruby  # furigana on Easy Japanese pages only
+    from supporters import wareki
+
+    # Months and fiscal years as staff read them (2025年4月, 2026年度（令和8年度）), not ISO.
+    app.jinja_env.globals.update(
+        month_label=wareki.month_label,
+        month_short=wareki.month_short,
+        date_label=wareki.date_label,
+        fiscal_year_text=wareki.fiscal_year_text,
     )
 
     from supporters.page_chrome import PageForms

@@ -188,6 +188,31 @@ def own_offer_or_404(offer_id: int):
     return offer
 
 
+# --- Finding things (supporters/search/) and bulk actions -----------------------------------------
+# The header's search: staff find requests by reference, resident name or contact and supporters
+# by name, e-mail or phone; municipal officers find their area's requests by reference only (they
+# never read residents). Every request shown with personal fields is audited by the field policy.
+
+search_required = roles_required(*STAFF, Role.MUNICIPAL_OFFICER)
+# Merge or dismiss a possible duplicate, close requests or message supporters in bulk.
+bulk_actions_required = coordinator_required
+
+
+def can_search(user: User) -> bool:
+    """Whether the console header shows ``user`` the search box."""
+    return user.is_authenticated and user.role in (*STAFF, Role.MUNICIPAL_OFFICER)
+
+
+def can_search_residents(user: User) -> bool:
+    """Find requests by a resident's name or contact (personal data): staff only."""
+    return user.is_authenticated and user.role in STAFF
+
+
+def can_search_supporters(user: User) -> bool:
+    """Find supporters by name, e-mail or phone (contact details): staff only."""
+    return user.is_authenticated and user.role in STAFF
+
+
 # --- Case log -------------------------------------------------------------------------------------
 # Supporters keep their own log (phone and API); coordinators and admins log paper records on a
 # supporter's behalf, older than a phone log reaches. Readers: staff everything, municipal officers

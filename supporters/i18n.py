@@ -335,8 +335,36 @@ def _as_shown(word):
 
 
 def localized_name(obj) -> str:
-    """The name of a municipality or language in the current UI language."""
-    return obj.name(current_locale()) if obj is not None else ""
+    """The name of a municipality or language in the current UI language (``names.py``: CLDR
+    language names in the reader's language, municipalities in kana for Easy Japanese)."""
+    from supporters import names
+
+    if obj is None:
+        return ""
+    if hasattr(obj, "kana"):
+        return names.municipality_name(obj, current_locale())
+    if hasattr(obj, "name_native"):
+        return names.language_name(obj, current_locale())
+    return obj.name(current_locale())
+
+
+def ruby(value) -> Markup | str:
+    """Jinja filter ``ruby``: kanji data with furigana on Easy Japanese pages, else unchanged.
+
+    Readings the programme knows (its municipalities' kana) win over the dictionary's."""
+    from supporters import furigana, names
+
+    if isinstance(value, Markup) or not value or current_locale() != names.EASY:
+        return value  # Markup is already HTML: never escaped twice
+    if not furigana.has_kanji(str(value)):
+        return value
+    from supporters.reference_data import reference_data
+
+    data = reference_data()
+    known = data.derive(
+        "furigana", lambda: furigana.municipality_readings(data.municipalities.values())
+    )
+    return furigana.ruby(str(value), known)
 
 
 def country_name(code: str) -> str:

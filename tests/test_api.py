@@ -672,7 +672,13 @@ def test_a_coordinators_script_runs_the_whole_month_through_the_api(app, db, mak
     assert accepted.status_code == 200, accepted.get_json()
     assert coordinator.get(f"/requests/{request_id}").get_json()["assigned_supporter_id"] == ids[0]
 
-    # 4. The supporter logs the case: the request is completed.
+    # 4. Once the visit has happened (yesterday), the supporter logs the case: the request is
+    # completed. (A case is never logged before its assignment starts: issue 16, item 4.)
+    from supporters.models import HelpRequest
+
+    visited = _db.session.get(HelpRequest, request_id)
+    visited.starts_at, visited.ends_at = jst_at(-1, 10), jst_at(-1, 12)
+    _db.session.commit()
     logged = supporter.post(
         "/activities",
         json={

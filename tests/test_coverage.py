@@ -237,7 +237,7 @@ def test_demo_seed_is_deterministic_and_idempotent(db):
     assert all(row.illustrative for row in rows)
 
 
-def test_svg_map_has_a_circle_per_municipality_and_no_external_urls(app, demand):
+def test_svg_map_has_a_labelled_tile_per_municipality_and_no_external_urls(app, demand):
     from supporters.coverage.svgmap import gap_map_svg
 
     with app.test_request_context():
@@ -245,13 +245,14 @@ def test_svg_map_has_a_circle_per_municipality_and_no_external_urls(app, demand)
         svg = gap_map_svg(matrix, width=600)
         only_nepali = gap_map_svg(matrix, language="ne")
     assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert svg.count("<circle") == 44
+    assert svg.count('rx="3"') == 44  # one tile per municipality, each named on the map
+    assert svg.count('font-weight="bold">') >= 44
     assert 'data-municipality="08204" data-severity="critical"' in svg
     assert "<title>" in svg
     for forbidden in ("http://", "https://", "href", "<script", "style=", " on"):
         body = svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
         assert forbidden not in body, forbidden
-    assert only_nepali.count("<circle") == 44
+    assert only_nepali.count('rx="3"') == 44
     assert 'data-municipality="08201" data-severity="none"' in only_nepali
 
 

@@ -16,17 +16,21 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "_l": None,
     "lazy_gettext": None,
+    "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
 }
 METHOD_MAP = [("supporters/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
-def _source_messages() -> set[str]:
-    """Every msgid the code and templates use (singular form for plurals)."""
+def _source_messages() -> set:
+    """Every msgid the code and templates use (singular form for plurals); a message with a
+    context (``pgettext``) as ``(context, msgid)``."""
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
         str(ROOT), METHOD_MAP, keywords=KEYWORDS
     ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+        msgid = message[0] if isinstance(message, tuple) else message
+        found.add((context, msgid) if context else msgid)
     return found
 
 
@@ -45,9 +49,10 @@ def test_every_source_message_is_translated(locale):
         if not message.id:
             continue
         key = message.id[0] if isinstance(message.id, tuple) else message.id
+        key = (message.context, key) if message.context else key
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         translated[key] = message.fuzzy is False and all(s.strip() for s in strings)
-    missing = sorted(m for m in _source_messages() if not translated.get(m))
+    missing = sorted((m for m in _source_messages() if not translated.get(m)), key=str)
     assert not missing, f"{locale}: untranslated or fuzzy: {missing[:20]} ({len(missing)} in all)"
 
 

@@ -258,7 +258,7 @@ def test_an_offer_arrives_on_line_in_vietnamese_and_one_tap_accepts_once(
     (push,) = line_api.pushes
     assert push["to"] == LINE_USER
     text = push["messages"][0]["text"]
-    assert "Đề nghị mới" in text  # "New offer"
+    assert "Lời mời mới" in text  # "New offer"
     assert "Khi nào" in text  # "When"
     assert "Koga" in text or "古河" in text
     everything = json.dumps(push, ensure_ascii=False)

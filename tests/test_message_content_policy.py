@@ -51,6 +51,8 @@ AUDIENCE = {
     "offer_expired": SUPPORTER,
     "continuation_check": SUPPORTER,
     "assignment_confirm": SUPPORTER,
+    "supporters_check_availability": SUPPORTER,
+    "supporters_contact_office": SUPPORTER,
     "request_assigned": STAFF,
     "request_unfilled": STAFF,
     "assignment_unconfirmed": STAFF,

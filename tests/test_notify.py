@@ -119,12 +119,12 @@ def test_offer_mail_arrives_in_japanese_with_the_link_and_nothing_personal(
     assert message["To"] == "ana@example.jp"
     assert mail.envelopes[0].rcpt_tos == ("ana@example.jp",)
     assert message["From"] == SENDER
-    assert message["Subject"] == "【よりそい】新しい依頼のご案内"
+    assert message["Subject"] == "【よりそい】新しい打診"
     assert message["Message-ID"].endswith("@yorisoi.example.jp>")
     assert message["Auto-Submitted"] == "auto-generated"
     assert message.get_content_charset() == "utf-8"
     body = message.get_content()
-    assert "新しい依頼のご案内が届きました" in body
+    assert "新しい打診が届きました" in body
     assert f"{BASE_URL}/me/offers/{offer.id}" in body
 
     # On the wire the Japanese subject is an RFC 2047 encoded-word; the headers stay ASCII.
@@ -172,7 +172,7 @@ def test_the_account_language_chooses_the_mail_language(db, mail, make_supporter
     assert english["Subject"] == "Yorisoi: Offer withdrawn"
     assert "You do not need to answer it." in english.get_content()
     assert japanese["To"] == "nam@example.jp"
-    assert japanese["Subject"] == "【よりそい】依頼のご案内の取り消し"
+    assert japanese["Subject"] == "【よりそい】打診の取り下げ"
     assert "回答の必要はありません" in japanese.get_content()
 
 
@@ -189,7 +189,7 @@ def test_staff_are_told_in_their_own_language(db, make_user):
 
     by_recipient = {m.recipient: m for m in _outbox(db)}
     assert set(by_recipient) == {"sato@example.jp", "kim@example.jp"}
-    assert by_recipient["sato@example.jp"].subject == "【よりそい】担当者が決まらない支援依頼"
+    assert by_recipient["sato@example.jp"].subject == "【よりそい】担当者未定の支援依頼"
     assert by_recipient["kim@example.jp"].subject == "Yorisoi: Request unfilled"
     assert "/requests/5" in by_recipient["kim@example.jp"].body
     assert unread_count(japanese) == 1 and unread_count(english) == 1 and unread_count(gone) == 0
@@ -207,7 +207,7 @@ def test_in_app_notification_only_for_a_supporter_with_an_account(db, make_suppo
     assert unread_count(user) == 1
     (line,) = recent(user)
     assert (line.kind, line.link, line.read_at) == ("offer_new", "/me/offers/1", None)
-    assert kind_title(line.kind) == "新しい依頼のご案内"
+    assert kind_title(line.kind) == "新しい打診"
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 1
     assert [m.recipient for m in _outbox(db)] == ["hung@example.jp", "sita@example.jp"]
 
@@ -442,7 +442,7 @@ def test_mail_language_is_the_recipients_not_the_senders(app, db, make_supporter
         notify_supporter(supporter, "offer_new", "/me/offers/1")
         assert current_locale() == "en"  # and their page stays in English
     db.session.commit()
-    assert _outbox(db)[0].subject == "【よりそい】新しい依頼のご案内"
+    assert _outbox(db)[0].subject == "【よりそい】新しい打診"
 
 
 class SlowChannel:

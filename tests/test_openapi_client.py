@@ -191,7 +191,13 @@ def test_the_coordinators_script_through_the_generated_client(app, db, make_user
     assert again.status_code == 409
     assert isinstance(again.parsed, Error) and again.parsed.error.code == "answered"
 
-    # 5. The supporter logs the case; the request is completed.
+    # 5. The visit happened yesterday; the supporter logs the case; the request is completed.
+    # (A case is never logged before its assignment starts: issue 16, item 4.)
+    from supporters.models import HelpRequest
+
+    visited = _db.session.get(HelpRequest, taken.id)
+    visited.starts_at, visited.ends_at = jst_at(-1, 10), jst_at(-1, 12)
+    _db.session.commit()
     day = today_jst() - timedelta(days=1)
     logged = log_case.sync_detailed(
         client=supporter,

@@ -117,6 +117,7 @@ def targets(applicant, make_request, make_supporter, users):
     from supporters.help_requests import offers
     from supporters.models import (
         Activity,
+        DuplicateCandidate,
         JobFailure,
         OutboxMessage,
         OutboxStatus,
@@ -154,7 +155,11 @@ def targets(applicant, make_request, make_supporter, users):
     failure = JobFailure(job="schedule:weekly_digest", args=["2026-W48"])
     _db.session.add_all([message, failure])
     _db.session.commit()
+    # The same resident again: a possible duplicate of the request to merge or dismiss.
+    make_request(category="daily_life")
+    candidate = _db.session.scalars(select(DuplicateCandidate.id)).first()
     return {
+        "candidate_id": candidate,
         "message_id": message.id,
         "failure_id": failure.id,
         "language_code": "vi",  # a language in the admins' languages console
@@ -205,6 +210,8 @@ VALID_POSTS = {
     "registry.change_status": {"effective_on": "2026-01-15", "reason": "Moved to Osaka"},
     "programme.start": {**PROGRAMME_FORM, "prefecture_code": "10"},
     "programme.settings": PROGRAMME_FORM,
+    "bulk_actions.close_requests": {"ids": "1", "confirmed": "1", "reason": "Handled by phone"},
+    "bulk_actions.message_supporters": {"ids": "1", "message": "check_availability"},
 }
 
 

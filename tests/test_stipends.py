@@ -5,6 +5,7 @@ that month gets exactly one 2,000 yen line, nothing is paid twice, and a closed 
 can no longer change under the accounts."
 """
 
+import re
 import threading
 from datetime import date, timedelta
 
@@ -307,8 +308,11 @@ def test_console_close_totals_adjustment_and_reopen(app, db, roster, make_user):
     assert page.status_code == 200
     assert "3" in page.get_data(as_text=True)  # the preview: three lines
     token = csrf_token(coord, "/stipends/2025-04")
-    assert coord.post("/stipends/2025-04/close", data={"csrf_token": token}).status_code == 302
-    assert coord.post("/stipends/2025-04/close", data={"csrf_token": token}).status_code == 302
+    preview = coord.get("/stipends/2025-04/close").get_data(as_text=True)  # the close's preview
+    shown = re.search(r'name="token" type="hidden" value="([0-9a-f]+)"', preview).group(1)
+    confirmed = {"csrf_token": token, "token": shown, "confirm": "y"}
+    assert coord.post("/stipends/2025-04/close", data=confirmed).status_code == 302
+    assert coord.post("/stipends/2025-04/close", data=confirmed).status_code == 302
     assert len(_lines(APRIL)) == 3
 
     year = coord.get("/stipends/?fy=2025").get_data(as_text=True)

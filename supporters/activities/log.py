@@ -10,13 +10,14 @@ so the second call returns the activity the first one saved instead of logging t
 """
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from supporters import audit
-from supporters.clock import today_jst
+from supporters.clock import JST, today_jst, utcnow
 from supporters.extensions import db
 from supporters.help_requests import lifecycle
 from supporters.models import (
@@ -82,13 +83,16 @@ def check(
     today: date | None = None,
     closed: set[date] | None = None,
     token_needed: bool = True,
+    now: datetime | None = None,
 ) -> dict[str, str]:
     """THE rules of a case log, as {field: translated message}; empty when it is fine.
 
     ``paper`` is a coordinator's paper record: it may be older than a supporter's phone log
     reaches (not before ``OLDEST_RECORD``), and a closed month is explained to staff. ``closed``
     (the closed months' first days) saves a query per row when many entries are checked.
-    ``supporter`` is whose log it is: a linked request must be assigned to them.
+    ``supporter`` is whose log it is: a linked request must be assigned to them, must have
+    started (``now``: a case is logged when it has happened, never before) and cannot be
+    dated before its day.
     """
     today = today or today_jst()
     errors: dict[str, str] = {}
@@ -137,9 +141,34 @@ def check(
         errors["client_token"] = _("The form was incomplete. Please send it again.")
     elif len(entry.client_token or "") > MAX_TOKEN:
         errors["client_token"] = _("The token is longer than 64 characters.")
-    if entry.request_id is not None and _own_request(supporter, entry.request_id) is None:
-        errors["request_id"] = _("This request is not assigned to you.")
+    if entry.request_id is not None:
+        request = _own_request(supporter, entry.request_id)
+        if request is None:
+            errors["request_id"] = _("This request is not assigned to you.")
+        elif (problem := _not_yet(request, day, now)) and "happened_on" not in errors:
+            errors["happened_on"] = problem
     return errors
+
+
+def loggable_from(request: HelpRequest) -> datetime:
+    """When a case of ``request`` may be logged (and the request completed): once it started."""
+    return request.starts_at
+
+
+def _not_yet(request: HelpRequest, day: date | None, now: datetime | None) -> str | None:
+    """Why a case of ``request`` cannot be logged (yet) for ``day``, or None."""
+    if loggable_from(request) > (now or utcnow()):
+        return _(
+            "This assignment starts on %(when)s. Log it once it has happened.",
+            when=format_datetime(loggable_from(request), "short"),
+        )
+    starts_on = request.starts_at.astimezone(JST).date()
+    if day is not None and day < starts_on:
+        return _(
+            "The assignment was on %(date)s; the case cannot be dated before it.",
+            date=format_date(starts_on, "medium"),
+        )
+    return None
 
 
 def log_activity(
@@ -174,7 +203,7 @@ def log_activity(
     activity = db.session.get(Activity, new_id)
     audit.record("activity_logged", activity, activity.category.value, user=by)
     if request is not None and request.status == RequestStatus.ASSIGNED:
-        lifecycle.complete(request, by, _("Case logged by the supporter."))
+        lifecycle.complete(request, by, code="case_logged")
     return Logged(activity)
 
 

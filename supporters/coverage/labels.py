@@ -13,6 +13,14 @@ SEVERITY_LABELS = {
     "covered": _l("Covered"),
     "none": _l("No demand"),
 }
+# A mark per severity, so tiles and cells do not rely on colour alone (WCAG 1.4.1).
+SEVERITY_MARKS = {
+    "critical": "◆",
+    "gap": "▲",
+    "minor": "△",
+    "covered": "○",
+    "none": "–",
+}
 SEVERITY_HINTS = {
     "critical": _l("Residents at or above the threshold; no supporter in person, phone or video."),
     "gap": _l(

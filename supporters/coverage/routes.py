@@ -21,13 +21,19 @@ from supporters.access import (
 from supporters.clock import fiscal_year, today_jst
 from supporters.coverage import analysis, mapping, protected, svgmap, targets
 from supporters.coverage.forms import MappingAddForm, MappingRemoveForm, TargetForm
-from supporters.coverage.labels import SEVERITY_HINTS, SEVERITY_LABELS, count_text
+from supporters.coverage.labels import (
+    SEVERITY_HINTS,
+    SEVERITY_LABELS,
+    SEVERITY_MARKS,
+    count_text,
+)
 from supporters.extensions import db
 from supporters.formkit import options
 from supporters.i18n import country_name, localized_name
 from supporters.models import Language
 from supporters.refusals import Refused, form_status, show_on_form
 from supporters.stipends.months import month_text, months_before, parse_month
+from supporters.wareki import fiscal_year_text
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
@@ -39,9 +45,11 @@ def coverage_helpers():
     return {
         "SEVERITY_LABELS": SEVERITY_LABELS,
         "SEVERITY_HINTS": SEVERITY_HINTS,
+        "SEVERITY_MARKS": SEVERITY_MARKS,
         "month_text": month_text,
         "country_name": country_name,
         "count_text": count_text,
+        "fiscal_year_text": fiscal_year_text,
     }
 
 
@@ -104,13 +112,38 @@ def priorities():
     )
 
 
+MATRIX_FIGURES = ("residents", "reach", "requests")
+
+
 @bp.get("/matrix")
 @console_required
 def matrix():
-    """Municipality × language: residents, supporters in reach, requests of the period."""
+    """Municipality × language: one figure per cell (``?show=residents|reach|requests``), the
+    others in the cell's disclosure; ``?lang=`` keeps one language, ``?gaps=1`` only the
+    municipalities with a gap."""
     matrix = _matrix()
+    show = request.args.get("show", "residents")
+    if show not in MATRIX_FIGURES:
+        show = "residents"
+    language = request.args.get("lang") or None
+    if language is not None and language not in {lang.code for lang in matrix.languages}:
+        language = None
+    columns = [lang for lang in matrix.languages if language in (None, lang.code)]
+    rows = [
+        (place, [matrix.cell(place.code, lang.code) for lang in columns]) for place in matrix.places
+    ]
+    gaps_only = request.args.get("gaps") == "1"
+    if gaps_only:
+        rows = [(place, cells) for place, cells in rows if any(c.is_gap for c in cells)]
     return render_template(
-        "coverage/matrix.html", severity_counts=matrix.counts(), **_common(matrix)
+        "coverage/matrix.html",
+        severity_counts=matrix.counts(),
+        show=show,
+        language=language,
+        columns=columns,
+        rows=rows,
+        gaps_only=gaps_only,
+        **_common(matrix),
     )
 
 
@@ -123,7 +156,10 @@ def map_view():
     if language is not None and language not in {lang.code for lang in matrix.languages}:
         language = None
     svg = Markup(svgmap.gap_map_svg(matrix, language=language, width=760))
-    return render_template("coverage/map.html", svg=svg, language=language, **_common(matrix))
+    points = sorted(svgmap.map_points(matrix, language), key=lambda p: p[0].code)
+    return render_template(
+        "coverage/map.html", svg=svg, language=language, points=points, **_common(matrix)
+    )
 
 
 # --- Targets -----------------------------------------------------------------------------------

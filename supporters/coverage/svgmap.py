@@ -1,9 +1,13 @@
 """The gap map as standalone SVG markup: works offline, in HTML pages and in the PDF report.
 
-Each municipality is a circle at its centroid (an equirectangular projection, longitudes
-scaled by the cosine of the mean latitude), sized by residents and coloured by the severity of
-its gap, with a ``<title>`` tooltip and a legend. No external resources, no script, no
-``style`` attributes (the app's CSP forbids inline style); only presentation attributes.
+No public source of municipal boundaries ships in the package registries this project uses
+(see docs/reference-data.md), so this is an honest tile-grid map: one equal square per
+municipality, placed on a grid by its coordinates (those of the municipal office, see
+docs/reference-data.md; an equirectangular projection, longitudes scaled by the cosine of the
+mean latitude, then each place moved to the nearest free tile).
+Every tile prints its name, its residents and a severity mark, so nothing needs hover; the
+``<title>`` texts only add detail. No external resources, no script, no ``style`` attributes
+(the app's CSP forbids inline style); only presentation attributes.
 """
 
 import math
@@ -21,7 +25,7 @@ from supporters.coverage.analysis import (
     SEVERITIES,
     CoverageMatrix,
 )
-from supporters.coverage.labels import SEVERITY_LABELS, count_text
+from supporters.coverage.labels import SEVERITY_LABELS, SEVERITY_MARKS, count_text
 from supporters.i18n import current_locale
 
 COLOURS = {
@@ -31,8 +35,8 @@ COLOURS = {
     COVERED: "#4393c3",
     NONE: "#d9d9d9",
 }
-MIN_RADIUS, MAX_RADIUS = 3.0, 22.0
-LABELLED = 10  # name the municipalities with the most residents
+DARK = {CRITICAL, COVERED}  # white text on these fills
+TILE, GUTTER = 74, 4
 LEGEND_WIDTH = 230
 FONT = "'Noto Sans CJK JP', 'Noto Sans JP', sans-serif"
 
@@ -41,8 +45,8 @@ def _worst(severities: list[str]) -> str:
     return min(severities, key=SEVERITIES.index) if severities else NONE
 
 
-def _points(matrix: CoverageMatrix, language: str | None) -> list[tuple]:
-    """(place, residents, severity, detail lines) for each municipality."""
+def map_points(matrix: CoverageMatrix, language: str | None) -> list[tuple]:
+    """(place, residents, severity, in-person supporters, detail lines) per municipality."""
     locale = current_locale()
     names = {lang.code: lang.name(locale) for lang in matrix.languages}
     points = []
@@ -53,6 +57,7 @@ def _points(matrix: CoverageMatrix, language: str | None) -> list[tuple]:
         else:
             residents = place.residents
         severity = _worst([cell.severity for cell in cells])
+        in_person = sum(cell.in_person_supporters for cell in cells)
         details = [
             _(
                 "%(language)s: %(residents)s residents, %(in_person)s in person, "
@@ -66,8 +71,40 @@ def _points(matrix: CoverageMatrix, language: str | None) -> list[tuple]:
             for cell in sorted(cells, key=lambda c: (-c.score, -c.residents, c.language_code))
             if cell.is_gap or language is not None
         ][:5]
-        points.append((place, residents, severity, details))
+        points.append((place, residents, severity, in_person, details))
     return points
+
+
+def tile_layout(places: list) -> dict[str, tuple[int, int]]:
+    """Grid (column, row) per municipality code: each place, outlying ones first, takes the
+    free tile nearest to where its coordinates fall on a grid about as wide as it is tall."""
+    if not places:
+        return {}
+    lat0 = math.radians(sum(p.latitude for p in places) / len(places))
+    xs = {p.code: p.longitude * math.cos(lat0) for p in places}
+    ys = {p.code: p.latitude for p in places}
+    span_x = max(max(xs.values()) - min(xs.values()), 1e-6)
+    span_y = max(max(ys.values()) - min(ys.values()), 1e-6)
+    cols = max(1, round(math.sqrt(len(places) * span_x / span_y) * 1.15))
+    rows = max(1, math.ceil(len(places) * 1.3 / cols))
+    target = {
+        p.code: (
+            (xs[p.code] - min(xs.values())) / span_x * (cols - 1),
+            (max(ys.values()) - ys[p.code]) / span_y * (rows - 1),
+        )
+        for p in places
+    }
+    free = {(c, r) for c in range(cols) for r in range(rows + len(places))}
+    layout = {}
+    # Outlying places first, so the centre fills in around them.
+    centre = ((cols - 1) / 2, (rows - 1) / 2)
+    order = sorted(places, key=lambda p: (-math.dist(target[p.code], centre), p.code))
+    for place in order:
+        tx, ty = target[place.code]
+        best = min(free, key=lambda t: ((t[0] - tx) ** 2 + (t[1] - ty) ** 2, t[1], t[0]))
+        free.remove(best)
+        layout[place.code] = best
+    return layout
 
 
 def gap_map_svg(
@@ -76,34 +113,22 @@ def gap_map_svg(
     width: int = 640,
     title: str | None = None,
 ) -> str:
-    """SVG markup of the municipalities coloured by gap (all languages, or one ``language``).
+    """SVG markup of the municipalities as tiles coloured by gap (all languages, or one
+    ``language``), each labelled with its name, residents and severity mark.
 
-    Sized ``width`` pixels wide (the height follows the prefecture's shape); the viewBox lets
-    it scale. Text is in the current locale; escape-safe, so it can be embedded as is.
+    The drawing's natural width follows the grid (``width`` is a minimum); the viewBox lets it
+    scale. Text is in the current locale; escape-safe, so it can be embedded as is.
     """
     locale = current_locale()
-    points = _points(matrix, language)
-    map_width = width - LEGEND_WIDTH
-    pad = MAX_RADIUS + 4
-    if points:
-        lats = [p[0].latitude for p in points]
-        lons = [p[0].longitude for p in points]
-    else:
-        lats, lons = [36.0, 37.0], [139.7, 140.9]
-    lat0 = math.radians(sum(lats) / len(lats))
-    xs = [lon * math.cos(lat0) for lon in lons]
-    span_x = max(max(xs) - min(xs), 1e-6)
-    span_y = max(max(lats) - min(lats), 1e-6)
-    scale = (map_width - 2 * pad) / span_x
-    height = max(int(span_y * scale + 2 * pad), 260)
-    biggest = max((p[1] for p in points), default=0) or 1
-
-    def project(lat: float, lon: float) -> tuple[float, float]:
-        return (
-            pad + (lon * math.cos(lat0) - min(xs)) * scale,
-            pad + (max(lats) - lat) * scale,
-        )
-
+    points = map_points(matrix, language)
+    layout = tile_layout([p[0] for p in points])
+    cols = max((c for c, _r in layout.values()), default=0) + 1
+    rows = max((r for _c, r in layout.values()), default=0) + 1
+    step = TILE + GUTTER
+    pad = 10
+    map_width = pad * 2 + cols * step
+    width = max(width, map_width + LEGEND_WIDTH)
+    height = max(pad * 2 + rows * step, 300)
     heading = title or _("Coverage gaps by municipality")
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -112,37 +137,38 @@ def gap_map_svg(
         f'<title id="gap-map-title">{escape(heading)}</title>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]
-    ranked = sorted(points, key=lambda p: (-p[1], p[0].code))
-    labelled = {p[0].code for p in ranked[:LABELLED] if p[1] > 0}
-    # Big circles first, so small ones stay visible on top.
-    for place, residents, severity, details in ranked:
-        x, y = project(place.latitude, place.longitude)
-        r = MIN_RADIUS + (MAX_RADIUS - MIN_RADIUS) * math.sqrt(residents / biggest)
+    for place, residents, severity, in_person, details in sorted(points, key=lambda p: p[0].code):
+        col, row = layout[place.code]
+        x, y = pad + col * step, pad + row * step
+        ink = "#ffffff" if severity in DARK else "#111111"
+        name = place.name(locale)
+        size = 11 if len(name) <= 6 else 9 if len(name) <= 9 else 8
         tooltip = "\n".join(
             [
                 _(
                     "%(name)s: %(residents)s residents",
-                    name=place.name(locale),
+                    name=name,
                     residents=format_number(residents),
                 ),
                 str(SEVERITY_LABELS[severity]),
                 *details,
             ]
         )
+        cx = x + TILE / 2
         out.append(
             f'<g data-municipality="{escape(place.code)}" data-severity="{severity}">'
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{COLOURS[severity]}" '
-            f'fill-opacity="0.85" stroke="#333333" stroke-width="0.6">'
-            f"<title>{escape(tooltip)}</title></circle></g>"
+            f'<rect x="{x}" y="{y}" width="{TILE}" height="{TILE}" rx="3" '
+            f'fill="{COLOURS[severity]}" stroke="#333333" stroke-width="0.8">'
+            f"<title>{escape(tooltip)}</title></rect>"
+            f'<text x="{cx}" y="{y + 18}" text-anchor="middle" fill="{ink}" '
+            f'font-size="{size}" font-weight="bold">{escape(name)}</text>'
+            f'<text x="{cx}" y="{y + 38}" text-anchor="middle" fill="{ink}" font-size="12">'
+            f"{escape(format_number(residents))}</text>"
+            f'<text x="{cx}" y="{y + 56}" text-anchor="middle" fill="{ink}" font-size="10">'
+            f"{escape(SEVERITY_MARKS[severity])} "
+            f"{escape(_('%(n)s in person', n=count_text(in_person)))}</text></g>"
         )
-    for place, _residents, _severity, _details in ranked:
-        if place.code in labelled:
-            x, y = project(place.latitude, place.longitude)
-            out.append(
-                f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" fill="#111111" '
-                f'font-size="9">{escape(place.name(locale))}</text>'
-            )
-    out.extend(_legend(width - LEGEND_WIDTH + 10, matrix, language, locale))
+    out.extend(_legend(map_width + 10, matrix, language, locale))
     out.append("</svg>")
     return "".join(out)
 
@@ -159,14 +185,22 @@ def _legend(x: float, matrix: CoverageMatrix, language: str | None, locale: str)
         lines.append(
             f'<rect x="{x}" y="{y - 9}" width="12" height="12" fill="{COLOURS[severity]}" '
             f'stroke="#333333" stroke-width="0.6"/>'
-            f'<text x="{x + 18}" y="{y + 1}">{escape(str(SEVERITY_LABELS[severity]))}</text>'
+            f'<text x="{x + 18}" y="{y + 1}">{escape(SEVERITY_MARKS[severity])} '
+            f"{escape(str(SEVERITY_LABELS[severity]))}</text>"
         )
         y += 18
-    lines.append(f'<text x="{x}" y="{y + 8}">{escape(_("Circle area: foreign residents"))}</text>')
+    for line in (
+        _("One square per municipality,"),
+        _("placed by its office; not to scale."),
+        _("Square: name, foreign residents,"),
+        _("supporters in person."),
+    ):
+        lines.append(f'<text x="{x}" y="{y + 8}" font-size="10">{escape(line)}</text>')
+        y += 16
     if matrix.illustrative:
-        lines.append(
-            f'<text x="{x}" y="{y + 26}" fill="#b2182b" font-weight="bold">'
-            f"{escape(_('Illustrative figures, not official statistics'))}</text>"
+        warning = _("Illustrative figures, not official statistics")  # outside the f-string:
+        lines.append(  # the message extractor does not look inside one
+            f'<text x="{x}" y="{y + 18}" fill="#b2182b" font-weight="bold">{escape(warning)}</text>'
         )
     lines.append("</g>")
     return lines

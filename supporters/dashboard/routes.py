@@ -38,8 +38,21 @@ def index():
         queue=queue,
         now=utcnow(),
         start_programme=can_change_programme(current_user) and not programme.exists,
+        scope_names=_scope_names(scope),
         **_request_labels(),
     )
+
+
+def _scope_names(scope: frozenset[str]) -> list[str]:
+    """An officer's municipalities by name in the reader's language (never bare codes)."""
+    from supporters.i18n import localized_name
+    from supporters.reference_data import reference_data
+
+    municipalities = reference_data().municipalities
+    return [
+        localized_name(municipalities[code]) if code in municipalities else code
+        for code in sorted(scope)
+    ]
 
 
 def _request_labels() -> dict:

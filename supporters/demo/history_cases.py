@@ -15,8 +15,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import gettext as _
-
 from supporters.clock import JST, utcnow
 from supporters.demo.history_people import Residents, SupporterFacts
 from supporters.demo.history_plan import days_of
@@ -246,16 +244,20 @@ def information_case(ctx: CaseContext, month: date, pool: list, place: str) -> d
     return _activity(ctx, supporter, day, "information", mode, place, language, minutes, at)
 
 
-def event(from_status, to_status, by_id, at, note="") -> dict:
-    """A request's history line (``request_id`` is filled in when the request is inserted)."""
+def event(from_status, to_status, by_id, at, note="", code="", params=None) -> dict:
+    """A request's history line (``request_id`` is filled in when the request is inserted).
+
+    As the services write it: what the system says is a ``code`` with ``params`` (rendered in
+    the viewer's language), ``note`` only what a person typed.
+    """
     return {
         "from_status": from_status,
         "to_status": to_status,
         "by_id": by_id,
         "at": at,
         "note": note,
-        "code": "",
-        "params": {},
+        "code": code,
+        "params": params or {},
     }
 
 
@@ -367,7 +369,10 @@ def request_case(ctx: CaseContext, month: date, category: str, pool: list, place
     chosen_rank = 1 if not others or rng.random() < 0.7 else 2
     ranks = iter(r for r in range(1, len(others) + 2) if r != chosen_rank)
     n = len(others) + 1
-    planned.events.append(event("new", "offered", ctx.coordinator_id, offered_at, f"{n} offer(s)"))
+    planned.events.append(
+        event("new", "offered", ctx.coordinator_id, offered_at, code="offers_sent",
+              params={"count": n})
+    )  # fmt: skip
     planned.offers.append(
         offer(supporter.id, chosen_rank, ctx.coordinator_id, offered_at, expires_at,
               "accepted", accepted_at)
@@ -385,7 +390,10 @@ def request_case(ctx: CaseContext, month: date, category: str, pool: list, place
                 offer(other.id, next(ranks), ctx.coordinator_id, offered_at, expires_at,
                       "withdrawn", accepted_at, decline_note="taken")
             )  # fmt: skip
-    planned.events.append(event("offered", "assigned", supporter.user_id, accepted_at, "accepted"))
+    planned.events.append(
+        event("offered", "assigned", supporter.user_id, accepted_at, code="offer_accepted",
+              params={"supporter_id": supporter.id})
+    )  # fmt: skip
     request.update(assigned_supporter_id=supporter.id, answer_by=expires_at)
     if rng.random() < 0.85:
         confirm_at = accepted_at + timedelta(hours=rng.uniform(1, 30))
@@ -397,8 +405,9 @@ def request_case(ctx: CaseContext, month: date, category: str, pool: list, place
         ctx, supporter, day, category, mode, municipality, language, minutes, logged_at
     )
     logged_by = planned.activity["logged_by_id"]
-    done = _("Case logged by the supporter.")
-    planned.events.append(event("assigned", "completed", logged_by, logged_at, done))
+    planned.events.append(
+        event("assigned", "completed", logged_by, logged_at, code="case_logged")
+    )  # fmt: skip
     request.update(status="completed", updated_at=logged_at)
     closed_at = logged_at + timedelta(days=rng.uniform(1, 6))
     if closed_at < ctx.now:

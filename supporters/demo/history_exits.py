@@ -57,13 +57,20 @@ def unfilled_request(ctx: CaseContext, day: date, settle: bool) -> PlannedReques
         expires_at = offered_at + timedelta(hours=24)
         chosen = rng.sample(speakers, k=min(2, len(speakers)))
         planned.events.append(
-            event("new", "offered", coordinator, offered_at, f"{len(chosen)} offer(s)")
+            event(
+                "new",
+                "offered",
+                coordinator,
+                offered_at,
+                code="offers_sent",
+                params={"count": len(chosen)},
+            )
         )
         for rank, supporter in enumerate(chosen, start=1):
             planned.offers.append(
                 offer(supporter.id, rank, coordinator, offered_at, expires_at, "expired", None)
             )
-        planned.events.append(event("offered", "unfilled", None, expires_at, "no acceptance"))
+        planned.events.append(event("offered", "unfilled", None, expires_at, code="no_acceptance"))
         request["answer_by"], unfilled_at = expires_at, expires_at
     else:  # no supporter of the language at all: straight to the coordinators' queue
         unfilled_at = created_at + timedelta(hours=rng.uniform(1, 4))

@@ -37,7 +37,7 @@ DEMO_PROGRAMME = {
     "stipend_budget_default_yen": 3_600_000,
     "contact_phone": "029-000-0000",
     "contact_email": "support@example.jp",
-    "referral_service": "Ibaraki International Association remote interpretation",
+    "referral_service": "茨城県国際交流協会（電話・ビデオ通訳）",
     "travel_radius_km": 30.0,
     "offer_answer_hours": 24,
 }

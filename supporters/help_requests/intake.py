@@ -26,7 +26,7 @@ from sqlalchemy import exists, select
 from supporters import audit
 from supporters.clock import JST, today_jst, utcnow
 from supporters.extensions import db
-from supporters.help_requests import lifecycle
+from supporters.help_requests import duplicates, lifecycle
 from supporters.models import (
     GENDERS,
     SENSITIVE_CATEGORIES,
@@ -268,4 +268,6 @@ def take_request(draft: RequestDraft, consent: ConsentGiven, by: User | None) ->
     db.session.flush()
     lifecycle.record(request, None, RequestStatus.NEW, by)
     audit.record("request_created", request, request.reference, user=by)
+    # Never refused for it: a likely repeat is marked for the coordinators (duplicates.py).
+    duplicates.flag_duplicates(request)
     return request

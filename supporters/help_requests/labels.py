@@ -23,6 +23,7 @@ from supporters.models import (
     RequestStatus,
 )
 from supporters.reference_data import reference_data
+from supporters.wareki import date_label
 
 REQUEST_STATUS_LABELS = {
     RequestStatus.NEW: _l("New"),
@@ -114,7 +115,7 @@ def reason_text(reason: Reason) -> str:
         case "load":
             return ngettext("%(num)d case this month", "%(num)d cases this month", v["count"])
         case "continuity":
-            return _("helped this resident on %(date)s", date=v["on"].isoformat())
+            return _("helped this resident on %(date)s", date=date_label(v["on"]))
         case "experience":
             return ngettext(
                 "%(num)d past case: %(category)s",

@@ -36,9 +36,20 @@ def can_transition(request: HelpRequest, to: RequestStatus) -> bool:
 
 
 def record(
-    request: HelpRequest, from_status: RequestStatus | None, to: RequestStatus, by, note: str = ""
+    request: HelpRequest,
+    from_status: RequestStatus | None,
+    to: RequestStatus,
+    by,
+    note: str = "",
+    *,
+    code: str = "",
+    params: dict | None = None,
 ) -> RequestEvent:
-    """Add the history line for a transition that has already been applied."""
+    """Add the history line for a transition that has already been applied.
+
+    ``note`` is only what a person typed (a reason); what the system says is a ``code`` with
+    ``params``, rendered in the viewer's language by ``help_requests/event_labels.py``.
+    """
     event = RequestEvent(
         request=request,
         from_status=from_status,
@@ -46,6 +57,8 @@ def record(
         by_id=by.id if by is not None else None,
         at=utcnow(),
         note=note,
+        code=code,
+        params=params or {},
     )
     db.session.add(event)
     return event
@@ -54,10 +67,19 @@ def record(
 NOTE_LENGTH = 1000
 
 
-def transition(request: HelpRequest, to: RequestStatus, by: User | None, note: str = ""):
+def transition(
+    request: HelpRequest,
+    to: RequestStatus,
+    by: User | None,
+    note: str = "",
+    *,
+    code: str = "",
+    params: dict | None = None,
+):
     """Move ``request`` to ``to`` if the lifecycle allows it, and record who did it and when.
 
-    The note (a reason, for cancel and release) is at most ``NOTE_LENGTH`` characters.
+    The note (a reason a person typed, for cancel and release) is at most ``NOTE_LENGTH``
+    characters; a line the system writes carries a ``code`` and ``params`` instead of words.
     """
     if len(note) > NOTE_LENGTH:
         raise Refused(_("At most %(max)d characters.", max=NOTE_LENGTH), "reason")
@@ -80,8 +102,8 @@ def transition(request: HelpRequest, to: RequestStatus, by: User | None, note: s
     if changed != 1:
         raise Refused(_("This request was changed meanwhile. Please reload."), code=CONFLICT)
     set_committed_value(request, "status", to)
-    record(request, before, to, by, note)
-    audit.record(f"request_{to.value}", request, note, user=by)
+    record(request, before, to, by, note, code=code, params=params)
+    audit.record(f"request_{to.value}", request, note or code, user=by)
     return request
 
 
@@ -100,9 +122,9 @@ def refer(request: HelpRequest, by: User, service: str, note: str = "") -> HelpR
     return transition(request, S.REFERRED, by, note.strip() or service.strip())
 
 
-def complete(request: HelpRequest, by: User, note: str = "") -> HelpRequest:
+def complete(request: HelpRequest, by: User, note: str = "", *, code: str = "") -> HelpRequest:
     """The supporter has helped; only an assigned request can be completed."""
-    return transition(request, S.COMPLETED, by, note.strip())
+    return transition(request, S.COMPLETED, by, note.strip(), code=code)
 
 
 def close(request: HelpRequest, by: User, note: str = "") -> HelpRequest:
@@ -120,10 +142,12 @@ def release(request: HelpRequest, by: User, reason: str) -> HelpRequest:
     return transition(request, S.NEW, by, reason.strip())
 
 
-def mark_unfilled(request: HelpRequest, by: User | None, note: str = "") -> HelpRequest:
+def mark_unfilled(
+    request: HelpRequest, by: User | None, note: str = "", *, code: str = ""
+) -> HelpRequest:
     """Nobody accepted in time: escalate to the coordinators' queue."""
     _withdraw_open_offers(request)
-    return transition(request, S.UNFILLED, by, note)
+    return transition(request, S.UNFILLED, by, note, code=code)
 
 
 def _withdraw_open_offers(request: HelpRequest) -> None:

@@ -110,7 +110,9 @@ def send_offers(
 
     request.answer_by = max(request.answer_by or expires_at, expires_at)
     if request.status != RequestStatus.OFFERED:
-        lifecycle.transition(request, RequestStatus.OFFERED, by, _count_note(len(created)))
+        lifecycle.transition(
+            request, RequestStatus.OFFERED, by, code="offers_sent", params={"count": len(created)}
+        )
     db.session.flush()
     from supporters.notify import notify_supporter
 
@@ -140,10 +142,6 @@ def message_facts(request: HelpRequest) -> dict:
 
 def _offerable(supporter: Supporter) -> bool:
     return supporter.status == SupporterStatus.CERTIFIED
-
-
-def _count_note(n: int) -> str:
-    return f"{n} offer(s)"
 
 
 def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | None = None) -> Offer:
@@ -218,7 +216,14 @@ def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | No
     db.session.expire_all()
     offer = db.session.get(Offer, offer_id)
     request = offer.request
-    lifecycle.record(request, RequestStatus.OFFERED, RequestStatus.ASSIGNED, by, "accepted")
+    lifecycle.record(
+        request,
+        RequestStatus.OFFERED,
+        RequestStatus.ASSIGNED,
+        by,
+        code="offer_accepted",
+        params={"supporter_id": offer.supporter_id},
+    )
     audit.record("offer_accepted", offer, f"request {request.reference}", user=by)
     withdraw_open(request, reason="taken", now=now)
     from supporters.notify import notify_users
@@ -418,7 +423,7 @@ def _unfilled_if_nobody_left(request: HelpRequest, now: datetime) -> None:
         .limit(1)
     )
     if still_open is None:
-        lifecycle.mark_unfilled(request, None, "no acceptance")
+        lifecycle.mark_unfilled(request, None, code="no_acceptance")
         from supporters.notify import notify_users
 
         notify_users(staff_to_tell(request), "request_unfilled", f"/requests/{request.id}")

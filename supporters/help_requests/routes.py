@@ -14,17 +14,16 @@ from supporters.access import (
 )
 from supporters.clock import utcnow
 from supporters.extensions import db
-from supporters.help_requests import event_labels, labels, lifecycle, offers, policy
+from supporters.help_requests import duplicates, event_labels, labels, lifecycle, offers, policy
 from supporters.help_requests.candidates import match_request
 from supporters.help_requests.forms import (
     IntakeForm,
     OfferForm,
     ReasonForm,
     ReferForm,
-    RequestFilterForm,
 )
 from supporters.help_requests.intake import ConsentGiven, take_request
-from supporters.help_requests.queries import request_list_statement
+from supporters.help_requests.listing import RequestListForm, list_statement
 from supporters.i18n import translated_labels
 from supporters.models import ConsentChannel, Offer, OfferStatus, Role, Supporter
 from supporters.pagination import paginate, usable_filters
@@ -58,6 +57,7 @@ def request_labels():
         "language_label": labels.language_label,
         "municipality_label": labels.municipality_label,
         "event_text": event_labels.event_text,
+        "history_line": event_labels.history_line,
         "can_manage": can_manage_requests(current_user),
     }
 
@@ -73,16 +73,25 @@ def _refused_on_detail(request_id: int, refusal: Refused):
 @request_viewers
 def index():
     """Requests, open ones first by default; officers see their area without hospital cases."""
-    form = RequestFilterForm(request.args)
+    form = RequestListForm(request.args, user=current_user)
     if "status" not in request.args:
         form.status.data = "open"
     usable_filters(form)  # ?status=zzz: marked on the form, not applied
-    stmt = request_list_statement(
-        form.status.data or "", form.municipality.data or "", current_user, labels=False
-    )
-    page = paginate(stmt)
+    page = paginate(list_statement(form, current_user))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("requests/index.html", form=form, page=page, args=args, now=utcnow())
+    # Names are shown on request, where the field policy allows; each row's look is audited.
+    fields = policy.read_requests(page.items) if form.shows_names() else {}
+    return render_template(
+        "requests/index.html",
+        form=form,
+        page=page,
+        args=args,
+        now=utcnow(),
+        fields=fields,
+        duplicates=duplicates.open_candidates([r.id for r in page.items])
+        if can_manage_requests(current_user)
+        else {},
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -183,10 +183,10 @@ OUTCOMES = Vocabulary(
     _l("outcome"),
     OUTCOME_LABELS,
     {
-        ActivityOutcome.RESOLVED: ("解決", "完了", "solved", "done"),
+        ActivityOutcome.RESOLVED: ("解決", "解決した", "完了", "solved", "done"),
         ActivityOutcome.PARTLY_RESOLVED: ("一部", "partly", "partially resolved"),
-        ActivityOutcome.NOT_RESOLVED: ("未解決", "unresolved"),
-        ActivityOutcome.REFERRED: ("つないだ", "紹介", "他機関", "引継ぎ", "referred"),
+        ActivityOutcome.NOT_RESOLVED: ("未解決", "解決しなかった", "unresolved"),
+        ActivityOutcome.REFERRED: ("つないだ", "他の窓口につないだ", "紹介", "他機関", "引継ぎ"),
     },
 )
 STATUSES = Vocabulary(

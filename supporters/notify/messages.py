@@ -91,6 +91,16 @@ _TEXTS = {
             "send the form today are asked to phone instead. Please check today's requests."
         ),
     ),
+    # From coordinators to selected supporters (supporters/help_requests/bulk.py): fixed words,
+    # never a request's or a resident's details.
+    "supporters_check_availability": KindText(
+        _l("Please check your availability"),
+        _l("The coordinators ask you to check your available times in Yorisoi and update them."),
+    ),
+    "supporters_contact_office": KindText(
+        _l("Message from the coordinators"),
+        _l("The coordinators ask you to contact the office. Please phone or e-mail them."),
+    ),
 }
 
 KINDS = frozenset(_TEXTS)

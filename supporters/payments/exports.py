@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from supporters.clock import today_jst
 from supporters.extensions import db
@@ -231,3 +231,25 @@ def csv_file(payables: MonthPayables) -> bytes:
 def xlsx_file(payables: MonthPayables) -> bytes:
     """The same table as an Excel workbook (codes kept as text so leading zeros survive)."""
     return xlsx_bytes(*table(payables), title=month_text(payables.month))
+
+
+def unpayable_of(month: date) -> list[tuple[int, str, str]]:
+    """Who has unpaid lines in ``month`` (net above zero) that no transfer can pay, in one
+    statement: ``(supporter id, name, problem)`` with problem ``no_bank_details`` or
+    ``holder_not_kana``."""
+    rows = db.session.execute(
+        select(Supporter.id, Supporter.display_name, BankAccount.holder_kana)
+        .join(StipendLine, StipendLine.supporter_id == Supporter.id)
+        .outerjoin(BankAccount, BankAccount.supporter_id == Supporter.id)
+        .where(StipendLine.month == month, StipendLine.payment_id.is_(None))
+        .group_by(Supporter.id, Supporter.display_name, BankAccount.holder_kana)
+        .having(func.sum(StipendLine.amount_yen) > 0)
+        .order_by(Supporter.display_name, Supporter.id)
+    )
+    found = []
+    for sid, name, holder in rows:
+        if holder is None:
+            found.append((sid, name, "no_bank_details"))
+        elif not holder or not bank.is_zengin(holder):
+            found.append((sid, name, "holder_not_kana"))
+    return found

@@ -46,6 +46,14 @@ def save_bank_details(
     return account
 
 
+def updated_by_supporter(account: BankAccount | None) -> bool:
+    """Whether ``account`` was last saved by the supporter themself (on their own page)."""
+    if account is None or account.updated_by_id is None:
+        return False
+    user = db.session.get(User, account.updated_by_id)
+    return user is not None and user.supporter_id == account.supporter_id
+
+
 def remove_bank_details(supporter: Supporter, by: User | None) -> bool:
     """Delete the supporter's bank details (they are no longer paid by transfer)."""
     account = db.session.get(BankAccount, supporter.id)

@@ -31,6 +31,7 @@ from supporters.payments.forms import (
 from supporters.programme.settings import current as programme_settings
 from supporters.refusals import Refused, form_status, show_on_form
 from supporters.stipends.months import month_text
+from supporters.wareki import date_label
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 
@@ -194,7 +195,7 @@ def record_transfer(month: date):
         _(
             "Transfer of %(total)s yen on %(day)s recorded; its lines are marked as paid.",
             total=f"{payment.total_yen:,}",
-            day=payment.transfer_date.isoformat(),
+            day=date_label(payment.transfer_date),
         ),
         "ok",
     )
@@ -230,6 +231,7 @@ def bank_details(supporter_id: int):
         "payments/bank.html",
         supporter=supporter,
         account=account,
+        by_supporter=operations.updated_by_supporter(account),
         form=form,
         remove_form=PostForm(formdata=None),
         ACCOUNT_TYPE_LABELS=ACCOUNT_TYPE_LABELS,

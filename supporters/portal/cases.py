@@ -28,13 +28,11 @@ from flask_wtf.csrf import CSRFError
 from supporters.access import keeps_own_case_log, supporter_required, wants_json
 from supporters.activities import drafts, queries
 from supporters.activities.forms import ActivityForm, duration_label
-from supporters.activities.ics import CalendarEvent, calendar
+from supporters.activities.ics import calendar
 from supporters.activities.log import can_edit, editable_since, log_activity, update_activity
 from supporters.clock import today_jst, utcnow
 from supporters.help_requests.policy import read_request
-from supporters.i18n import localized_name
 from supporters.input_guard import parse_id
-from supporters.links import absolute_url
 from supporters.portal.labels import labels
 from supporters.portal.routes import bp
 from supporters.refusals import Refused, form_status, show_on_form
@@ -91,18 +89,14 @@ def confirm_assignment(request_id: int):
 @supporter_required
 def assignment_ics(request_id: int):
     """The assignment as a calendar event; no name, contact or health detail in it."""
+    from dataclasses import replace
+
+    from supporters.calendar.feed import event_of
+
     item = queries.own_assignment_or_404(request_id)
-    category = labels()["CATEGORY_LABELS"][item.category]
-    event = CalendarEvent(
-        uid=f"request-{item.id}@yorisoi",
-        starts_at=item.starts_at,
-        ends_at=item.ends_at,
-        summary=_(
-            "Yorisoi: %(what)s (%(where)s)", what=category, where=localized_name(item.municipality)
-        ),
-        location=item.place_name,
-        url=absolute_url("portal.assignment", request_id=item.id),  # BASE_URL, not Host
-    )
+    # The same event as in the supporter's feed (kind of help and town, never the category),
+    # with the place added: this file is fetched by the signed-in supporter, not synced.
+    event = replace(event_of(item), location=item.place_name)
     return Response(
         calendar(event, utcnow()),
         mimetype="text/calendar",

@@ -27,6 +27,7 @@ from supporters.models import (
     SupporterStatusChange,
     User,
 )
+from supporters.models.stipend import BankAccount
 from supporters.notify.inbox import unread_count_statement
 from supporters.stipends.rules import StatusFrom, dated_history, eligible
 from supporters.stipends.settings import default_rule, rule_statement
@@ -42,6 +43,7 @@ class HomeFigures:
     stipend_amount_yen: int
     continuation_pending: bool
     draft_path: str | None
+    has_bank_details: bool = True  # False: "we cannot pay you until you enter them"
 
 
 def figures(user: User, supporter: Supporter, month: date) -> HomeFigures:
@@ -53,7 +55,7 @@ def figures(user: User, supporter: Supporter, month: date) -> HomeFigures:
         statement = _figures_statement(draft.with_only_columns(ActivityDraft.path).limit(1))
     params = {"user_id": user.id, "supporter_id": supporter.id, "month": month}
     row = db.session.execute(statement, params).one()
-    unread, activities, amount, pending, draft_path, history = row
+    unread, activities, amount, pending, draft_path, history, has_bank = row
     (stipend,) = eligible([month], _status_history(history, supporter))
     return HomeFigures(
         unread_notifications=unread,
@@ -62,6 +64,7 @@ def figures(user: User, supporter: Supporter, month: date) -> HomeFigures:
         stipend_amount_yen=default_rule().amount_yen if amount is None else amount,
         continuation_pending=bool(pending),
         draft_path=draft_path,
+        has_bank_details=bool(has_bank),
     )
 
 
@@ -87,6 +90,10 @@ def _figures_statement(draft: Select | None = None) -> Select:
         .label("pending"),
         null() if draft is None else draft.scalar_subquery(),
         _STATUS_HISTORY.where(SupporterStatusChange.supporter_id == supporter_id).scalar_subquery(),
+        select(BankAccount.supporter_id)
+        .where(BankAccount.supporter_id == supporter_id)
+        .exists()
+        .label("has_bank"),
     )
 
 

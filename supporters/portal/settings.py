@@ -25,6 +25,7 @@ NAV = (
     ("portal.me", _l("Home")),
     ("portal.offers", _l("Offers")),
     ("portal.log", _l("Case log")),
+    ("portal.calendar", _l("Calendar")),
     ("portal.availability", _l("Availability")),
     ("portal.stipends", _l("Stipends")),
     ("portal.profile", _l("Profile")),

@@ -71,6 +71,7 @@ def _request_dict(item: HelpRequest, file: ResidentFile) -> dict:
                 "to": _value(event.to_status),
                 "at": _iso(event.at),
                 "note": event.note,
+                "code": event.code,
             }
             for event in item.events
         ],
@@ -131,7 +132,7 @@ def jst_text(value) -> str:
 
 def disclosure_html(file: ResidentFile, stylesheet_url: str | None = None) -> str:
     """The readable page in Japanese (the same template makes the PDF)."""
-    from supporters.help_requests import labels
+    from supporters.help_requests import event_labels, labels
     from supporters.notify.messages import kind_title
     from supporters.portal.labels import CATEGORY_LABELS, OUTCOME_LABELS
     from supporters.registry.labels import MODE_LABELS
@@ -149,6 +150,7 @@ def disclosure_html(file: ResidentFile, stylesheet_url: str | None = None) -> st
             programme=programme_settings().name_ja,
             REQUEST_CATEGORY_LABELS=labels.CATEGORY_LABELS,
             REQUEST_STATUS_LABELS=labels.REQUEST_STATUS_LABELS,
+            history_line=event_labels.history_line,
             OFFER_STATUS_LABELS=labels.OFFER_STATUS_LABELS,
             CONSENT_CHANNEL_LABELS=labels.CONSENT_CHANNEL_LABELS,
             SOURCE_LABELS=labels.SOURCE_LABELS,

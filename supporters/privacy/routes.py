@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from supporters.access import coordinator_required, request_or_404
 from supporters.audit import record, record_read
-from supporters.help_requests import labels
+from supporters.help_requests import event_labels, labels
 from supporters.privacy import export, records, service
 from supporters.privacy.forms import AnonymiseForm, CorrectionForm, SearchForm
 from supporters.refusals import Refused, form_status, show_on_form
@@ -35,6 +35,7 @@ def privacy_labels():
     return {
         "CATEGORY_LABELS": labels.CATEGORY_LABELS,
         "REQUEST_STATUS_LABELS": labels.REQUEST_STATUS_LABELS,
+        "history_line": event_labels.history_line,
         "OFFER_STATUS_LABELS": labels.OFFER_STATUS_LABELS,
         "CONSENT_CHANNEL_LABELS": labels.CONSENT_CHANNEL_LABELS,
         "ACTIVITY_CATEGORY_LABELS": CATEGORY_LABELS,

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
@@ -217,7 +218,8 @@ class HelpRequestForm(FlaskForm):
              *language_choices()]
         )  # fmt: skip
         self.municipality.choices = options([("", _l("Choose…")), *municipality_choices()])
-        self.nationality.choices = options([("", _l("Not stated")), *country_choices()])
+        not_stated = lazy_pgettext("nationality choice", "Not stated")  # "prefer not to say"
+        self.nationality.choices = options([("", not_stated), *country_choices()])
         if not self.is_submitted():
             self.language.data = suggested_language(ui_code) or ""
             self.started.data = abuse.started_token()

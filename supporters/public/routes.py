@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 
 from supporters.access import wants_json
 from supporters.clock import JST
@@ -31,7 +32,7 @@ from supporters.extensions import db, limiter
 from supporters.help_requests import intake
 from supporters.help_requests.intake import ConsentGiven, take_request
 from supporters.i18n import LOCALE_COOKIE, PUBLIC_LOCALES, match_public_locale, public_locale
-from supporters.models import ConsentChannel
+from supporters.models import ConsentChannel, HelpRequest
 from supporters.programme.settings import current as programme_settings
 from supporters.public import abuse, ceiling
 from supporters.public.forms import HelpRequestForm
@@ -140,7 +141,10 @@ def sent():
     """The reference number and what happens next (after the redirect, so a reload is safe)."""
     reference = session.get(SESSION_KEY)
     if reference:
-        return render_template("public/sent.html", reference=reference)
+        contact = db.session.scalar(
+            select(HelpRequest.requester_contact).where(HelpRequest.reference == reference)
+        )
+        return render_template("public/sent.html", reference=reference, contact=contact)
     if session.get(RECEIVED_KEY):
         return render_template("public/received.html")
     return redirect(url_for("public.request_form"))

@@ -69,10 +69,17 @@ def language_choices() -> list[tuple[str, str]]:
 
     def build() -> list[tuple[str, str]]:
         rows = data.languages.values()
-        pairs = [(lang.code, f"{localized_name(lang)} ({lang.name_native})") for lang in rows]
+        pairs = [
+            (lang.code, _with_endonym(localized_name(lang), lang.name_native)) for lang in rows
+        ]
         return sorted(pairs, key=lambda pair: pair[1])
 
     return list(data.derive(("language_choices", current_locale()), build))
+
+
+def _with_endonym(name: str, native: str) -> str:
+    """A language as "Vietnamese (Tiếng Việt)", or "Tiếng Việt" alone when that is its name."""
+    return name if name == native else f"{name} ({native})"
 
 
 def active_language_choices() -> list[tuple[str, str]]:

@@ -131,7 +131,21 @@ def _person_problems(profile: SupporterProfile, supporter, problems: dict) -> No
         problems["display_name"] = _l("Give the name (at most 100 characters).")
     elif problem := name_problem(name):
         problems["display_name"] = problem
-    email = profile.email or ""
+    problems.update(contact_problems(profile.email, profile.phone, supporter))
+    if profile.gender and profile.gender not in GENDERS:
+        problems["gender"] = _l(
+            "Give the gender as %(values)s or leave it empty.", values="/".join(GENDERS)
+        )
+    unknown = _unique(code for code in profile.origins or [] if code not in country_codes())
+    if unknown:
+        problems["origins"] = _l("Unknown country codes: %(codes)s.", codes=", ".join(unknown))
+
+
+def contact_problems(email: str | None, phone: str | None, supporter: Supporter | None) -> dict:
+    """What is wrong with a supporter's e-mail address and phone number (the one rule, also for
+    the supporter's own page, ``portal/contact.py``)."""
+    problems = {}
+    email = email or ""
     if not email.strip():
         problems["email"] = _l("Enter an e-mail address.")
     elif len(email) > EMAIL_LENGTH:
@@ -140,18 +154,26 @@ def _person_problems(profile: SupporterProfile, supporter, problems: dict) -> No
         problems["email"] = _l("Enter a valid e-mail address, like name@example.jp.")
     elif _used_by_another(func.lower(Supporter.email) == email.lower(), supporter):
         problems["email"] = _l("Another supporter already uses this e-mail address.")
-    phone = profile.phone or ""
+    phone = phone or ""
     if not phone.strip():
         problems["phone"] = _l("Enter a phone number.")
     elif not PHONE_PATTERN.match(phone):
         problems["phone"] = _l("Enter a phone number in digits, like 090-1234-5678.")
-    if profile.gender and profile.gender not in GENDERS:
-        problems["gender"] = _l(
-            "Give the gender as %(values)s or leave it empty.", values="/".join(GENDERS)
-        )
-    unknown = _unique(code for code in profile.origins or [] if code not in country_codes())
-    if unknown:
-        problems["origins"] = _l("Unknown country codes: %(codes)s.", codes=", ".join(unknown))
+    return problems
+
+
+def update_contact(supporter: Supporter, email: str, phone: str, by: User | None) -> Supporter:
+    """Change only a supporter's e-mail address and phone number (checked, audited)."""
+    refuse_if(contact_problems(email, phone, supporter))
+    changed = [
+        name
+        for name, value in (("email", email), ("phone", phone))
+        if getattr(supporter, name) != value
+    ]
+    supporter.email, supporter.phone = email, phone
+    db.session.flush()
+    record("update_supporter", supporter, detail="contact: " + ", ".join(changed), user=by)
+    return supporter
 
 
 def _is_email(text: str) -> bool:

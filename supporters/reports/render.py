@@ -14,8 +14,11 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy import select
 
 from supporters import spreadsheets
+from supporters.extensions import db
+from supporters.i18n import list_sep
 from supporters.programme.settings import current as programme_settings
 from supporters.reports import charts
 from supporters.reports.labels import (
@@ -27,6 +30,7 @@ from supporters.reports.labels import (
 )
 from supporters.spreadsheets import neutralise
 from supporters.stipends.months import parse_month
+from supporters.wareki import month_short, period_text
 
 MIME = {
     "pdf": "application/pdf",
@@ -101,6 +105,34 @@ def coverage_map(report: dict) -> Markup | None:
     return Markup(svg)
 
 
+def median_text(report: dict, timing: dict) -> str:
+    """The median time to assignment as printed, or plainly why there is none."""
+    if timing.get("median_hours") is not None:
+        return number(timing["median_hours"])
+    if timing.get("suppressed"):
+        below = (report.get("suppression") or {}).get("below", 0)
+        if timing.get("withheld") == "few":
+            return _("Not shown: fewer than %(n)s assignments", n=below)
+        return _("Not shown, like the number of assignments it is based on")
+    return _("No assignments")
+
+
+def scope_names(report: dict) -> list[str]:
+    """The names of a scoped report's municipalities in the report's language (codes if unknown)."""
+    if not report.get("scope"):
+        return []
+    from supporters.models import Municipality
+
+    ja = report.get("locale", "ja").startswith("ja")
+    column = Municipality.name_ja if ja else Municipality.name_en
+    found = dict(
+        db.session.execute(
+            select(Municipality.code, column).where(Municipality.code.in_(report["scope"]))
+        ).all()
+    )
+    return [found.get(code) or code for code in report["scope"]]
+
+
 def page_context(report: dict) -> dict:
     """Everything the template partial needs: the report, its labels and its charts."""
     cases = report["cases"]
@@ -111,11 +143,11 @@ def page_context(report: dict) -> dict:
     )
     month_chart = charts.vertical_bars(
         _("Cases by month"),
-        [(block["month"][2:], block["cases"]["total"]) for block in report["months"]],
+        [(month_short(block["month"]), block["cases"]["total"]) for block in report["months"]],
     )
     return {
         "report": report,
-        "period": period_label(report),
+        "period": period_text(report["period"]["from"], report["period"]["to"]),
         "categories": categories,
         "modes": [(str(MODE_LABELS[code]), code) for code in cases["by_mode"]],
         "request_rows": [(str(label), key) for key, label in REQUEST_LABELS.items()],
@@ -126,6 +158,8 @@ def page_context(report: dict) -> dict:
         "month_chart": month_chart,
         "map_svg": coverage_map(report),
         "programme": programme_settings().name(report["locale"]),
+        "scope_names": scope_names(report),
+        "median_text": lambda timing: median_text(report, timing),
     }
 
 
@@ -154,7 +188,7 @@ def pdf_bytes(report: dict) -> bytes:
 # --- CSV, XLSX and JSON ---------------------------------------------------------------------------
 
 
-def _block_rows(block: dict, when: str) -> list[list]:
+def _block_rows(block: dict, when: str, report: dict | None = None) -> list[list]:
     """The rows of one block (the period or one month): section, item, code, period, value."""
     s = SECTION_LABELS
     cases, requests = block["cases"], block["requests"]
@@ -189,7 +223,10 @@ def _block_rows(block: dict, when: str) -> list[list]:
     rows += [
         [s["requests"], REQUEST_LABELS[key], key, when, requests[key]] for key in REQUEST_LABELS
     ]
-    median = requests["time_to_assignment"]["median_hours"]
+    timing = requests["time_to_assignment"]
+    median = timing["median_hours"]
+    if median is None and report is not None:
+        median = median_text(report, timing)  # the reason, never an empty cell
     rows.append([s["time_to_assignment"], s["time_to_assignment"], "median_hours", when, median])
     if block["stipends"] is not None:
         rows.append(
@@ -219,7 +256,18 @@ def rows(report: dict) -> tuple[list[str], list[list]]:
     s = SECTION_LABELS
     headers = [_("Section"), _("Item"), _("Code"), _("Period"), _("Value")]
     when = period_label(report)
-    body = _block_rows(report, when)
+    body = _block_rows(report, when, report)
+    if report.get("scope") is not None:
+        body.insert(
+            0,
+            [
+                _("Municipalities"),
+                list_sep().join(scope_names(report)) or _("none"),
+                "/".join(report["scope"]),
+                when,
+                "",
+            ],
+        )
     supporters = report["supporters"]
     body.append(
         [
@@ -230,10 +278,13 @@ def rows(report: dict) -> tuple[list[str], list[list]]:
             supporters["certified"],
         ]
     )
+    target_item = s["target"]
+    if report.get("scope") is not None:  # the programme's target is not a municipality's
+        target_item = _("Target of certified supporters (whole prefecture)")
     body.append(
         [
             s["target"],
-            s["target"],
+            target_item,
             f"FY{supporters['target_fiscal_year']}",
             when,
             supporters["target"],
@@ -245,7 +296,7 @@ def rows(report: dict) -> tuple[list[str], list[list]]:
         body.append([s["gaps"], item, code, when, "; ".join(gap["reasons"])])
     if len(report["months"]) > 1:
         for block in report["months"]:
-            body += _block_rows(block, block["month"])
+            body += _block_rows(block, block["month"], report)
     table = [[_cell(value) for value in row] for row in body]
     return [str(header) for header in headers], table
 

@@ -101,9 +101,12 @@ def _apply(block: dict, hidden: set, threshold: int) -> None:
     for key in REQUEST_KEYS:
         requests[key] = shown(requests[key], ("requests", key) in hidden)
     timing = requests["time_to_assignment"]
-    if ("timed",) in hidden or is_small(timing["assigned"], threshold):
+    few = is_small(timing["assigned"], threshold)
+    if ("timed",) in hidden or few:
         timing["median_hours"] = SUPPRESSED_MEDIAN
         timing["suppressed"] = True
+        # Why, for the reader: over 1-2 assignments, or hidden with the count it would reveal.
+        timing["withheld"] = "few" if few else "protect"
     timing["assigned"] = shown(timing["assigned"], ("timed",) in hidden)
 
 

@@ -6,11 +6,17 @@ a regular line for every eligible supporter who has none yet (a partial unique i
 supporter and month guards that too).
 Everything happens in the caller's transaction, so a database error leaves no partial month.
 
+Closing from a page goes through :func:`close_preview` and :func:`confirm_close`: the coordinator
+sees who is paid how much, who cannot be paid and why, and that the month's case logs will be
+locked, then confirms with the preview's token; a close without (or with a stale) preview is
+refused.
+
 Re-opening needs an admin and a reason; lines already written stay (money is append-only), a
 re-close only adds the lines that are missing and reports lines no longer backed by the rule so
 a coordinator can correct them with an adjustment.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +40,7 @@ from supporters.models import (
     SupporterStatusChange,
     User,
 )
+from supporters.models.stipend import BankAccount
 from supporters.refusals import CONFLICT, Refused, refuse_if
 from supporters.schema import insert_unless_present
 from supporters.stipends.months import current_month, month_text
@@ -241,3 +248,138 @@ def closed_months(first: date, last: date) -> set[date]:
             )
         )
     )
+
+
+# --- The preview a page shows before a close ------------------------------------------------------
+
+NO_BANK_DETAILS = "no_bank_details"
+HOLDER_NOT_KANA = "holder_not_kana"
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One supporter a close would write a line for, and whether a transfer can pay them."""
+
+    supporter_id: int
+    name: str
+    amount_yen: int
+    masked_number: str = ""
+    problem: str = ""  # "" (paid by transfer), NO_BANK_DETAILS or HOLDER_NOT_KANA
+
+
+@dataclass
+class ClosePreview:
+    """What closing ``month`` would do, shown before the coordinator confirms."""
+
+    month: date
+    paid: list[PreviewRow] = field(default_factory=list)
+    unpayable: list[PreviewRow] = field(default_factory=list)
+    locked_logs: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.paid) + len(self.unpayable)
+
+    @property
+    def total_yen(self) -> int:
+        return sum(row.amount_yen for row in self.paid + self.unpayable)
+
+    @property
+    def paid_yen(self) -> int:
+        return sum(row.amount_yen for row in self.paid)
+
+    @property
+    def token(self) -> str:
+        """A digest of what the preview shows: a confirmation must carry the same one."""
+        parts = [self.month.isoformat(), str(self.locked_logs)]
+        parts += [
+            f"{r.supporter_id}:{r.amount_yen}:{r.problem}" for r in self.paid + self.unpayable
+        ]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def close_preview(month: date, count_logs: bool = True, never_closed: bool = False) -> ClosePreview:
+    """Who a close of ``month`` would pay (lines not yet written), who cannot be paid and why,
+    and (``count_logs``) how many case logs of the month it would lock. Reads only.
+
+    ``never_closed``: the caller knows the month has no row yet, so no regular line either.
+    """
+    from supporters.payments.bank import is_zengin  # payments builds on stipends, not back
+
+    preview = ClosePreview(month)
+    written = (
+        set()
+        if never_closed
+        else set(
+            db.session.scalars(
+                select(StipendLine.supporter_id).where(
+                    StipendLine.month == month, StipendLine.kind == StipendLineKind.REGULAR
+                )
+            )
+        )
+    )
+    due = [e for e in entitlements(month) if e.supporter_id not in written]
+    ids = [e.supporter_id for e in due]
+    found = (
+        db.session.execute(
+            select(Supporter.id, Supporter.display_name, BankAccount)
+            .outerjoin(BankAccount, BankAccount.supporter_id == Supporter.id)
+            .where(Supporter.id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
+    names = {sid: name for sid, name, _ in found}
+    accounts = {sid: account for sid, _, account in found if account is not None}
+    for entitlement in sorted(due, key=lambda e: (names.get(e.supporter_id, ""), e.supporter_id)):
+        account = accounts.get(entitlement.supporter_id)
+        name = names.get(entitlement.supporter_id, "")
+        if account is None:
+            row = PreviewRow(
+                entitlement.supporter_id, name, entitlement.amount_yen, "", NO_BANK_DETAILS
+            )
+        elif not account.holder_kana or not is_zengin(account.holder_kana):
+            row = PreviewRow(
+                entitlement.supporter_id,
+                name,
+                entitlement.amount_yen,
+                account.masked_number,
+                HOLDER_NOT_KANA,
+            )
+        else:
+            row = PreviewRow(
+                entitlement.supporter_id, name, entitlement.amount_yen, account.masked_number
+            )
+        (preview.unpayable if row.problem else preview.paid).append(row)
+    if count_logs:
+        preview.locked_logs = sum(activity_counts(month).values())
+    return preview
+
+
+def confirm_close(month: date, token: str | None, confirmed: bool, by: User | None) -> CloseResult:
+    """Close ``month`` as confirmed on its preview page.
+
+    Refused (a conflict) without the preview's token, with a stale one (who is due, their bank
+    details or the month's case logs changed since the page was shown) or without the
+    confirmation box ticked.
+    """
+    _check_month_over(month)
+    if not token:
+        raise Refused(
+            _l("Open the preview of the close and confirm it there; nothing was closed."),
+            code=CONFLICT,
+        )
+    if token != close_preview(month).token:
+        raise Refused(
+            _l(
+                "Who is paid in %(month)s has changed since the preview was shown; check the "
+                "new preview and confirm again. Nothing was closed.",
+                month=month_text(month),
+            ),
+            code=CONFLICT,
+        )
+    if not confirmed:
+        refuse_if(
+            {"confirm": _l("Tick the box to confirm that the list is right; nothing was closed.")}
+        )
+    return close_month(month, by)

@@ -6,7 +6,15 @@ They only parse what was typed (a month, a number, a choice); the rules are the 
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 
 from supporters.formkit import QuickSelectField, options
@@ -46,6 +54,15 @@ def optional_id(value) -> int | None:
 
 
 class CloseForm(FlaskForm):
+    """The confirmation of a close: the preview's token and the "the list is right" box."""
+
+    token = HiddenField()
+    confirm = BooleanField(
+        _l(
+            "I have checked who is paid and who cannot be paid, and that closing locks the "
+            "case logs of this month."
+        )
+    )
     submit = SubmitField(_l("Close this month"))
 
 

@@ -2,7 +2,7 @@
 adjustments, re-opening (admins), and the dated rule and budget settings."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency
+from flask_babel import format_currency, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from supporters.stipends.forms import (
     RuleForm,
 )
 from supporters.stipends.months import current_month, month_text
+from supporters.wareki import month_label
 
 bp = Blueprint("stipends", __name__, url_prefix="/stipends")
 
@@ -33,7 +34,7 @@ def stipend_helpers():
         "month_text": month_text,
         "RULE_LABELS": RULE_LABELS,
         "STATUS_LABELS": {
-            "closed": _("Closed"),
+            "closed": pgettext("stipend month", "Closed"),
             "reopened": _("Re-opened"),
             "open": _("Open"),
             "future": _("Not yet"),
@@ -64,11 +65,32 @@ def _supporter_choices() -> list[tuple[int, str]]:
     return [(sid, f"{name} ({number or '-'})") for sid, name, number in rows]
 
 
+def _cannot_pay(month, preview) -> list[tuple[int, str, str]]:
+    """Who is due for ``month`` but cannot be paid by transfer: (id, name, why)."""
+    from supporters.payments.exports import unpayable_of
+
+    why = {
+        close.NO_BANK_DETAILS: _("No bank details"),
+        close.HOLDER_NOT_KANA: _("Account holder's name is not in half-width kana"),
+    }
+    if preview is None:
+        return [(sid, name, why[problem]) for sid, name, problem in unpayable_of(month)]
+    if month >= current_month():
+        return []
+    return [(row.supporter_id, row.name, why[row.problem]) for row in preview.unpayable]
+
+
 def _month_page(month, status=200, adjustment_form=None, reopen_form=None):
     adjustment_form = adjustment_form or AdjustmentForm(formdata=None)
     adjustment_form.supporter_id.choices = _supporter_choices()
     record = queries.month_record(month)
     is_open = record is None or record.status == MonthStatus.REOPENED
+    # An open month that is over: what a close would write, and who it could not pay.
+    preview = (
+        close.close_preview(month, count_logs=False, never_closed=record is None)
+        if is_open
+        else None
+    )
     return (
         render_template(
             "stipends/month.html",
@@ -77,11 +99,11 @@ def _month_page(month, status=200, adjustment_form=None, reopen_form=None):
             is_open=is_open,
             over=month < current_month(),
             rule=settings.rule_for(month),
-            preview=queries.preview(month) if is_open else None,
+            preview=preview,
             lines=queries.month_lines(month),
             totals=queries.totals_by_month(month, month).get(month, queries.MonthTotals()),
             events=queries.month_events(month),
-            close_form=CloseForm(formdata=None),
+            cannot_pay=_cannot_pay(month, preview),
             reopen_form=reopen_form or ReopenForm(formdata=None),
             adjustment_form=adjustment_form,
             can_reopen=can_change_stipends(current_user),
@@ -98,17 +120,71 @@ def month(month):
     return _month_page(month)
 
 
+def _close_page(month, form=None, status=200):
+    """The close preview: who is paid how much, who cannot be paid and why, what gets locked."""
+    form = form or CloseForm(formdata=None)
+    preview = close.close_preview(month)
+    form.token.data = preview.token
+    return (
+        render_template(
+            "stipends/close.html",
+            month=month,
+            preview=preview,
+            form=form,
+            reasons={
+                close.NO_BANK_DETAILS: _("No bank details"),
+                close.HOLDER_NOT_KANA: _("Account holder's name is not in half-width kana"),
+            },
+            fy=fiscal_year(month),
+        ),
+        status,
+    )
+
+
+def _closed_already(month) -> bool:
+    record = queries.month_record(month)
+    return record is not None and record.status == MonthStatus.CLOSED
+
+
+@bp.get("/<month:month>/close")
+@stipends_required
+def close_preview(month):
+    """The preview of a close, with the confirmation box (nothing changes here)."""
+    if _closed_already(month):
+        flash(_("%(month)s was already closed; nothing changed.", month=month_text(month)), "ok")
+        return redirect(url_for("stipends.month", month=month))
+    if month >= current_month():
+        abort(404)
+    return _close_page(month)
+
+
 @bp.post("/<month:month>/close")
 @stipends_required
 def close_month(month):
-    """Close the month (idempotent): one line per eligible supporter, case log locked."""
-    if not CloseForm().validate_on_submit():
+    """Close the month as confirmed on its preview: lines written, case log locked.
+
+    A close without the preview's token, with a stale one, or without the box ticked is
+    refused and the (new) preview is shown again.
+    """
+    form = CloseForm()
+    if not form.validate_on_submit():
         abort(400)
+    if _closed_already(month):
+        flash(_("%(month)s was already closed; nothing changed.", month=month_text(month)), "ok")
+        return redirect(url_for("stipends.month", month=month))
     try:
-        result = close.close_month(month, current_user)
+        result = close.confirm_close(
+            month, form.token.data or None, bool(form.confirm.data), current_user
+        )
     except Refused as refusal:
-        flash(str(refusal.message), "error")
-        return _month_page(month, 409)
+        if month >= current_month():
+            flash(str(refusal.message), "error")
+            return _month_page(month, 409)
+        if refusal.fields:
+            show_on_form(form, refusal)
+        else:
+            flash(str(refusal.message), "error")
+        return _close_page(month, form, 422 if refusal.is_about_input else 409)
     if result.already_closed:
         flash(_("%(month)s was already closed; nothing changed.", month=month_text(month)), "ok")
     else:
@@ -145,7 +221,7 @@ def reopen(month):
         show_on_form(form, refusal)
         status = form_status(form) if refusal.is_about_input else 409
         return _month_page(month, status, reopen_form=form)
-    flash(_("%(month)s is re-opened.", month=month_text(month)), "ok")
+    flash(_("%(month)s is re-opened.", month=month_label(month)), "ok")
     return redirect(url_for("stipends.month", month=month))
 
 

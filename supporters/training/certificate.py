@@ -5,12 +5,14 @@ Only local fonts, named by family in the stylesheet; nothing is fetched from any
 
 import warnings
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app, render_template
 
 from supporters.models import Supporter, SupporterStatus
 from supporters.programme.settings import current as programme_settings
+from supporters.training.service import cohort_of, hours_attended
 
 REIWA_STARTS_ON = date(2019, 5, 1)
 
@@ -33,6 +35,24 @@ def can_print(supporter: Supporter) -> bool:
     )
 
 
+def training_hours_completed(supporter: Supporter) -> Decimal | None:
+    """The training hours the supporter attended, if they finished their cohort's course (more
+    than zero hours and at least the hours it requires); ``None`` when the record does not
+    show a finished course, so the certificate must not claim one."""
+    cohort = cohort_of(supporter)
+    if cohort is None:
+        return None
+    attended = hours_attended(cohort).get(supporter.id, Decimal("0"))
+    if attended <= 0 or attended < (cohort.required_hours or 0):
+        return None
+    return attended
+
+
+def hours_text(hours: Decimal) -> str:
+    """Hours as printed on the certificate: ``12`` or ``12.5`` (no trailing ``.0``)."""
+    return f"{hours.normalize():f}"
+
+
 def certificate_pdf(supporter: Supporter) -> bytes:
     """The certificate of ``supporter`` as PDF bytes (A4 portrait)."""
     with warnings.catch_warnings():
@@ -41,9 +61,11 @@ def certificate_pdf(supporter: Supporter) -> bytes:
         warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
         from weasyprint import CSS, HTML  # heavy import, only when a certificate is printed
 
+    hours = training_hours_completed(supporter)
     html = render_template(
         "training/certificate.html",
         supporter=supporter,
+        training_hours=hours_text(hours) if hours is not None else None,
         certified_on=japanese_date(supporter.certified_on),
         retired_on=japanese_date(supporter.retired_on) if supporter.retired_on else None,
         retired=supporter.status == SupporterStatus.RETIRED,

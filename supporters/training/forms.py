@@ -7,6 +7,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional, ValidationError
@@ -55,7 +56,9 @@ class CohortForm(FlaskForm):
     """A new training cohort."""
 
     name = StringField(
-        _l("Name"), filters=[normalise_text], render_kw={"maxlength": COHORT_NAME_MAX}
+        lazy_pgettext("cohort", "Name"),
+        filters=[normalise_text],
+        render_kw={"maxlength": COHORT_NAME_MAX},
     )
     starts_on = DateField(_l("First day"), **DATE)
     ends_on = DateField(_l("Last day"), **DATE)

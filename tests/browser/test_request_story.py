@@ -61,7 +61,7 @@ def test_hospital_request_offer_and_accept_on_a_phone(new_page, live_server, bas
     # 2. Offer it to the demo supporter only.
     for box in candidates.locator("input[type=checkbox]").all():
         box.set_checked(box.get_attribute("value") == str(supporter_id))
-    console.get_by_role("button", name="依頼を送る").first.click()
+    console.get_by_role("button", name="打診を送る").first.click()
     expect(console.get_by_test_id("request-status")).to_have_text("打診中")
     assert_no_browser_errors(console)
 

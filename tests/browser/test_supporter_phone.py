@@ -48,6 +48,18 @@ def _offer_to_demo_supporter():
     return request.id, offer.id, user.supporter_id
 
 
+def _visit_started(request_id: int) -> None:
+    """Time passes: the visit began a few minutes ago (today in Japan)."""
+    from datetime import timedelta
+
+    from supporters.clock import utcnow
+
+    request = db.session.get(HelpRequest, request_id)
+    request.starts_at = utcnow() - timedelta(minutes=5)
+    request.ends_at = request.starts_at + timedelta(hours=2)
+    db.session.commit()
+
+
 def _no_sideways_scroll(page):
     width = scroll_width(page)
     assert width <= PHONE["width"], f"horizontal scroll on a phone: {width}px ({page.url})"
@@ -74,7 +86,9 @@ def test_supporter_logs_cases_on_a_phone(new_page, live_server, base_url):
     phone.get_by_test_id("accept").click()
     expect(phone.get_by_test_id("requester-name")).to_contain_text("Nguyễn Thị Bích")
 
-    # 3. The assignment: meeting place, resident, coordinator, calendar, "mark done".
+    # 3. The assignment: meeting place, resident, coordinator, calendar, "mark done" — once the
+    # visit has started (a case is never logged before it happens: issue 16, item 4).
+    in_db(live_server, lambda: _visit_started(request_id))
     phone.goto(f"{base_url}/me/assignments/{request_id}")
     expect(phone.get_by_test_id("coordinator")).to_contain_text("coordinator@example.jp")
     expect(phone.get_by_test_id("add-to-calendar")).to_be_visible()
