@@ -43,6 +43,15 @@ class BankAccountForm(FlaskForm):
     holder_kana = StringField(_l("Account holder's name in kana"), filters=[_strip])
     submit = SubmitField(_l("Save bank details"))
 
+    def show(self, account) -> None:
+        """Fill the form from the stored details (the account number is never shown back)."""
+        self.bank_code.data = account.bank_code
+        self.bank_name_kana.data = account.bank_name_kana
+        self.branch_code.data = account.branch_code
+        self.branch_name_kana.data = account.branch_name_kana
+        self.account_type.data = account.account_type.value
+        self.holder_kana.data = account.holder_kana
+
     def draft(self) -> bank.BankDetailsDraft:
         """What was typed, for ``operations.save_bank_details`` to check."""
         return bank.BankDetailsDraft(

@@ -46,12 +46,7 @@ def bank():
     account = db.session.get(BankAccount, supporter.id)
     form = BankAccountForm()
     if request.method == "GET" and account is not None:
-        form.bank_code.data = account.bank_code
-        form.bank_name_kana.data = account.bank_name_kana
-        form.branch_code.data = account.branch_code
-        form.branch_name_kana.data = account.branch_name_kana
-        form.account_type.data = account.account_type.value
-        form.holder_kana.data = account.holder_kana
+        form.show(account)
     if form.validate_on_submit():
         try:
             operations.save_bank_details(supporter, form.draft(), current_user)

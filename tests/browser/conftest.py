@@ -248,3 +248,32 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- accessibility -----------------------------------------------------------------------------
+
+# axe-core's rules for WCAG 2.0/2.1/2.2 A and AA.
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}}
+
+
+def serious_violations(page) -> list:
+    """Serious and critical axe-core violations (WCAG 2.2 A and AA rules) on ``page``."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG)
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:4])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def assert_accessible(page, name: str, width: int | None = None) -> None:
+    """No serious or critical axe-core violation on ``page``; given a window ``width``, the page
+    also fits it (no sideways scroll), is saved as screenshot ``name`` and reported no errors."""
+    bad = serious_violations(page)
+    assert not bad, f"{name} ({page.url}): {bad}"
+    if width is not None:
+        assert scroll_width(page) <= width, f"{name} scrolls sideways"
+        screenshot(page, name)
+        assert_no_browser_errors(page)

@@ -19,17 +19,15 @@ inside a sentence are the SC's "inline" exception) — see docs/accessibility.md
 """
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from supporters.extensions import db
 from supporters.models import Activity, HelpRequest, Supporter, User
-from tests.browser.conftest import assert_no_browser_errors
+from tests.browser.conftest import assert_accessible, assert_no_browser_errors, serious_violations
 from tests.browser.test_request_story import sign_in
 
 pytestmark = pytest.mark.browser
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}}
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 # Babel locale (supporter's setting) → the public form's ``?lang=`` code.
 LANGUAGES = {"ja": "ja", "en": "en", "vi": "vi", "pt": "pt", "ja@easy": "ja-x-easy"}
@@ -86,22 +84,6 @@ def _set_locale(email: str, locale: str):
     return change
 
 
-def violations(page) -> list:
-    """Serious and critical axe-core violations (WCAG 2.2 A and AA rules) on ``page``."""
-    results = Axe().run(page, options=WCAG)
-    return [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:4])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-def assert_accessible(page, name: str) -> None:
-    """No serious or critical axe-core violation on ``page``."""
-    bad = violations(page)
-    assert not bad, f"{name} ({page.url}): {bad}"
-
-
 def sweep(page, base_url: str, paths, name: str, targets: bool = False) -> None:
     """Open each page; collect every problem (a page that fails, axe, 2.5.8), then assert."""
     problems = {}
@@ -112,7 +94,7 @@ def sweep(page, base_url: str, paths, name: str, targets: bool = False) -> None:
         if not response.ok:
             problems[path] = f"HTTP {response.status}"
             continue
-        found = violations(page)
+        found = serious_violations(page)
         if targets:
             found += [("target-size-2.5.8", p) for p in small_targets(page)]
         if found:

@@ -15,33 +15,20 @@ from datetime import datetime, time, timedelta
 
 import icalendar
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from supporters.clock import JST, today_jst
 from supporters.extensions import db
 from supporters.models import HelpRequest, Mode, RequestStatus, User
-from tests.browser.conftest import assert_no_browser_errors, screenshot, scroll_width
+from tests.browser.conftest import (
+    assert_accessible,
+)
 from tests.browser.test_request_story import sign_in
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1366, "height": 900}
 NARROW = {"width": 320, "height": 700}
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}}
-
-
-def assert_accessible(page, name: str, width: int) -> None:
-    results = Axe().run(page, options=WCAG)
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{name}: {bad}"
-    assert scroll_width(page) <= width, f"{name} scrolls sideways"
-    screenshot(page, name)
-    assert_no_browser_errors(page)
 
 
 @pytest.fixture(scope="module")

@@ -13,28 +13,15 @@ Both pages pass axe-core (WCAG 2.2 AA) with no serious or critical violation.
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_browser_errors, screenshot, scroll_width
+from tests.browser.conftest import (
+    assert_accessible,
+)
 from tests.browser.test_request_story import sign_in
 
 pytestmark = pytest.mark.browser
 WINDOW = {"width": 1120, "height": 800}
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}}
-
-
-def assert_accessible(page, name: str) -> None:
-    results = Axe().run(page, options=WCAG)
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{name}: {bad}"
-    assert scroll_width(page) <= WINDOW["width"], f"{name} scrolls sideways"
-    screenshot(page, name)
-    assert_no_browser_errors(page)
 
 
 def test_matrix_keeps_its_headers_in_view_and_shows_one_figure_per_cell(new_page, base_url):
@@ -57,7 +44,7 @@ def test_matrix_keeps_its_headers_in_view_and_shows_one_figure_per_cell(new_page
     last_row_name = page.locator(".matrix tbody tr:last-child th").bounding_box()
     assert abs(header["y"] - box["y"]) < 3, (header, box)
     assert abs(last_row_name["x"] - box["x"]) < 3, (last_row_name, box)
-    assert_accessible(page, "coverage-matrix")
+    assert_accessible(page, "coverage-matrix", WINDOW["width"])
 
     # Headers never break inside a word (住/民, スコ/ア): each fits on one line.
     heights = page.locator(".matrix thead th").evaluate_all(
@@ -98,4 +85,4 @@ def test_map_is_a_labelled_tile_grid_with_a_japanese_legend_and_a_table(new_page
     assert not re.search(r"[A-Za-z]{3,}", legend), legend  # no English legend in Japanese
     table = page.get_by_test_id("map-table")
     expect(table.locator("tbody tr")).to_have_count(count)
-    assert_accessible(page, "coverage-map")
+    assert_accessible(page, "coverage-map", WINDOW["width"])

@@ -13,8 +13,7 @@ from sqlalchemy import select
 from supporters.demo.seed import DEMO_PASSWORD
 from supporters.extensions import db
 from supporters.models import HelpRequest, RequestStatus
-from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot
-from tests.browser.test_programme_pages import assert_accessible
+from tests.browser.conftest import PHONE, assert_accessible, assert_no_browser_errors, screenshot
 from tests.conftest import jst_at
 
 pytestmark = pytest.mark.browser
@@ -73,13 +72,13 @@ def test_search_merge_and_bulk_close(page, live_server, base_url):
     found = page.locator("[data-testid=search-requests] tbody tr")
     expect(found).to_have_count(2)
     expect(page.locator("[data-testid=search-requests]")).to_contain_text(NAME)
-    assert_accessible(page, "find-search")
+    assert_accessible(page, "find-search", 1366)
 
     # 2. The later request shows the earlier one as a possible duplicate; merge it.
     page.goto(f"{base_url}/requests/{later}")
     panel = page.locator("[data-testid=duplicates]")
     expect(panel).to_be_visible()
-    assert_accessible(page, "find-duplicate")
+    assert_accessible(page, "find-duplicate", 1366)
     panel.locator("[data-testid=merge]").click()
     expect(page).to_have_url(f"{base_url}/requests/{earlier}")
     expect(page.locator("[data-testid=event-merged_from]")).to_be_visible()
@@ -98,13 +97,13 @@ def test_search_merge_and_bulk_close(page, live_server, base_url):
             ),
         )
     )
-    assert_accessible(page, "find-list")
+    assert_accessible(page, "find-list", 1366)
     picks = page.locator("[data-testid=request-list] input[name=ids]")
     picks.nth(0).check()
     picks.nth(1).check()
     page.locator("[data-testid=bulk-close]").click()
     expect(page.locator("[data-testid=bulk-selected] li")).to_have_count(2)
-    assert_accessible(page, "find-bulk-confirm")
+    assert_accessible(page, "find-bulk-confirm", 1366)
     page.locator("textarea[name=reason]").fill("Handled by phone")
     page.locator("main form #submit").click()
     expect(page).to_have_url(f"{base_url}/requests/")

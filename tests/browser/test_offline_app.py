@@ -23,8 +23,7 @@ from sqlalchemy import func, select
 
 from supporters.extensions import db
 from supporters.models import Activity, User
-from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot
-from tests.browser.test_accessibility import assert_accessible
+from tests.browser.conftest import PHONE, assert_accessible, assert_no_browser_errors, screenshot
 from tests.browser.test_request_story import sign_in
 
 pytestmark = pytest.mark.browser

@@ -14,18 +14,19 @@ violation).
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import delete, select, update
 
 from supporters.extensions import db
 from supporters.models import BankAccount, HelpRequest, MonthStatus, StipendMonth, User
 from supporters.stipends.months import current_month
-from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot, scroll_width
+from tests.browser.conftest import (
+    PHONE,
+    assert_accessible,
+)
 from tests.browser.test_request_story import sign_in
 
 pytestmark = pytest.mark.browser
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}}
 
 
 def in_db(live_server, query):
@@ -34,19 +35,6 @@ def in_db(live_server, query):
             return query()
         finally:
             db.session.commit()
-
-
-def assert_accessible(page, name: str, width: int) -> None:
-    results = Axe().run(page, options=WCAG)
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{name}: {bad}"
-    assert scroll_width(page) <= width, f"{name} scrolls sideways"
-    screenshot(page, name)
-    assert_no_browser_errors(page)
 
 
 def test_supporter_enters_bank_details_from_the_notice(new_page, base_url, live_server):
