@@ -16,6 +16,7 @@ var SCOPE = ROOT + "me/";
 var PAGES = "yorisoi-pages";
 var STATIC = "yorisoi-static";
 var STATE = SCOPE + "offline-state";
+var UNTOLD = SCOPE + "offline-sent";  // how many cases were sent that no page has said yet
 var ASSETS = ["static/css/portal.css", "static/js/app.js", "static/js/offline.js",
   "static/favicon.svg"].map(function (path) { return ROOT + path; });
 var LOG_POST = new RegExp("^" + SCOPE + "log/(new|\\d+/edit)$");
@@ -49,6 +50,7 @@ self.addEventListener("message", function (event) {
     queue: function () { return queue(); },
     sync: function () { return sync(); },
     drop: function () { return dropCase(String(data.token || "")).then(queue); },
+    told: function () { return writeUntold(0).then(function () { return {}; }); },
     entry: function () { return ownCase(String(data.token || "")); },
     forget: function () { return forget(true).then(function () { return {}; }); }
   }[data.type];
@@ -141,7 +143,8 @@ function store(list) {
       }).catch(function () { return null; });
     })).then(function () { return cache.keys(); }).then(function (keys) {
       return Promise.all(keys.filter(function (key) {
-        return key.url !== new URL(STATE, self.location.origin).href && wanted.indexOf(key.url) < 0;
+        var own = [STATE, UNTOLD].map(function (path) { return new URL(path, self.location.origin).href; });
+        return own.indexOf(key.url) < 0 && wanted.indexOf(key.url) < 0;
       }).map(function (key) { return cache.delete(key); }));
     }).then(function () {
       var state = { owner: list.owner, pages: list.pages, refreshed: Date.now() };
@@ -214,11 +217,31 @@ function sync() {
             return null;
           });
         });
-      }, Promise.resolve()).then(queue).then(function (answer) {
-        answer.sent = sent;
-        return answer;
+      }, Promise.resolve()).then(function () { return addUntold(sent); }).then(function (untold) {
+        return queue().then(function (answer) {
+          answer.sent = untold;
+          return answer;
+        });
       });
     });
+  });
+}
+
+// Cases sent count as "not told yet" until a page has said so (the page that asked may have been
+// left before the answer came: the next page says it instead).
+function readUntold() {
+  return caches.open(PAGES).then(function (cache) { return cache.match(UNTOLD); })
+    .then(function (hit) { return hit ? hit.json() : 0; }).catch(function () { return 0; });
+}
+function writeUntold(count) {
+  return caches.open(PAGES).then(function (cache) {
+    return count ? cache.put(UNTOLD, new Response(JSON.stringify(count))) : cache.delete(UNTOLD);
+  });
+}
+function addUntold(sent) {
+  return readUntold().then(function (before) {
+    var total = (Number(before) || 0) + sent;
+    return (sent ? writeUntold(total) : Promise.resolve()).then(function () { return total; });
   });
 }
 

@@ -165,15 +165,19 @@
     });
   }
 
+  // Cases sent (by this page's question or an earlier page's) are said once: this page keeps the
+  // news, then tells the worker it has been said.
   function synced(answer) {
     if (!answer) return;
-    if (answer.sent && /\/(log\/)?$/.test(location.pathname)) {
-      sessionStorage.setItem(SENT, String(answer.sent));
-      location.replace(location.pathname);  // the list now shows the cases sent
-      return;
-    }
-    if (answer.sent) sessionStorage.setItem(SENT, String(answer.sent));
-    render(answer);
+    if (!answer.sent) { render(answer); return; }
+    sessionStorage.setItem(SENT, String(answer.sent));
+    ask({ type: "told" }, 5).then(function () {
+      if (/\/(log\/)?$/.test(location.pathname)) {
+        location.replace(location.pathname);  // the list now shows the cases sent
+      } else {
+        render(answer);
+      }
+    });
   }
 
   function sync() {
