@@ -38,7 +38,7 @@ translations: install  ## compile translations/*.po into .mo (not committed)
 	$(BIN)/pybabel compile --statistics -d translations
 
 translations-extract: install  ## collect messages from code and templates into messages.pot
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 \
+	$(BIN)/pybabel extract --no-location --sort-output --add-comments=Translators: -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 \
 	  -o translations/messages.pot .
 
 translations-update: translations-extract  ## merge new messages into every catalogue

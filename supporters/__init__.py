@@ -287,6 +287,11 @@ def _register_template_helpers(app: Flask) -> None:
         date_label=wareki.date_label,
         fiscal_year_text=wareki.fiscal_year_text,
     )
+    from supporters.programme.settings import current as programme_settings
+
+    # The office's phone and e-mail, in the same place on every resident and supporter page
+    # (WCAG 3.2.6 consistent help; templates/_help_contact.html).
+    app.jinja_env.globals["programme_settings"] = programme_settings
 
     from supporters.page_chrome import PageForms
 

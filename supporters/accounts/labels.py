@@ -9,6 +9,8 @@ ROLE_LABELS = {
     Role.COORDINATOR: _l("Coordinator"),
     Role.MUNICIPAL_OFFICER: _l("Municipal officer"),
     Role.OFFICIAL: _l("Official (figures only)"),
+    # Translators: a "supporter" is a certified volunteer who speaks a foreign resident's native
+    # language and helps them (Japanese サポーター). Not a fan or sponsor.
     Role.SUPPORTER: _l("Supporter"),
 }
 # The account list's filter: an admin's own switch (User.active).

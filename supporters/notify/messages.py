@@ -29,6 +29,8 @@ class KindText:
 
 _TEXTS = {
     "offer_new": KindText(
+        # Translators: a coordinator asks the supporter whether they can take a resident's
+        # request (Japanese 打診); not a sale or job offer.
         _l("New offer"),
         _l("You have a new offer. Please open it in Yorisoi and answer."),
     ),

@@ -21,12 +21,21 @@ from supporters.portal.routes import bp
 from supporters.refusals import Refused, form_status, show_on_form
 
 RANGES_PER_DAY = 2
+# The supporter's tab bar. Its words are the programme's key terms; the comments reach
+# translators through the catalogue (``pybabel extract -c Translators:``, docs/glossary.md).
 NAV = (
     ("portal.me", _l("Home")),
+    # Translators: an "offer" is the coordinator ASKING a volunteer supporter whether they can take
+    # one resident's request (go to the hospital with them, etc.); the supporter accepts or
+    # declines. Not a sale, discount or job offer. Japanese uses 打診.
     ("portal.offers", _l("Offers")),
+    # Translators: the "case log" is the supporter's record of help they gave (date, kind of help,
+    # outcome), one entry per case. Not a medical or police record.
     ("portal.log", _l("Case log")),
     ("portal.calendar", _l("Calendar")),
     ("portal.availability", _l("Availability")),
+    # Translators: the "stipend" is a small flat monthly amount (2,000 yen) paid to volunteer
+    # supporters for their activity costs. It is not a wage or salary. Japanese uses 活動費.
     ("portal.stipends", _l("Stipends")),
     ("portal.profile", _l("Profile")),
 )

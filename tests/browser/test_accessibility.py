@@ -285,3 +285,36 @@ def test_console_pages(new_page, live_server, base_url, locale, viewport):
     sign_in(page, base_url, "coordinator@example.jp")
     sweep(page, base_url, in_db(live_server, _console_pages), f"console {locale} {viewport}")
     assert_no_browser_errors(page)
+
+
+HELP_FIRST_IN_FOOTER = """() => {
+  const foot = document.querySelector("footer");
+  const first = foot && foot.firstElementChild;
+  return first ? [first.dataset.testid || first.tagName, first.textContent] : null;
+}"""
+
+
+def test_same_help_in_the_same_place_on_every_supporter_and_resident_page(
+    new_page, live_server, base_url, world
+):
+    """WCAG 3.2.6 consistent help: the office's phone and e-mail are the footer's first line on
+    every supporter and resident page (docs/accessibility.md)."""
+    from supporters.programme.settings import current
+
+    office = in_db(live_server, current)
+    assert office.contact_phone, "the demo programme has a contact phone"
+    in_db(live_server, _set_locale("supporter@example.jp", "ja"))
+    page = new_page(viewport=VIEWPORTS["phone"], service_workers="block")
+    resident = ["/help/", "/help/?lang=vi", "/help/?lang=ja-x-easy"]
+    if page.request.get(f"{base_url}/help/status").ok:
+        resident.append("/help/status")
+    sign_in(page, base_url, "supporter@example.jp")
+    supporter = _supporter_pages(live_server.app, world)
+    for path in resident + supporter:
+        page.goto(f"{base_url}{path}")
+        found = page.evaluate(HELP_FIRST_IN_FOOTER)
+        assert found and found[0] == "help-contact", (path, found)
+        assert office.contact_phone in found[1], (path, found)
+        link = page.get_by_test_id("help-contact").locator("a[href^='tel:']")
+        assert link.count() == 1, path
+    assert_no_browser_errors(page)
