@@ -192,3 +192,16 @@ def test_certificate_names_the_hours_of_a_finished_course(app, db, make_supporte
     supporter = _trainee(db, make_supporter, required="7", attended="7")
     body = _certificate_body(app, supporter)
     assert "所定の養成研修（7時間）を修了し" in body
+
+
+@pytest.mark.parametrize(
+    "url", ["/reports/monthly/{month}", "/dashboard/", "/coverage/targets", "/stipends/"]
+)
+def test_target_and_fiscal_years_read_in_reiwa_on_officials_pages(client, auth, users, url):
+    """Review N-14: the certificate said 令和, the report and dashboard only 西暦."""
+    from supporters.clock import today_jst
+
+    auth.login("coordinator@example.jp")
+    html = client.get(url.format(month=f"{today_jst():%Y-%m}")).get_data(as_text=True)
+    assert re.search(r"20\d\d年度（令和(\d+|元)年度）", html), url
+    assert "FY20" not in html and "年度年度" not in html

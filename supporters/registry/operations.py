@@ -39,7 +39,7 @@ from supporters.models import (
     User,
 )
 from supporters.refusals import CONFLICT, Refused, refuse_if
-from supporters.registry.labels import STATUS_LABELS
+from supporters.registry.labels import STATUS_LABELS, short_of_hours_reason
 from supporters.textrules import name_problem
 
 # The limits of the registry's fields (forms show them as ``maxlength`` hints only).
@@ -465,7 +465,7 @@ def certify(
                 _l("Only an administrator can certify with training hours missing."),
                 "override_reason",
             )
-        reason = f"certified with {short.missing} training hours missing: {override_reason}"
+        reason = short_of_hours_reason(short.missing, override_reason)
     _allow(supporter, SupporterStatus.CERTIFIED)
     _transition(supporter, SupporterStatus.CERTIFIED, on, reason, by)
     supporter.certificate_number = number

@@ -34,6 +34,7 @@ from supporters.registry.labels import (
     LEVEL_LABELS,
     MODE_LABELS,
     STATUS_LABELS,
+    status_reason_text,
 )
 from supporters.registry.queries import SupporterFilters, supporter_list_statement
 
@@ -56,6 +57,7 @@ def labels():
         "GENDER_LABELS": translated_labels(GENDER_LABELS),
         "JAPANESE_LEVEL_LABELS": translated_labels(JAPANESE_LEVEL_LABELS),
         "can_manage": can_manage_supporters(current_user),
+        "status_reason_text": status_reason_text,
     }
 
 
