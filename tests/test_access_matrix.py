@@ -106,7 +106,7 @@ EXPECTED = {
     "portal.me":                (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.offers":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
-    # The offer was withdrawn by the admin (withdraw_offer, earlier in the run): refused, 409.
+    # An offer withdrawn already (OFFER_FOR_CELL): refused, 409.
     "portal.accept":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CONFLICT),
     "portal.decline":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID),
     # The case log ([3/6]): a request in the URL is only "found" once assigned to the supporter.
@@ -186,7 +186,7 @@ EXPECTED = {
     "help_requests.create":     (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.detail":     (LOGIN,    OK,        OK,        OK,        FORBIDDEN, FORBIDDEN),
     "help_requests.send_offers": (LOGIN,   REQUEST,   REQUEST,   FORBIDDEN, FORBIDDEN, FORBIDDEN),
-    # The admin withdraws the offer first; the coordinator is then refused (409, rolled back).
+    # The admin withdraws an open offer; the coordinator one withdrawn already (409, rolled back).
     "help_requests.withdraw_offer": (LOGIN, REQUEST,  CONFLICT,  FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.change_status": (LOGIN, OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "help_requests.refer":      (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
@@ -293,6 +293,10 @@ EXPECTED = {
     "api_requests.get_request": (NO_TOKEN, OK,    OK,        OK,        FORBIDDEN, FORBIDDEN),
     "api_requests.list_candidates": (NO_TOKEN, OK, OK,       FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "api_requests.send_offers": (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_requests.merge_duplicate":
+                                (NO_TOKEN, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_requests.dismiss_duplicate":
+                                (NO_TOKEN, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "api_offers.list_offers":   (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "api_offers.get_offer":     (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "api_offers.accept_offer":  (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -300,6 +304,7 @@ EXPECTED = {
     "api_activities.list_activities": (NO_TOKEN, OK, OK,     OK,        FORBIDDEN, OK),
     "api_activities.log_case":  (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, INVALID),
     "api_stipends.get_month":   (NO_TOKEN, OK,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_stipends.close_preview": (NO_TOKEN, OK,  OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "api_stipends.close_month": (NO_TOKEN, OK,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "api_reports.monthly_report": (NO_TOKEN, OK,  OK,        OK,        OK,        FORBIDDEN),
     "api_reports.period_report": (NO_TOKEN, OK,   OK,        OK,        OK,        FORBIDDEN),
@@ -347,6 +352,10 @@ EXPECTED_REQUEST_ELSEWHERE = {
     "api_requests.get_request": (NO_TOKEN, OK,    OK,        NOT_FOUND, FORBIDDEN, FORBIDDEN),
     "api_requests.list_candidates": (NO_TOKEN, OK, OK,       FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "api_requests.send_offers": (NO_TOKEN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_requests.merge_duplicate":
+                                (NO_TOKEN, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "api_requests.dismiss_duplicate":
+                                (NO_TOKEN, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }  # fmt: skip
 
 # A request assigned to the signed-in supporter (asked only of the supporter's pages).
@@ -370,7 +379,7 @@ EXPECTED_OTHERS_OFFER = {
     "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.accept":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "portal.decline":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
-    # The admin withdraws the offer first; the coordinator is then refused (409, rolled back).
+    # The admin withdraws an open offer; the coordinator one withdrawn already (409, rolled back).
     "help_requests.withdraw_offer": (LOGIN, REQUEST,  CONFLICT,  FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "api_offers.get_offer":     (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
     "api_offers.accept_offer":  (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
@@ -703,8 +712,31 @@ def _add_requests(supporters: dict[str, int], coordinator: User):
     (mine,) = offer_service.send_offers(requests["assigned"], [supporters["own"]], coordinator)
     db.session.commit()
     offer_service.accept(mine.id, supporters["own"], None)
+    # Offers whose answer does not depend on which cells ran before (the cells run in any order,
+    # spread over workers): one the admin withdraws, one withdrawn already.
+    made = {"own_offer": own.id, "others_offer": other.id}
+    for whose in ("own", "in_scope"):
+        to_withdraw, withdrawn = (
+            offer_service.send_offers(
+                take("daily_life", OFFICER_AREA), [supporters[whose]], coordinator
+            )[0]
+            for _ in range(2)
+        )
+        offer_service.withdraw(withdrawn, coordinator)
+        made[f"{whose}_to_withdraw"], made[f"{whose}_withdrawn"] = to_withdraw.id, withdrawn.id
     db.session.commit()
-    return {k: r.id for k, r in requests.items()}, {"own_offer": own.id, "others_offer": other.id}
+    return {k: r.id for k, r in requests.items()}, made
+
+
+# The cells that change an offer use their own (see ``_add_requests``):
+# (endpoint, role, offer in the table) → the offer used.
+OFFER_FOR_CELL = {
+    ("help_requests.withdraw_offer", "admin", "own_offer"): "own_to_withdraw",
+    ("help_requests.withdraw_offer", "coordinator", "own_offer"): "own_withdrawn",
+    ("portal.accept", "supporter", "own_offer"): "own_withdrawn",
+    ("help_requests.withdraw_offer", "admin", "others_offer"): "in_scope_to_withdraw",
+    ("help_requests.withdraw_offer", "coordinator", "others_offer"): "in_scope_withdrawn",
+}
 
 
 def _add_api_offer(supporter_id: int, coordinator_id: int) -> int:
@@ -793,6 +825,8 @@ def _url(world: World, cell: Cell) -> str:
         offer = values["offer_id"]
         if cell.endpoint.startswith("api_") and offer == "own_offer":
             offer = "api_own_offer"  # the API accepts it for real: not the pages' offer
+        else:
+            offer = OFFER_FOR_CELL.get((cell.endpoint, cell.role, offer), offer)
         values["offer_id"] = world.offers[offer]
     if "activity_id" in values:
         values["activity_id"] = world.activities[values["activity_id"]]
