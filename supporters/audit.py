@@ -11,7 +11,9 @@ from collections.abc import Iterable
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import insert
 
+from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models import AuditEvent, User
 
@@ -63,15 +65,33 @@ def record_read(
     channel: str | None = None,
     detail: str = "",
     user: User | None = None,
-) -> list[AuditEvent]:
+) -> int:
     """Note that the signed-in user (or ``user``) read personal data: one event per object read.
 
     ``objects`` is one record or several (a list page or an API page writes one row per item
     shown, so "who looked at this resident" is one indexed query). ``channel`` defaults to
-    ``api`` under /api/ and ``web`` elsewhere; exports and PDFs pass theirs.
+    ``api`` under /api/ and ``web`` elsewhere; exports and PDFs pass theirs. The rows go in as
+    one bulk INSERT (a page of 100 case notes: one statement, no ORM object per row). Returns
+    how many events were written.
     """
     if isinstance(objects, (list, tuple, set, frozenset)):
         items = list(objects)
     else:
         items = [objects]
-    return [record(action, obj, detail=detail, user=user, channel=channel) for obj in items]
+    if not items:
+        return 0
+    actor = _actor(user)
+    common = {
+        "at": utcnow(),
+        "user_id": actor.id if actor is not None else None,
+        "role": actor.role.value if actor is not None else "",
+        "channel": channel or _channel(),
+        "action": action,
+        "detail": detail,
+    }
+    rows = [
+        {**common, "object_type": type(obj).__name__, "object_id": _object_id(obj)[:40]}
+        for obj in items
+    ]
+    db.session.execute(insert(AuditEvent), rows)
+    return len(rows)
