@@ -714,7 +714,9 @@ def test_a_coordinators_script_runs_the_whole_month_through_the_api(app, db, mak
     )
     assert paper.status_code == 201, paper.get_json()
     assert_error(coordinator.post(f"/stipends/{today_jst():%Y-%m}/close"), 409)  # not over yet
-    closed = coordinator.post(f"/stipends/{month}/close")
+    preview = coordinator.get(f"/stipends/{month}/close").get_json()  # who is paid, locked logs
+    assert preview["locked_logs"] >= 1 and preview["token"]
+    closed = coordinator.post(f"/stipends/{month}/close", json={"confirm": preview["token"]})
     assert closed.status_code == 200, closed.get_json()
     assert closed.get_json()["already_closed"] is False
     assert coordinator.get(f"/stipends/{month}").get_json()["status"] == "closed"

@@ -103,7 +103,7 @@ def test_a_stale_preview_is_refused(app, users, make_supporter):
         try:
             close.confirm_close(JUNE, token, True, None)
         except Refused as refusal:
-            assert refusal.code == "conflict"
+            assert refusal.code == close.PREVIEW_STALE
         else:
             raise AssertionError("a stale token closed the month")
 

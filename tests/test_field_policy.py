@@ -150,12 +150,14 @@ def _has_value(request_obj: HelpRequest, name: str) -> bool:
         return True
     if name == "history_notes":
         return any(event.note for event in request_obj.events)
+    if name == "duplicates":  # rows of their own; these scenes' requests have none open
+        return False
     return bool(getattr(request_obj, name))
 
 
 def _api_value(request_obj: HelpRequest, name: str) -> bool:
     """The API answers null for an empty optional value as well as for a hidden one."""
-    if name == "offers":
+    if name in ("offers", "duplicates"):  # a list, empty or not
         return True
     return getattr(request_obj, name) is not None
 

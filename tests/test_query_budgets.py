@@ -44,7 +44,7 @@ PAGES = [
     ("/notifications/", "supporter", 3),
     ("/me/offers/", "supporter", 3),
     # The month page names who is due but cannot be paid (no bank details): one statement.
-    (f"/stipends/{LAST_MONTH:%Y-%m}", "coordinator", 12),
+    (f"/stipends/{LAST_MONTH:%Y-%m}", "coordinator", 11),
     ("/stipends/", "coordinator", 15),
     ("/coverage/", "coordinator", 9),
     ("/coverage/matrix", "coordinator", 9),

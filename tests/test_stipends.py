@@ -281,11 +281,11 @@ def test_simultaneous_closes_write_each_line_once(app, db, roster):
 
 def test_cli_closes_a_range_and_a_second_run_changes_nothing(app, roster):
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["stipends", "close", "2025-04", "--to", "2025-06"])
+    first = runner.invoke(args=["stipends", "close", "2025-04", "--to", "2025-06", "--yes"])
     assert first.exit_code == 0, first.output
     assert "2025-04: closed, 3 line(s) added." in first.output
     assert "2025-06: closed, 2 line(s) added." in first.output
-    second = runner.invoke(args=["stipends", "close", "2025-04", "--to", "2025-06"])
+    second = runner.invoke(args=["stipends", "close", "2025-04", "--to", "2025-06", "--yes"])
     assert second.output.count("already closed") == 3
     bad = runner.invoke(args=["stipends", "close", "2025-13"])
     assert bad.exit_code != 0 and "YYYY-MM" in bad.output

@@ -5,7 +5,7 @@ from sqlalchemy import Select
 
 from supporters.access import can_see_contact
 from supporters.extensions import db
-from supporters.help_requests import policy
+from supporters.help_requests import duplicates, policy
 from supporters.models import Activity, HelpRequest, Mode, Offer, Supporter
 from supporters.stipends.months import month_text
 
@@ -77,11 +77,12 @@ def offer(o: Offer) -> dict:
     }
 
 
-def help_request(r: HelpRequest, with_offers: bool = True, fields=None) -> dict:
+def help_request(r: HelpRequest, with_offers: bool = True, fields=None, possible=None) -> dict:
     """A request through the field policy: a field the caller may not read is ``null``.
 
     ``fields`` are the readable fields when the caller already has them (a page of requests
     reads them with one audit event per request); otherwise they are read, and audited, here.
+    ``possible``: its open possible duplicates when a page already looked them up.
     """
     if fields is None:
         fields = policy.read_request(r)
@@ -103,7 +104,26 @@ def help_request(r: HelpRequest, with_offers: bool = True, fields=None) -> dict:
     data["requester"] = requester
     if with_offers:
         data["offers"] = [offer(o) for o in r.offers] if "offers" in fields else None
+    data["duplicates"] = None
+    if "duplicates" in fields:
+        if possible is None:
+            possible = duplicates.possible_duplicates([r.id])[r.id]
+        data["duplicates"] = [duplicate(d) for d in possible]
     return data
+
+
+def duplicate(d) -> dict:
+    """An open possible duplicate of a request: the other request's reference, status and the
+    reasons as codes — never its resident's details (those are read on the other request)."""
+    return {
+        "candidate_id": d.candidate_id,
+        "request_id": d.other_id,
+        "reference": d.other_reference,
+        "status": d.other_status,
+        "received_at": d.other_received_at,
+        "reasons": list(d.reasons),
+        "merge_closes_this": d.merge_closes_this,
+    }
 
 
 # The request's own columns in the API, in the order of ``RequestSchema``.
@@ -134,7 +154,8 @@ REQUEST_FIELDS = (
 def help_requests(rows: list[HelpRequest]) -> list[dict]:
     """A page of requests: one field-policy read (and audit event) per request shown."""
     shown = policy.read_requests(rows)
-    return [help_request(r, fields=shown[r.id]) for r in rows]
+    possible = duplicates.possible_duplicates(r.id for r in rows if "duplicates" in shown[r.id])
+    return [help_request(r, fields=shown[r.id], possible=possible.get(r.id)) for r in rows]
 
 
 def own_offer(o: Offer) -> dict:

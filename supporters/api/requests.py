@@ -1,11 +1,17 @@
-"""API: help requests — take one (consent first), list, read, ranked candidates, send offers."""
+"""API: help requests — take one (consent first), list, read, ranked candidates, send offers,
+and decide a possible duplicate (merge or dismiss) through ``help_requests/duplicates.py``."""
 
-from flask import current_app
+from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
-from supporters.access import coordinator_required, request_or_404, roles_required
+from supporters.access import (
+    bulk_actions_required,
+    coordinator_required,
+    request_or_404,
+    roles_required,
+)
 from supporters.api import present
 from supporters.api.auth import protected_blueprint
 from supporters.api.common import (
@@ -18,7 +24,7 @@ from supporters.api.common import (
     within_years,
 )
 from supporters.api.errors import fail, refused
-from supporters.help_requests import labels, offers, policy
+from supporters.help_requests import duplicates, labels, offers, policy
 from supporters.help_requests.candidates import match_request
 from supporters.help_requests.intake import ConsentGiven, RequestDraft, take_request
 from supporters.help_requests.queries import request_list_statement
@@ -92,6 +98,26 @@ class OfferSchema(Schema):
     decline_reason = fields.String()
 
 
+class DuplicateSchema(Schema):
+    """An open possible duplicate: the other request and why (codes), not its resident."""
+
+    candidate_id = fields.Integer(metadata={"description": "For …/duplicates/{id}/merge|dismiss."})
+    request_id = fields.Integer(metadata={"description": "The other request."})
+    reference = fields.String()
+    status = enum_field(RequestStatus)
+    received_at = fields.DateTime()
+    reasons = fields.List(
+        fields.String(),
+        metadata={
+            "description": "same_contact (same phone or e-mail), similar_name, same_day "
+            "(appointment day), received_close (received within two days)."
+        },
+    )
+    merge_closes_this = fields.Boolean(
+        metadata={"description": "This request is the later one: a merge cancels it."}
+    )
+
+
 class RequestSchema(Schema):
     """A help request through the field policy: a field the caller may not read is null.
 
@@ -128,6 +154,14 @@ class RequestSchema(Schema):
         fields.Nested(OfferSchema),
         allow_none=True,
         metadata={"description": "Coordinators and admins only."},
+    )
+    duplicates = fields.List(
+        fields.Nested(DuplicateSchema),
+        allow_none=True,
+        metadata={
+            "description": "Open possible duplicates found at intake; coordinators and admins "
+            "only (null for everybody else)."
+        },
     )
 
 
@@ -353,6 +387,56 @@ def send_offers(data, request_id: int):
     except Refused as refusal:
         refused(refusal)
     return [present.offer(o) for o in created]
+
+
+def _candidate_or_404(request_id: int, candidate_id: int):
+    row = duplicates.candidate_or_none(request_or_404(request_id), candidate_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.post(
+    "/requests/<int(max=2147483647):request_id>/duplicates/<int(max=2147483647):candidate_id>/merge"
+)
+@bulk_actions_required
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="``invalid_transition``: the later request is no longer waiting (someone is "
+    "assigned, or it is closed); ``conflict``: this possible duplicate was already decided.",
+)
+@bp.response(200, RequestSchema)
+def merge_duplicate(request_id: int, candidate_id: int):
+    """Merge a possible duplicate: the later request is cancelled as merged into the earlier
+    one, which is answered (one history per resident)."""
+    row = _candidate_or_404(request_id, candidate_id)
+    try:
+        earlier = duplicates.merge(row, current_user)
+    except Refused as refusal:
+        refused(refusal)
+    return present.help_request(earlier)
+
+
+@bp.post(
+    "/requests/<int(max=2147483647):request_id>/duplicates/"
+    "<int(max=2147483647):candidate_id>/dismiss"
+)
+@bulk_actions_required
+@bp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="``conflict``: this possible duplicate was already decided.",
+)
+@bp.response(200, RequestSchema)
+def dismiss_duplicate(request_id: int, candidate_id: int):
+    """Record that the two requests are not the same; both stay as they are."""
+    row = _candidate_or_404(request_id, candidate_id)
+    try:
+        duplicates.dismiss(row, current_user)
+    except Refused as refusal:
+        refused(refusal)
+    return present.help_request(request_or_404(request_id))
 
 
 def _plain(value):

@@ -16,6 +16,7 @@ from sqlalchemy import case, func, or_, select
 from supporters.clock import JST
 from supporters.coverage.geo import distance_table
 from supporters.extensions import db
+from supporters.help_requests.duplicates import merged_away
 from supporters.models import (
     HelpRequest,
     NationalityLanguage,
@@ -272,6 +273,7 @@ def _requests(first_month: date, last_month: date) -> dict[tuple[str, str], tupl
             HelpRequest.created_at >= start,
             HelpRequest.created_at < end,
             HelpRequest.language_code.is_not(None),
+            ~merged_away(HelpRequest.id),  # a repeat merged into another request: counted there
         )
         .group_by(HelpRequest.municipality_code, HelpRequest.language_code)
     )

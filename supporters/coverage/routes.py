@@ -221,7 +221,8 @@ def save_target():
         except Refused as refusal:
             show_on_form(form, refusal)
         else:
-            flash(_("Targets for %(fiscal_year)s saved.", fiscal_year=fiscal_year_text(form.fiscal_year.data)), "ok")
+            year = fiscal_year_text(form.fiscal_year.data)
+            flash(_("Targets for %(fiscal_year)s saved.", fiscal_year=year), "ok")
             return redirect(url_for("coverage.targets_page", fy=form.fiscal_year.data))
     return _targets_page(form, form_status(form))
 

@@ -17,11 +17,13 @@ gives the later request the earlier one's resident key, so the resident has one 
 import difflib
 import re
 import unicodedata
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
 
 from supporters import audit
 from supporters.clock import JST, utcnow
@@ -31,6 +33,7 @@ from supporters.models import (
     DuplicateCandidate,
     DuplicateStatus,
     HelpRequest,
+    RequestEvent,
     RequestStatus,
     User,
 )
@@ -52,6 +55,8 @@ REASON_LABELS = {
     "same_day": _l("same day requested"),
     "received_close": _l("received within two days"),
 }
+# The coded history line of a request closed as merged into another (its status: cancelled).
+MERGED_INTO = "merged_into"
 _KANA = re.compile(r"^[\u3040-\u30ff\s・=＝ー\-]+$")
 _COMBINING = re.compile("[\u0300-\u036f]")
 
@@ -98,6 +103,15 @@ def reasons_for(new: HelpRequest, other: HelpRequest) -> list[str]:
     if abs(received - other.created_at) <= RECEIVED_WINDOW:
         when.append("received_close")
     return who + when if who and when else []
+
+
+def merged_away(request_id):
+    """SQL: the request ``request_id`` (a column) was merged into another one.
+
+    Reports and coverage leave such a request out: it is the same resident's need as the request
+    it was merged into, which is counted — neither a cancelled request nor a second one.
+    """
+    return exists().where(RequestEvent.request_id == request_id, RequestEvent.code == MERGED_INTO)
 
 
 def flag_duplicates(new: HelpRequest) -> list[DuplicateCandidate]:
@@ -150,6 +164,55 @@ def open_candidates(request_ids) -> dict[int, list[DuplicateCandidate]]:
     return result
 
 
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """An open candidate as seen from one of its two requests: the other one, and why."""
+
+    candidate_id: int
+    other_id: int
+    other_reference: str
+    other_status: RequestStatus
+    other_received_at: datetime
+    reasons: tuple[str, ...]
+    merge_closes_this: bool  # this request is the later one: a merge cancels it
+
+
+def possible_duplicates(request_ids) -> dict[int, list[PossibleDuplicate]]:
+    """:func:`open_candidates` as plain facts (references, statuses, reason codes), in one
+    statement whatever the number of requests — for the API's item and list."""
+    ids = sorted(set(request_ids))
+    result: dict[int, list[PossibleDuplicate]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    later, earlier = aliased(HelpRequest), aliased(HelpRequest)
+    rows = db.session.execute(
+        select(
+            DuplicateCandidate.id,
+            DuplicateCandidate.reasons,
+            *(side.id for side in (later, earlier)),
+            *(side.reference for side in (later, earlier)),
+            *(side.status for side in (later, earlier)),
+            *(side.created_at for side in (later, earlier)),
+        )
+        .join(later, later.id == DuplicateCandidate.request_id)
+        .join(earlier, earlier.id == DuplicateCandidate.other_id)
+        .where(
+            DuplicateCandidate.status == DuplicateStatus.OPEN,
+            or_(DuplicateCandidate.request_id.in_(ids), DuplicateCandidate.other_id.in_(ids)),
+        )
+        .order_by(DuplicateCandidate.id)
+    )
+    for cid, reasons, *facts in rows:
+        sides = list(zip(*[facts[i : i + 2] for i in range(0, 8, 2)], strict=True))
+        last = max(sides, key=lambda side: (side[3], side[0]))[0]  # as :func:`merge` orders
+        for this, other in (sides, sides[::-1]):
+            if this[0] in result:
+                result[this[0]].append(
+                    PossibleDuplicate(cid, *other, tuple(reasons or ()), this[0] == last)
+                )
+    return result
+
+
 def candidate_or_none(request: HelpRequest, candidate_id: int) -> DuplicateCandidate | None:
     """The candidate ``candidate_id`` if it involves ``request`` (else None: a 404)."""
     row = db.session.get(DuplicateCandidate, candidate_id)
@@ -190,7 +253,7 @@ def merge(row: DuplicateCandidate, by: User) -> HelpRequest:
         later,
         RequestStatus.CANCELLED,
         by,
-        code="merged_into",
+        code=MERGED_INTO,
         params={"request_id": earlier.id, "reference": earlier.reference},
     )
     lifecycle.record(

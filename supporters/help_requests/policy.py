@@ -6,8 +6,8 @@ the supporter's offer and assignment pages and any export take their fields from
 :func:`readable_fields`, so a new channel cannot show what an old one hides. Reports hold
 aggregates only: they may group and count by :data:`AGGREGATE_FIELDS` and nothing else.
 
-Field names are the ``HelpRequest`` attribute names, plus ``consent``, ``offers`` and
-``history_notes`` (rows linked to the request).
+Field names are the ``HelpRequest`` attribute names, plus ``consent``, ``offers``,
+``history_notes`` and ``duplicates`` (rows linked to the request).
 """
 
 from supporters.models import RequestStatus, Role, User
@@ -38,8 +38,10 @@ DETAILS = frozenset({"need", "place_address"})
 CONTACT = frozenset({"requester_name", "requester_contact"})
 # The resident's nationality, residence status and the consent they gave.
 PROFILE = frozenset({"requester_nationality", "residence_status", "consent"})
-# The coordinators' working data: offers (with decline reasons), history notes, gender wish.
-COORDINATION = frozenset({"offers", "history_notes", "preferred_gender"})
+# The coordinators' working data: offers (with decline reasons), history notes, gender wish, and
+# the open possible duplicates (``duplicates.py``: other references and reason codes — that a
+# resident may have asked twice is for those who merge or dismiss them).
+COORDINATION = frozenset({"offers", "history_notes", "preferred_gender", "duplicates"})
 
 GROUPS = {
     "basics": BASICS,

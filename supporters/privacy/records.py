@@ -2,6 +2,9 @@
 
 A resident has no account: they are the requests that share one ``resident_key`` (the keyed
 hash of their contact), or a single request once its key has been dropped by anonymisation.
+A merge (``help_requests/duplicates.py``) joins two requests into one resident: the later
+request takes the earlier one's key, and the contact it was sent with still finds it
+(:func:`linked_keys`) — by either contact, the resident's one history.
 """
 
 import re
@@ -12,7 +15,14 @@ from sqlalchemy import or_, select
 
 from supporters.extensions import db
 from supporters.help_requests.intake import resident_key
-from supporters.models import Activity, HelpRequest, Notification, OutboxMessage
+from supporters.models import (
+    Activity,
+    DuplicateCandidate,
+    DuplicateStatus,
+    HelpRequest,
+    Notification,
+    OutboxMessage,
+)
 
 MAX_RESULTS = 50
 MIN_NAME_CHARS = 2
@@ -47,18 +57,75 @@ def looks_like_contact(query: str) -> bool:
     return "@" in text or sum(ch.isdigit() for ch in text) >= 6
 
 
+def linked_keys(keys) -> dict[str, str]:
+    """``keys`` and every resident key a merge joined to them, each → its resident's one key.
+
+    A merged request carries the earlier request's key; its own contact's key is worked out
+    again from the contact it still holds (merges are few: coordinators decide each one), and
+    the two requests of a merge are the same resident however their contacts changed since.
+    """
+    wanted = {key for key in keys if key}
+    pairs = db.session.execute(
+        select(DuplicateCandidate.request_id, DuplicateCandidate.other_id).where(
+            DuplicateCandidate.status == DuplicateStatus.MERGED
+        )
+    ).all()
+    if not pairs or not wanted:
+        return {key: key for key in wanted}
+    ids = {i for pair in pairs for i in pair}
+    held = {
+        row.id: row
+        for row in db.session.execute(
+            select(HelpRequest.id, HelpRequest.resident_key, HelpRequest.requester_contact).where(
+                HelpRequest.id.in_(ids), HelpRequest.anonymised_at.is_(None)
+            )
+        )
+    }
+    edges: dict[str, set[str]] = {}
+
+    def join(a: str, b: str) -> None:
+        if a and b and a != b:
+            edges.setdefault(a, set()).add(b)
+            edges.setdefault(b, set()).add(a)
+
+    for row in held.values():
+        if row.requester_contact.strip():
+            join(row.resident_key, resident_key(row.requester_contact))
+    for later, earlier in pairs:
+        if later in held and earlier in held:
+            join(held[later].resident_key, held[earlier].resident_key)
+    found: dict[str, str] = {}
+    for start in sorted(wanted):
+        if start in found:
+            continue
+        component, todo = {start}, [start]
+        while todo:
+            for other in edges.get(todo.pop(), ()):
+                if other not in component:
+                    component.add(other)
+                    todo.append(other)
+        first = min(component)
+        found.update(dict.fromkeys(component, first))
+    return found
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """What a search found: how it searched (``reference``/``contact``/``name``) and the hits."""
 
     kind: str
     requests: list[HelpRequest]
+    # resident key → the key of the resident it belongs to (contacts joined by a merge).
+    same_resident: dict[str, str] = field(default_factory=dict)
 
     def groups(self) -> list[list[HelpRequest]]:
-        """The hits grouped by resident (same ``resident_key``), first-found order."""
+        """The hits grouped by resident (same ``resident_key``, or keys a merge joined),
+        first-found order."""
+        keys = self.same_resident or linked_keys(item.resident_key for item in self.requests)
         grouped: dict[str, list[HelpRequest]] = {}
         for item in self.requests:
-            grouped.setdefault(item.resident_key or f"request:{item.id}", []).append(item)
+            key = keys.get(item.resident_key, item.resident_key) or f"request:{item.id}"
+            grouped.setdefault(key, []).append(item)
         return list(grouped.values())
 
 
@@ -72,10 +139,10 @@ def find(query: str) -> SearchResult:
         if found:
             return SearchResult("reference", found)
     if looks_like_contact(query):
-        stmt = select(HelpRequest).where(HelpRequest.resident_key == resident_key(query))
-        return SearchResult(
-            "contact", list(db.session.scalars(stmt.order_by(HelpRequest.id).limit(MAX_RESULTS)))
-        )
+        keys = linked_keys([resident_key(query)])
+        stmt = select(HelpRequest).where(HelpRequest.resident_key.in_(sorted(keys)))
+        found = list(db.session.scalars(stmt.order_by(HelpRequest.id).limit(MAX_RESULTS)))
+        return SearchResult("contact", found, keys)
     return SearchResult("name", _by_name(query))
 
 
@@ -128,9 +195,11 @@ def _links(requests: list[HelpRequest]) -> list[str]:
 
 
 def resident_file(anchor: HelpRequest) -> ResidentFile:
-    """The file of the resident who made ``anchor`` (every request sharing its resident key)."""
+    """The file of the resident who made ``anchor``: every request sharing its resident key or
+    a key a merge joined to it."""
     if anchor.resident_key:
-        stmt = select(HelpRequest).where(HelpRequest.resident_key == anchor.resident_key)
+        keys = sorted(linked_keys([anchor.resident_key]))
+        stmt = select(HelpRequest).where(HelpRequest.resident_key.in_(keys))
         requests = list(db.session.scalars(stmt.order_by(HelpRequest.created_at, HelpRequest.id)))
     else:
         requests = [anchor]

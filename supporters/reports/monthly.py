@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from supporters.clock import JST, fiscal_year, today_jst
 from supporters.extensions import db
+from supporters.help_requests.duplicates import merged_away
 from supporters.models import (
     Activity,
     ActivityCategory,
@@ -166,10 +167,13 @@ def _fill_requests(
         in_scope = [HelpRequest.municipality_code.in_(sorted(scope))]
     if sensitive_only:
         in_scope.append(HelpRequest.sensitive.is_(True))
-    for m, n in _grouped(HelpRequest.created_at, bounds, {}, in_scope):
+    # A request merged into another is that one's repeat: counted once, through the other.
+    received = [*in_scope, not_(merged_away(HelpRequest.id))]
+    for m, n in _grouped(HelpRequest.created_at, bounds, {}, received):
         blocks[m]["requests"]["received"] = n
     event = aliased(RequestEvent)
     where = [event.to_status.in_(OUTCOMES), _first_transition(event)]
+    where.append(not_(merged_away(event.request_id)))
     if in_scope:
         where.append(event.request_id.in_(select(HelpRequest.id).where(*in_scope)))
     for m, status, n in _grouped(event.at, bounds, {"status": event.to_status}, where):
@@ -200,6 +204,7 @@ def time_to_assignment(start: datetime, end: datetime, scope) -> dict:
             event.at >= start,
             event.at < end,
             _first_transition(event),
+            not_(merged_away(HelpRequest.id)),
         )
     )
     if scope is not None:

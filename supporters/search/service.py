@@ -16,7 +16,7 @@ from supporters.access import can_search_residents, can_search_supporters, scope
 from supporters.extensions import db
 from supporters.help_requests.intake import resident_key
 from supporters.models import HelpRequest, Supporter, User
-from supporters.privacy.records import fold, looks_like_contact, reference_of
+from supporters.privacy.records import fold, linked_keys, looks_like_contact, reference_of
 
 MAX_HITS = 20
 MIN_QUERY = 2
@@ -50,7 +50,9 @@ def search(query: str, user: User) -> Found:
     if looks_like_contact(query):
         found.kind = "contact"
         if residents:
-            found.requests = _requests_where(user, HelpRequest.resident_key == resident_key(query))
+            # Also the requests a merge joined to this contact (the resident's one history).
+            keys = sorted(linked_keys([resident_key(query)]))
+            found.requests = _requests_where(user, HelpRequest.resident_key.in_(keys))
         if supporters:
             found.supporters = _supporters_by_contact(query)
         return found

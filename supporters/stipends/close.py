@@ -9,7 +9,9 @@ Everything happens in the caller's transaction, so a database error leaves no pa
 Closing from a page goes through :func:`close_preview` and :func:`confirm_close`: the coordinator
 sees who is paid how much, who cannot be paid and why, and that the month's case logs will be
 locked, then confirms with the preview's token; a close without (or with a stale) preview is
-refused.
+refused (codes :data:`PREVIEW_MISSING`, :data:`PREVIEW_STALE`). The API (``GET`` then ``POST
+/stipends/<month>/close`` with ``confirm``) and ``flask stipends close`` (prints the preview and
+asks; ``--yes`` or ``--confirm TOKEN`` for scripts) go through the same two functions.
 
 Re-opening needs an admin and a reason; lines already written stay (money is append-only), a
 re-close only adds the lines that are missing and reports lines no longer backed by the rule so
@@ -128,7 +130,8 @@ def entitlements(
     return rows
 
 
-def _check_month_over(month: date) -> None:
+def check_month_over(month: date) -> None:
+    """Refuse (a conflict naming ``month``) a close of the running or a future month."""
     if month >= current_month():
         raise Refused(
             _l(
@@ -142,7 +145,7 @@ def _check_month_over(month: date) -> None:
 
 def close_month(month: date, by: User | None) -> CloseResult:
     """Close ``month`` (first day): write its stipend lines and lock its case log. Idempotent."""
-    _check_month_over(month)
+    check_month_over(month)
     rule = rule_for(month)
     result = CloseResult(month)
     if not _claim_month(month, rule, by):
@@ -254,6 +257,9 @@ def closed_months(first: date, last: date) -> set[date]:
 
 NO_BANK_DETAILS = "no_bank_details"
 HOLDER_NOT_KANA = "holder_not_kana"
+# Refusal codes of a confirmation (409 on every channel): no preview's token, or a stale one.
+PREVIEW_MISSING = "preview_missing"
+PREVIEW_STALE = "preview_stale"
 
 
 @dataclass(frozen=True)
@@ -298,11 +304,17 @@ class ClosePreview:
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
-def close_preview(month: date, count_logs: bool = True, never_closed: bool = False) -> ClosePreview:
+def close_preview(
+    month: date,
+    count_logs: bool = True,
+    never_closed: bool = False,
+    rule: RuleInForce | None = None,
+) -> ClosePreview:
     """Who a close of ``month`` would pay (lines not yet written), who cannot be paid and why,
     and (``count_logs``) how many case logs of the month it would lock. Reads only.
 
-    ``never_closed``: the caller knows the month has no row yet, so no regular line either.
+    ``never_closed``: the caller knows the month has no row yet, so no regular line either;
+    ``rule``: the month's rule, when the caller has it already.
     """
     from supporters.payments.bank import is_zengin  # payments builds on stipends, not back
 
@@ -318,7 +330,7 @@ def close_preview(month: date, count_logs: bool = True, never_closed: bool = Fal
             )
         )
     )
-    due = [e for e in entitlements(month) if e.supporter_id not in written]
+    due = [e for e in entitlements(month, rule) if e.supporter_id not in written]
     ids = [e.supporter_id for e in due]
     found = (
         db.session.execute(
@@ -357,17 +369,21 @@ def close_preview(month: date, count_logs: bool = True, never_closed: bool = Fal
 
 
 def confirm_close(month: date, token: str | None, confirmed: bool, by: User | None) -> CloseResult:
-    """Close ``month`` as confirmed on its preview page.
+    """Close ``month`` as confirmed on its preview (the console's page, the API's ``GET …/close``
+    or the CLI's printout) — the one rule of every channel.
 
-    Refused (a conflict) without the preview's token, with a stale one (who is due, their bank
-    details or the month's case logs changed since the page was shown) or without the
-    confirmation box ticked.
+    A month already closed is left as it is (nothing to confirm). Otherwise refused without the
+    preview's token (:data:`PREVIEW_MISSING`), with a stale one (:data:`PREVIEW_STALE`: who is
+    due, their bank details or the month's case logs changed since the preview was shown) or
+    without the confirmation (``confirmed``: the console's box).
     """
-    _check_month_over(month)
+    check_month_over(month)
+    if is_closed(month):
+        return CloseResult(month, already_closed=True)
     if not token:
         raise Refused(
             _l("Open the preview of the close and confirm it there; nothing was closed."),
-            code=CONFLICT,
+            code=PREVIEW_MISSING,
         )
     if token != close_preview(month).token:
         raise Refused(
@@ -376,7 +392,7 @@ def confirm_close(month: date, token: str | None, confirmed: bool, by: User | No
                 "new preview and confirm again. Nothing was closed.",
                 month=month_text(month),
             ),
-            code=CONFLICT,
+            code=PREVIEW_STALE,
         )
     if not confirmed:
         refuse_if(

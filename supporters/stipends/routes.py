@@ -85,9 +85,10 @@ def _month_page(month, status=200, adjustment_form=None, reopen_form=None):
     adjustment_form.supporter_id.choices = _supporter_choices()
     record = queries.month_record(month)
     is_open = record is None or record.status == MonthStatus.REOPENED
+    rule = settings.rule_for(month)
     # An open month that is over: what a close would write, and who it could not pay.
     preview = (
-        close.close_preview(month, count_logs=False, never_closed=record is None)
+        close.close_preview(month, count_logs=False, never_closed=record is None, rule=rule)
         if is_open
         else None
     )
@@ -98,7 +99,7 @@ def _month_page(month, status=200, adjustment_form=None, reopen_form=None):
             record=record,
             is_open=is_open,
             over=month < current_month(),
-            rule=settings.rule_for(month),
+            rule=rule,
             preview=preview,
             lines=queries.month_lines(month),
             totals=queries.totals_by_month(month, month).get(month, queries.MonthTotals()),
