@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.channel_status.routes import bp as channels_bp
     from supporters.continuation.routes import bp as continuation_bp
     from supporters.coverage.routes import bp as coverage_bp
+    from supporters.credentials import email_routes  # noqa: F401  (/account/email/…)
     from supporters.credentials.routes import bp as credentials_bp
     from supporters.dashboard.routes import bp as dashboard_bp
     from supporters.exports.routes import bp as exports_bp
@@ -278,6 +279,16 @@ def _register_template_helpers(app: Flask) -> None:
         list_sep=i18n.list_sep,
     )
     app.jinja_env.filters["ruby"] = i18n.ruby  # furigana on Easy Japanese pages only
+    from supporters import counters
+
+    # Counted numbers read right on Easy Japanese pages (30分 ぷん, 2日 ふつか, 1人 ひとり).
+    app.jinja_env.globals.update(
+        duration_text=counters.duration,
+        about_duration=counters.about_duration,
+        people_reached=counters.people_reached,
+        day_count=counters.day_count,
+        yen_amount=counters.yen,
+    )
     from supporters import wareki
 
     # Months and fiscal years as staff read them (2025年4月, 2026年度（令和8年度）), not ISO.

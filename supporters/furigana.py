@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from supporters import counters
+
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ]")
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
@@ -58,9 +60,9 @@ def _words(text: str, known: Mapping[str, str] | None) -> list[tuple[str, str | 
     return pieces
 
 
-# A number and its counter (14日, 30 分, 5 時間, 3か月) or a weekday (木曜日, (木)).
+# A number and its counter (14日, 30 分, 5 時間, 3か月, 2人) or a weekday (木曜日, (木)).
 _COUNTED = re.compile(
-    r"(?P<number>\d+)(?P<space>\s?)(?P<counter>か月|ヶ月|カ月|週間|時間|日間|年|月|日|時|分)"
+    r"(?P<number>\d+)(?P<space>\s?)(?P<counter>か月|ヶ月|カ月|週間|時間|日間|年|月|日|時|分|人)"
     r"|(?P<weekday>[月火水木金土日])曜日"
 )
 _WEEKDAYS = {
@@ -72,30 +74,27 @@ _WEEKDAYS = {
     "土": "ど",
     "日": "にち",
 }
-_DAYS = {
-    1: "ついたち", 2: "ふつか", 3: "みっか", 4: "よっか", 5: "いつか", 6: "むいか", 7: "なのか",
-    8: "ようか", 9: "ここのか", 10: "とおか", 14: "じゅうよっか", 20: "はつか",
-    24: "にじゅうよっか",
-}  # fmt: skip
 _COUNTERS = {
-    "か月": "かげつ", "ヶ月": "かげつ", "カ月": "かげつ", "週間": "しゅうかん", "時間": "じかん",
-    "日間": "にちかん", "年": "ねん", "月": "がつ", "日": "にち", "時": "じ",
+    "か月": "かげつ", "ヶ月": "かげつ", "カ月": "かげつ", "週間": "しゅうかん", "年": "ねん",
+    "月": "がつ",
 }  # fmt: skip
 
 
 def _counted(match: re.Match, before: str) -> list[tuple[str, str | None]]:
-    """The reading of a counted number: 14日 → じゅうよっか, 30分 → ぷん, 木曜日 → もくようび."""
+    """The reading of a counted number: 14日 → じゅうよっか, 30分 → ぷん, 木曜日 → もくようび.
+
+    Days, hours, minutes, o'clock and people follow ``counters.counted`` (the rules the Easy
+    Japanese pages' own counts use), so Babel's "あと 4 時間" reads よじかん like the log form.
+    """
     if match["weekday"]:
         return [(match.group(), _WEEKDAYS[match["weekday"]] + "ようび")]
     number, space, counter = match["number"], match["space"], match["counter"]
-    value = int(number)
-    if counter == "日" and value in _DAYS:  # irregular: the number is read with the counter
-        date = before.rstrip().endswith("月")
-        day = _DAYS[value] if value != 1 or date else "いちにち"
-        return [(number + space + counter, day)]
-    if counter == "分":
-        return [(number + space, None), (counter, "ぷん" if number[-1] in "134680" else "ふん")]
-    return [(number + space, None), (counter, _COUNTERS[counter])]
+    if counter == "日間":  # 2日間: ふつか + かん
+        return [*counters.counted(number + space, counters.DAYS), ("間", "かん")]
+    if counter in _COUNTERS:
+        return [(number + space, None), (counter, _COUNTERS[counter])]
+    date = counter == counters.DAYS and before.rstrip().endswith("月")
+    return counters.counted(number + space, counter, date=date)
 
 
 def reading(text: str, known: Mapping[str, str] | None = None) -> str:
@@ -187,3 +186,25 @@ def municipality_readings(municipalities) -> dict[str, str]:
             if len(name) > 2 and kana.endswith(suffix_read):
                 known.setdefault(name[:-1], kana[: -len(suffix_read)])
     return known
+
+
+# Words in CLDR's Japanese country names that the dictionary misreads (島 is とう in an island's
+# name, not しま; 米領 べいりょう, not こめりょう).
+COUNTRY_READINGS = {
+    "諸島": "しょとう", "島": "とう", "米領": "べいりょう", "ドミニカ国": "ドミニカこく",
+    "市国": "しこく", "インド洋": "インドよう", "極南": "きょくなん", "日本": "にほん",
+    "香港": "ほんこん", "首長国": "しゅちょうこく",
+}  # fmt: skip
+
+
+def country_label(name: str) -> str:
+    """A country's name for an Easy Japanese ``<option>`` (which cannot hold ``<ruby>``): its
+    reading in brackets after a name with kanji, 中国（ちゅうごく）; katakana names as they are."""
+    if not has_kanji(name):
+        return name
+    return f"{name}（{reading(name, COUNTRY_READINGS)}）"
+
+
+def sort_key(name: str) -> str:
+    """The 五十音 sort key of a Japanese name: its reading in hiragana (韓国 among the か)."""
+    return hiragana(reading(name, COUNTRY_READINGS))

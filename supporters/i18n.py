@@ -7,7 +7,7 @@ twelve (``SUPPORTER_LOCALES``). See docs/decisions.md.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from babel import Locale, support
 from flask import Request, current_app, has_request_context, request
@@ -372,13 +372,34 @@ def country_name(code: str) -> str:
     return Locale.parse(current_locale()).territories.get(code.upper(), code.upper())
 
 
+# CLDR's two-letter codes that are no country or region a person is a national of: the EU, the
+# euro area, the UN, "outlying Oceania", the pseudo-locales and "unknown region".
+NOT_A_NATIONALITY = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
 def country_choices() -> list[tuple[str, str]]:
-    """Every country and region as (code, localised name), sorted by name."""
-    territories = Locale.parse(current_locale()).territories
+    """Every country and region as (code, localised name), sorted by name — in Japanese by
+    reading (五十音順: 中国 among the ち, not after every katakana name), and in Easy Japanese
+    with the reading after a kanji name, 中国（ちゅうごく） (an ``<option>`` holds no ruby)."""
+    return list(_country_choices(current_locale()))
+
+
+@lru_cache(maxsize=32)
+def _country_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    territories = Locale.parse(locale).territories
     pairs = [
-        (code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()
+        (code, name)
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_A_NATIONALITY
     ]
-    return sorted(pairs, key=lambda pair: pair[1])
+    if not locale.startswith("ja"):
+        return tuple(sorted(pairs, key=lambda pair: pair[1]))
+    from supporters import furigana, names
+
+    pairs.sort(key=lambda pair: furigana.sort_key(pair[1]))
+    if locale == names.EASY:
+        return tuple((code, furigana.country_label(name)) for code, name in pairs)
+    return tuple(pairs)
 
 
 def list_sep() -> str:

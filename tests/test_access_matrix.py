@@ -240,6 +240,14 @@ EXPECTED = {
     "credentials.reset_password": (NOT_FOUND,) * 6,
     "credentials.change_password": (LOGIN, OK,        OK,        OK,        OK,        OK),
     "credentials.invite":       (LOGIN,    RECORD,    RECORD,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # A new e-mail address counts once confirmed ([5/6] item 14): the link page is for anyone
+    # holding the link; sending again and cancelling are one's own (nothing pending here: back to
+    # one's e-mail settings with a message).
+    "credentials.confirm_email": (NOT_FOUND,) * 6,
+    "credentials.resend_email_link": (LOGIN, HOME,    HOME,      HOME,      HOME,
+                                  redirect_to("/me/contact")),
+    "credentials.cancel_email_change": (LOGIN, HOME,  HOME,      HOME,      HOME,
+                                  redirect_to("/me/contact")),
     # The accounts console (issue 12): admins only, about another account (no session_id or
     # token_id in the form: refused). Everyone signed in has their own API tokens page.
     "accounts.index":           (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),

@@ -68,8 +68,9 @@ def test_different_supporters_never_clash():
 def test_a_month_is_shown_in_whole_weeks():
     from datetime import date
 
+    # The month grid is Sunday first (Japanese calendars); the week view Monday to Sunday.
     first, last = period("month", date(2026, 12, 15))
-    assert (first, last) == (date(2026, 11, 30), date(2027, 1, 3))
+    assert (first, last) == (date(2026, 11, 29), date(2027, 1, 2))
     assert period("week", date(2026, 12, 3)) == (date(2026, 11, 30), date(2026, 12, 6))
 
 

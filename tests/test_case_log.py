@@ -452,3 +452,49 @@ def test_a_failure_after_the_insert_leaves_no_half_logged_case(db, users, monkey
     assert not first.already_saved and again.already_saved
     assert again.activity.id == first.activity.id
     assert db.session.scalar(select(func.count()).select_from(Activity)) == 1
+
+
+def test_the_case_log_pages_back_to_the_first_case_and_audits_only_what_it_shows(
+    app, client, db, users
+):
+    """Every case can be reached (a page of the newest, then older ones), and only the notes of
+    the page shown are recorded as read."""
+    from supporters.activities.log import ActivityEntry, log_activity
+    from supporters.models import ActivityCategory, ActivityOutcome, AuditEvent, Mode
+
+    supporter = users["supporter"].supporter
+    size = app.config["PAGE_SIZE"]
+    for i in range(size + 3):
+        log_activity(
+            supporter,
+            ActivityEntry(
+                happened_on=today_jst() - timedelta(days=1 + i),
+                duration_minutes=30,
+                category=ActivityCategory.DAILY_LIFE,
+                mode=Mode.PHONE,
+                municipality_code="08204",
+                language_code="vi",
+                outcome=ActivityOutcome.RESOLVED,
+                notes=f"case number {i:03d}",
+                client_token=f"paging-{i}",
+            ),
+            None,
+        )
+    db.session.commit()
+    coordinator = _sign_in(app.test_client(), "coordinator@example.jp")
+
+    def reads() -> int:
+        return db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "view_case_note")
+        )
+
+    before = reads()
+    first = coordinator.get("/activities/").get_data(as_text=True)
+    assert "case number 000" in first and f"case number {size + 2:03d}" not in first
+    assert reads() - before == size
+    assert 'rel="next"' in first
+    last = coordinator.get("/activities/?page=2").get_data(as_text=True)
+    assert f"case number {size + 2:03d}" in last and "case number 000" not in last
+    assert 'rel="prev"' in last

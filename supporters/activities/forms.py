@@ -6,9 +6,9 @@ becomes ``None``); the rules are ``activities.log.check``'s, shown with ``show_o
 
 import secrets
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional, ValidationError
 
+from supporters import counters
 from supporters.activities.log import MAX_DURATION, MAX_NOTES, ActivityEntry
 from supporters.clock import today_jst
 from supporters.formkit import options
@@ -33,12 +34,10 @@ QUICK_DURATIONS = (30, 60, 90, 120, 180)
 OTHER = "other"
 
 
-def duration_label(minutes: int) -> str:
-    """``90`` → "1 h 30 min", in the UI language."""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return _("%(m)d min", m=rest)
-    return _("%(h)d h", h=hours) if not rest else _("%(h)d h %(m)d min", h=hours, m=rest)
+def duration_label(minutes: int) -> Markup | str:
+    """``90`` → "1 h 30 min" in the UI language; on Easy Japanese pages with the counters'
+    readings as ``<ruby>`` (Markup, which WTForms' labels keep as it is)."""
+    return counters.duration(minutes)
 
 
 def new_client_token() -> str:

@@ -24,15 +24,16 @@ from supporters.models import (
 ASSIGNMENT_STATUSES = (RequestStatus.ASSIGNED, RequestStatus.COMPLETED, RequestStatus.CLOSED)
 
 
-def recent_activities(user: User, follow_up_only: bool = False, limit: int = 100) -> Select:
-    """The latest activities ``user`` may see, newest first; optionally only those needing
-    follow-up."""
-    stmt = select(Activity).options(
-        selectinload(Activity.supporter), selectinload(Activity.municipality)
-    )
+def recent_activities(user: User, follow_up_only: bool = False, limit: int | None = None) -> Select:
+    """The activities ``user`` may see, newest first (all, or the ``limit`` latest); optionally
+    only those needing follow-up."""
+    # Municipality names come from the reference data kept per process (no statement).
+    stmt = select(Activity).options(selectinload(Activity.supporter))
     if follow_up_only:
         stmt = stmt.where(Activity.follow_up_needed.is_(True))
-    stmt = stmt.order_by(Activity.happened_on.desc(), Activity.id.desc()).limit(limit)
+    stmt = stmt.order_by(Activity.happened_on.desc(), Activity.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return scope_activities(stmt, user)
 
 

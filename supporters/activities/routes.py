@@ -10,7 +10,8 @@ from flask_login import current_user
 from supporters.access import case_log_console_required
 from supporters.activities import queries
 from supporters.activities.forms import duration_label
-from supporters.extensions import db
+from supporters.help_requests.labels import municipality_label
+from supporters.pagination import paginate
 from supporters.portal.labels import CATEGORY_LABELS, MODE_LABELS, OUTCOME_LABELS
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -21,17 +22,19 @@ bp = Blueprint("activities", __name__, url_prefix="/activities")
 def index():
     """The latest logged activities (officers: their municipalities, without notes)."""
     follow_up = request.args.get("follow_up") == "1"
-    rows = list(
-        db.session.scalars(queries.recent_activities(current_user, follow_up_only=follow_up))
-    )
-    readable = queries.notes_shown(rows)
+    page = paginate(queries.recent_activities(current_user, follow_up_only=follow_up))
+    rows = list(page.items)
+    readable = queries.notes_shown(rows)  # only the page's notes are shown, and audited
     return render_template(
         "activities/index.html",
         activities=rows,
+        page=page,
+        args={"follow_up": 1} if follow_up else {},
         follow_up=follow_up,
         show_notes=bool(readable),
         readable=readable,
         duration_label=duration_label,
+        municipality_label=municipality_label,
         CATEGORY_LABELS=CATEGORY_LABELS,
         MODE_LABELS=MODE_LABELS,
         OUTCOME_LABELS=OUTCOME_LABELS,

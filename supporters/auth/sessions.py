@@ -29,6 +29,7 @@ TOUCH_EVERY = timedelta(minutes=5)
 END_REASONS = {
     "logout": _l("Signed out"),
     "password_changed": _l("Password changed"),
+    "email_changed": _l("E-mail address changed"),
     "deactivated": _l("Account deactivated"),
     "admin": _l("Ended by an administrator"),
     "expired": _l("Expired"),

@@ -1,14 +1,16 @@
-"""The supporter's own week (/me/calendar) and their private feed link (renew, revoke)."""
+"""The supporter's own week or month (/me/calendar) and their private feed link (renew, revoke)."""
 
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from supporters.access import supporter_required
-from supporters.calendar import feed, service
+from supporters.calendar import feed, month, service
+from supporters.calendar.holidays import holiday_names
 from supporters.clock import in_window, today_jst
 from supporters.links import absolute_url
 from supporters.portal.labels import labels
@@ -36,18 +38,31 @@ def _day(raw: str | None) -> date:
 
 def _page(feed_url: str | None = None, status: int = 200):
     supporter = _supporter()
+    view = service.MONTH if request.args.get("view") == service.MONTH else service.WEEK
     day = _day(request.args.get("day"))
-    first, last = service.period(service.WEEK, day)
+    first, last = service.period(view, day)
     start, end = service.bounds(first, last)
     items = service.assignments_between(start, end, supporter_id=supporter.id)
+    today = today_jst()
+    if view == service.MONTH:
+        steps = month.previous_month(day), month.next_month(day)
+    else:
+        steps = first - timedelta(days=7), first + timedelta(days=7)
     return render_template(
         "portal/calendar.html",
+        view=view,
+        day=day,
         days=service.days_of(first, last, items),
+        grid=month.month_grid(day, items, today, holidays=_holidays(day, view))
+        if view == service.MONTH
+        else None,
+        weekdays=month.weekday_headers(get_locale()),
+        month_title=month.month_title(day, get_locale()),
         first=first,
         last=last,
-        today=today_jst(),
-        prev_day=first - timedelta(days=7),
-        next_day=first + timedelta(days=7),
+        today=today,
+        prev_day=steps[0],
+        next_day=steps[1],
         has_feed=feed.has_feed(supporter),
         feed_url=feed_url,
         form=FeedForm(),
@@ -58,7 +73,8 @@ def _page(feed_url: str | None = None, status: int = 200):
 @bp.get("/calendar")
 @supporter_required
 def calendar():
-    """My week: each day's assignments, with a link to each and the feed link's settings."""
+    """My week (each day's assignments) or my month (a grid, then the days with assignments),
+    with a link to each assignment and the feed link's settings."""
     return _page()
 
 
@@ -84,3 +100,11 @@ def revoke_feed():
     feed.revoke(supporter)
     flash(_("Your calendar link has been stopped."), "ok")
     return redirect(url_for("portal.calendar"), 303)
+
+
+def _holidays(day, view) -> dict:
+    """The public holidays of the month grid around ``day`` (none for the week view)."""
+    if view != service.MONTH:
+        return {}
+    first, last = month.month_span(day)
+    return holiday_names(first, last, str(get_locale()))

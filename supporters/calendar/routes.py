@@ -3,11 +3,13 @@
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from supporters.access import coordinator_required
-from supporters.calendar import feed, service
+from supporters.calendar import feed, month, service
+from supporters.calendar.holidays import holiday_names
 from supporters.calendar.labels import clash_text
 from supporters.clock import in_window, today_jst, utcnow
 from supporters.extensions import db
@@ -47,6 +49,8 @@ def index():
         start, end, supporter_id=supporter_id, language=language, municipality=municipality
     )
     locale = current_locale()
+    today = today_jst()
+    clashes = service.clashes_of(items, start, end)
     supporters = db.session.execute(
         select(Supporter.id, Supporter.display_name)
         .where(Supporter.status.in_((SupporterStatus.CERTIFIED, SupporterStatus.SUSPENDED)))
@@ -59,9 +63,14 @@ def index():
         first=first,
         last=last,
         days=service.days_of(first, last, items),
-        clashes=service.clashes_of(items, start, end),
+        grid=month.month_grid(day, items, today, clashes, holidays=_holidays(day, view))
+        if view == service.MONTH
+        else None,
+        weekdays=month.weekday_headers(get_locale()),
+        month_title=month.month_title(day, get_locale()),
+        clashes=clashes,
         clash_text=clash_text,
-        today=today_jst(),
+        today=today,
         prev_day=_step(view, day, -1),
         next_day=_step(view, day, 1),
         filters={"supporter": supporter_id, "language": language, "municipality": municipality},
@@ -82,10 +91,7 @@ def _step(view: str, day: date, direction: int) -> date:
     """The day to show for the previous (-1) or next (1) week or month."""
     if view == service.WEEK:
         return day + timedelta(days=7 * direction)
-    first = day.replace(day=1)
-    if direction < 0:
-        return (first - timedelta(days=1)).replace(day=1)
-    return (first + timedelta(days=32)).replace(day=1)
+    return month.previous_month(day) if direction < 0 else month.next_month(day)
 
 
 @bp.get("/feed/<token>.ics")
@@ -108,3 +114,11 @@ def supporter_feed(token: str):
 def _calendar_helpers():
     """``candidate_clashes(request, ids)`` for the request page's candidates (before offering)."""
     return {"candidate_clashes": service.clashes_for_candidates, "clash_text": clash_text}
+
+
+def _holidays(day, view) -> dict:
+    """The public holidays of the month grid around ``day`` (none for the week view)."""
+    if view != service.MONTH:
+        return {}
+    first, last = month.month_span(day)
+    return holiday_names(first, last, str(get_locale()))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from supporters.calendar.clashes import Clash, Slot, TravelRule, clash_between, find_clashes
+from supporters.calendar.month import month_span
 from supporters.clock import JST
 from supporters.coverage.geo import distance_table
 from supporters.extensions import db
@@ -35,15 +36,10 @@ def travel_rule() -> TravelRule:
 
 
 def period(view: str, day: date) -> tuple[date, date]:
-    """First and last day shown: the Monday-to-Sunday week of ``day``, or the whole weeks that
-    cover ``day``'s month."""
+    """First and last day shown: the Monday-to-Sunday week of ``day``, or the whole
+    Sunday-to-Saturday weeks of the month grid that cover ``day``'s month."""
     if view == MONTH:
-        first_of_month = day.replace(day=1)
-        next_month = (first_of_month + timedelta(days=32)).replace(day=1)
-        first = first_of_month - timedelta(days=first_of_month.weekday())
-        last_of_month = next_month - timedelta(days=1)
-        last = last_of_month + timedelta(days=6 - last_of_month.weekday())
-        return first, last
+        return month_span(day)
     first = day - timedelta(days=day.weekday())
     return first, first + timedelta(days=6)
 

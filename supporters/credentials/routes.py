@@ -50,7 +50,13 @@ bp = Blueprint("credentials", __name__)
 INVITE = AccountLinkPurpose.INVITE
 RESET = AccountLinkPurpose.RESET
 # Endpoints reached by someone who is not signed in (their own language list and layout).
-_OPEN_PAGES = {"accept_invite", "forgot_password", "forgot_sent", "reset_password"}
+_OPEN_PAGES = {
+    "accept_invite",
+    "forgot_password",
+    "forgot_sent",
+    "reset_password",
+    "confirm_email",  # email_routes.py
+}
 
 
 def _reset_limit() -> str:

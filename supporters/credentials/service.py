@@ -41,7 +41,12 @@ from supporters.refusals import Refused, refuse_if
 
 INVITE_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=1)
-LIFETIMES = {AccountLinkPurpose.INVITE: INVITE_LIFETIME, AccountLinkPurpose.RESET: RESET_LIFETIME}
+EMAIL_LIFETIME = timedelta(hours=24)
+LIFETIMES = {
+    AccountLinkPurpose.INVITE: INVITE_LIFETIME,
+    AccountLinkPurpose.RESET: RESET_LIFETIME,
+    AccountLinkPurpose.EMAIL: EMAIL_LIFETIME,
+}
 
 INVITABLE = (SupporterStatus.APPLICANT, SupporterStatus.CERTIFIED)
 # The longest e-mail address (RFC 5321's path limit), as the registry keeps it.
@@ -97,7 +102,9 @@ def expire_links(user: User, purpose: AccountLinkPurpose | None = None) -> None:
     db.session.execute(stmt.values(expires_at=now).execution_options(synchronize_session=False))
 
 
-def issue_link(user: User, purpose: AccountLinkPurpose, by: User | None) -> str:
+def issue_link(
+    user: User, purpose: AccountLinkPurpose, by: User | None, new_email: str | None = None
+) -> str:
     """Make a new link for ``user`` (expiring the older unused ones) and return its token."""
     now = utcnow()
     expire_links(user, purpose)
@@ -110,6 +117,7 @@ def issue_link(user: User, purpose: AccountLinkPurpose, by: User | None) -> str:
             created_at=now,
             expires_at=now + LIFETIMES[purpose],
             created_by_id=by.id if by is not None else None,
+            new_email=new_email,
         )
     )
     db.session.flush()
@@ -130,7 +138,7 @@ def live_link(token: str, purpose: AccountLinkPurpose) -> AccountLink | None:
     return link
 
 
-def _use_link(link: AccountLink) -> bool:
+def use_link(link: AccountLink) -> bool:
     """Mark ``link`` used, if nobody did meanwhile: True for the one caller that wins."""
     now = utcnow()
     result = db.session.execute(
@@ -183,7 +191,7 @@ def set_password_with_link(
     user = link.user
     _require(draft, ("password", "confirm"))
     _check_new_password(user, draft)
-    if not _use_link(link):
+    if not use_link(link):
         return None
     user.password_hash = hash_password(draft.password)
     expire_links(user)  # a pending invitation or an older reset link must not set it again

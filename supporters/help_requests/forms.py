@@ -19,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
+from supporters import counters
 from supporters.clock import JST, today_jst
 from supporters.formkit import MultiCheckboxField, QuickSelectField, options
 from supporters.help_requests.intake import MAX_LENGTHS, RequestDraft
@@ -56,12 +57,8 @@ def _hint(name: str) -> dict:
 
 
 def _duration_label(minutes: int) -> str:
-    from flask_babel import gettext as _
-
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return _("%(m)d min", m=rest)
-    return _("%(h)d h", h=hours) if not rest else _("%(h)d h %(m)d min", h=hours, m=rest)
+    """An ``<option>``'s duration in the reader's words (no ``<ruby>`` inside an option)."""
+    return counters.duration(minutes, plain=True)
 
 
 class IntakeForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""Single-use account links: the invitation to set a first password, and the password reset."""
+"""Single-use account links: the invitation to set a first password, the password reset, and the
+confirmation of a new e-mail address."""
 
 import enum
 from datetime import datetime
@@ -18,10 +19,13 @@ class AccountLinkPurpose(enum.StrEnum):
 
     INVITE = "invite"
     RESET = "reset"
+    # Confirms ``new_email`` as the account's (and its supporter's) address: see
+    # ``credentials/email_change.py``.
+    EMAIL = "email_change"
 
 
 class AccountLink(db.Model):
-    """A link sent to a person's mailbox that sets their password once.
+    """A link sent to a person's mailbox that sets their password (or their new address) once.
 
     Only the SHA-256 of the random token is stored, so a copy of the database opens no account.
     The link is used by one conditional UPDATE (``used_at IS NULL AND expires_at > now``): of two
@@ -42,6 +46,9 @@ class AccountLink(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+
+    # The address an e-mail change link confirms (the link is mailed there); None otherwise.
+    new_email: Mapped[str | None] = mapped_column(String(254))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 

@@ -35,7 +35,7 @@ LONGEST_WAIT = timedelta(hours=1)
 ERROR_LENGTH = 1000
 # Messages that carry a single-use secret (an account link, see supporters/credentials): once
 # sent or given up on, the stored body is blanked, so the outbox never keeps a working link.
-SECRET_KINDS = frozenset({"account_invite", "password_reset"})
+SECRET_KINDS = frozenset({"account_invite", "password_reset", "email_change_confirm"})
 SECRET_REMOVED = "(removed after delivery: this message held a single-use link)"
 
 

@@ -82,8 +82,8 @@ class RecordTransferForm(FlaskForm):
 
 
 def default_transfer_date():
-    """Two days ahead, moved off a weekend (public holidays are not known: check the date)."""
-    day = today_jst() + timedelta(days=2)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
+    """Two days ahead, moved to the next day banks are open (weekends, public holidays and the
+    year's end and start skipped)."""
+    from supporters.calendar.holidays import next_banking_day
+
+    return next_banking_day(today_jst() + timedelta(days=2))

@@ -20,11 +20,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from supporters import counters
 from supporters.access import keeps_own_case_log, supporter_required, wants_json
 from supporters.activities import drafts, queries
 from supporters.activities.forms import ActivityForm, duration_label
@@ -276,7 +276,6 @@ def stipends():
     return render_template(
         "portal/stipends.html",
         rows=rows,
-        amount=format_currency(rule_for(today.replace(day=1)).amount_yen, "JPY"),
-        total=format_currency(total, "JPY"),
-        format_currency=format_currency,
+        amount=counters.yen(rule_for(today.replace(day=1)).amount_yen),  # 2,000えん in Easy
+        total=counters.yen(total),
     )

@@ -2,8 +2,9 @@
 
 The rules are the registry's (``registry/operations.update_contact``: the same e-mail and phone
 checks as the coordinator's form, ``contact_problems``; audited as ``update_supporter`` with the
-supporter as the actor). An e-mail change takes effect at once and the page says so (no
-confirmation link yet: see the report of issue #16).
+supporter as the actor). A new phone number counts at once; a new e-mail address only once it is
+confirmed from the link mailed to it (``credentials/email_change.py``): until then the page says
+where the link went and offers to send it again or cancel.
 """
 
 from flask import flash, redirect, render_template, request, url_for
@@ -14,9 +15,11 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 
 from supporters.access import supporter_required
+from supporters.credentials import email_change
+from supporters.extensions import limiter
 from supporters.portal.routes import _own_supporter, bp
 from supporters.programme.settings import current as programme_settings
-from supporters.refusals import Refused, form_status, show_on_form
+from supporters.refusals import Refused, form_status, refuse_if, show_on_form
 from supporters.registry import operations
 
 
@@ -38,8 +41,14 @@ def coordinator_contact():
     return {"coordinator_phone": lambda: programme_settings().contact_phone}
 
 
+def _contact_key() -> str:
+    return f"contact-change:{current_user.get_id()}"
+
+
 @bp.route("/contact", methods=["GET", "POST"])
 @supporter_required
+# Each new address mails a stranger's mailbox: a signed-in account may not make it a mail cannon.
+@limiter.limit("10 per hour", methods=["POST"], key_func=_contact_key)
 def contact():
     """Change my phone number and e-mail address."""
     supporter = _own_supporter()
@@ -47,23 +56,33 @@ def contact():
     if request.method == "GET":
         form.phone.data, form.email.data = supporter.phone, supporter.email
     if form.validate_on_submit():
-        old_email = supporter.email
         try:
-            operations.update_contact(
-                supporter, form.email.data or "", form.phone.data or "", current_user
-            )
+            pending = update_own_contact(current_user, form.email.data or "", form.phone.data or "")
         except Refused as refusal:
             show_on_form(form, refusal)
         else:
             flash(_("Saved."), "ok")
-            if supporter.email != old_email:
+            if pending is not None:
                 flash(
                     _(
-                        "Your e-mail address is now %(email)s. Messages from the programme go "
-                        "there from now on; your coordinator can see the change.",
-                        email=supporter.email,
+                        "We have sent a link to %(email)s. Open it within 24 hours to confirm "
+                        "your new e-mail address. Until then, you sign in with %(current)s.",
+                        email=pending.new_email,
+                        current=current_user.email,
                     ),
                     "ok",
                 )
             return redirect(url_for("portal.profile"))
     return render_template("portal/contact.html", form=form), form_status(form)
+
+
+def update_own_contact(user, email: str, phone: str):
+    """Save the supporter's phone at once; ask to confirm a new e-mail address (its link, or
+    None when the address stays). Both fields are checked first, by the registry's rules."""
+    supporter = user.supporter
+    refuse_if(operations.contact_problems(email, phone, supporter))
+    if phone != supporter.phone:
+        operations.update_contact(supporter, supporter.email, phone, user)
+    if email.strip().lower() == supporter.email.lower():  # the address the page showed
+        return None
+    return email_change.request_change(user, email)

@@ -1,12 +1,13 @@
 """The supporter's own pages: home and the offers made to them (more in cases, settings)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import format_currency, format_timedelta
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from supporters import counters
 from supporters.access import own_offer_or_404, supporter_required
 from supporters.clock import today_jst, utcnow
 from supporters.extensions import db
@@ -38,7 +39,7 @@ def me():
         open_offers=open_offers,
         assignments=assignments,
         month=month,
-        stipend_amount=format_currency(month.stipend_amount_yen, "JPY"),
+        stipend_amount=counters.yen(month.stipend_amount_yen),  # 2,000えん in Easy Japanese
         # Read with the figures above, so the header and the notice cost no statement.
         unread_notifications=lambda: month.unread_notifications,
         continuation_pending=lambda: month.continuation_pending,

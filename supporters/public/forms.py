@@ -111,7 +111,8 @@ def municipality_choices() -> list[tuple[str, str]]:
 
 def language_choices() -> list[tuple[str, str]]:
     """Languages by their own name, with the name in the UI language when it differs."""
-    names = Locale.parse(current_locale()).languages
+    # CLDR's Japanese names end in 語 (ベトナム語); Easy Japanese reads them in kana (ベトナムご).
+    names = {} if current_locale() == "ja@easy" else Locale.parse(current_locale()).languages
     pairs = []
     for lang in db.session.scalars(select(Language)):
         shown = names.get(lang.code) or localized_name(lang)

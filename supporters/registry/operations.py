@@ -18,11 +18,12 @@ from functools import cache
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from supporters.access import can_certify_short_of_hours
 from supporters.audit import record
 from supporters.clock import FIRST_YEAR, LAST_YEAR, in_window
+from supporters.credentials import email_change
 from supporters.extensions import db
 from supporters.models import (
     GENDERS,
@@ -154,6 +155,9 @@ def contact_problems(email: str | None, phone: str | None, supporter: Supporter 
         problems["email"] = _l("Enter a valid e-mail address, like name@example.jp.")
     elif _used_by_another(func.lower(Supporter.email) == email.lower(), supporter):
         problems["email"] = _l("Another supporter already uses this e-mail address.")
+    elif supporter is not None and _account_uses(email, supporter):
+        # The supporter's account signs in with this address (email_change.follow_registry).
+        problems["email"] = _l("Another account already uses this e-mail address.")
     phone = phone or ""
     if not phone.strip():
         problems["phone"] = _l("Enter a phone number.")
@@ -174,6 +178,14 @@ def update_contact(supporter: Supporter, email: str, phone: str, by: User | None
     db.session.flush()
     record("update_supporter", supporter, detail="contact: " + ", ".join(changed), user=by)
     return supporter
+
+
+def _account_uses(email: str, supporter: Supporter) -> bool:
+    """Whether an account other than ``supporter``'s own signs in with ``email``."""
+    stmt = select(User.id).where(func.lower(User.email) == email.strip().lower())
+    if supporter.id is not None:
+        stmt = stmt.where(or_(User.supporter_id.is_(None), User.supporter_id != supporter.id))
+    return db.session.scalar(stmt.limit(1)) is not None
 
 
 def _is_email(text: str) -> bool:
@@ -380,10 +392,12 @@ def register_supporter(profile: SupporterProfile, applied_on: date, by: User | N
 def update_supporter(supporter: Supporter, profile: SupporterProfile, by: User | None) -> Supporter:
     """Change a supporter's profile (not their status)."""
     check_profile(profile, supporter)
+    former_email = supporter.email
     with db.session.no_autoflush:
         _copy_profile(supporter, profile)
     db.session.flush()
     record("update_supporter", supporter, user=by)
+    email_change.follow_registry(supporter, former_email, by)  # the account signs in with it
     return supporter
 
 
