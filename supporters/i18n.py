@@ -12,7 +12,14 @@ from functools import cached_property, lru_cache
 from babel import Locale, support
 from flask import Request, current_app, has_request_context, request
 from flask.globals import _cv_app
-from flask_babel import Domain, format_datetime, get_locale, get_timezone, get_translations
+from flask_babel import (
+    Domain,
+    format_date,
+    format_datetime,
+    get_locale,
+    get_timezone,
+    get_translations,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms.i18n import messages_path
@@ -286,6 +293,17 @@ def _datetimeformat(value=None, format=None, rebase=True) -> str:
     return text
 
 
+def _dateformat(value=None, format=None, rebase=True):
+    """Flask-Babel's ``dateformat`` filter; on Easy Japanese pages a day in words with its
+    readings (2026年5月14日 with ruby), not the code-like 2026/05/14 (review E-15)."""
+    from supporters import names
+
+    if value is not None and format in (None, "short", "medium"):
+        if current_locale() == names.EASY:
+            return ruby(format_date(value, "long", rebase))
+    return format_date(value, format, rebase)
+
+
 def install_template_gettext(app) -> None:
     """Templates' ``_()``/``ngettext()`` through the memoised catalogue (same messages as
     Flask-Babel's own callables, which this replaces, without its per-call lookups); the same
@@ -293,6 +311,7 @@ def install_template_gettext(app) -> None:
     locale (:class:`_Request`) and the ``datetimeformat`` filter's answers kept."""
     app.request_class = _Request  # WTForms' catalogue: loaded once, not per request
     app.jinja_env.filters["datetimeformat"] = _datetimeformat
+    app.jinja_env.filters["dateformat"] = _dateformat
     babel = app.extensions["babel"].instance  # one Babel object serves every app
     if not isinstance(vars(babel).get("domain_instance"), _MemoDomain):
         babel.domain_instance = _MemoDomain(

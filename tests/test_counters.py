@@ -158,3 +158,24 @@ def test_the_nationality_list_holds_countries_only(client):
     codes = set(re.findall(r'<option[^>]*value="([A-Z]{2})"', select))
     assert {"VN", "CN", "BR", "PH"} <= codes
     assert not codes & {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+
+
+def test_easy_pages_write_days_in_words_with_readings(app, client, auth, users, db):
+    """Review E-15: 2026/05/14 reads as a code; Easy pages say 2026年5月14日 with readings."""
+    from datetime import date
+
+    with app.test_request_context("/"), force_locale("ja@easy"):
+        template = app.jinja_env.from_string(
+            '{{ d|dateformat("medium") }}|{{ d|dateformat("yyyy-MM") }}'
+        )
+        html = template.render(d=date(2026, 5, 14))
+    assert html.startswith("2026<ruby>年<rt>ねん</rt></ruby>5<ruby>月<rt>がつ</rt></ruby>")
+    assert "<ruby>14日<rt>じゅうよっか</rt></ruby>" in html and html.endswith("|2026-05")
+    with app.test_request_context("/"), force_locale("ja@easy"):
+        first = app.jinja_env.from_string("{{ d|dateformat }}").render(d=date(2026, 12, 1))
+    assert "<ruby>1日<rt>ついたち</rt></ruby>" in first
+    with app.test_request_context("/"), force_locale("ja"):
+        assert (
+            app.jinja_env.from_string('{{ d|dateformat("medium") }}').render(d=date(2026, 5, 14))
+            == "2026/05/14"
+        )
