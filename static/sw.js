@@ -16,7 +16,7 @@ var SCOPE = ROOT + "me/";
 var PAGES = "yorisoi-pages";
 var STATIC = "yorisoi-static";
 var STATE = SCOPE + "offline-state";
-var UNTOLD = SCOPE + "offline-sent";  // how many cases were sent that no page has said yet
+var UNTOLD = SCOPE + "offline-sent";  // the cases sent that no page has said yet (their tokens)
 var ASSETS = ["static/css/portal.css", "static/js/app.js", "static/js/offline.js",
   "static/favicon.svg"].map(function (path) { return ROOT + path; });
 var LOG_POST = new RegExp("^" + SCOPE + "log/(new|\\d+/edit)$");
@@ -50,7 +50,7 @@ self.addEventListener("message", function (event) {
     queue: function () { return queue(); },
     sync: function () { return sync(); },
     drop: function () { return dropCase(String(data.token || "")).then(queue); },
-    told: function () { return writeUntold(0).then(function () { return {}; }); },
+    told: function () { return writeUntold([]).then(function () { return {}; }); },
     entry: function () { return ownCase(String(data.token || "")); },
     forget: function () { return forget(true).then(function () { return {}; }); }
   }[data.type];
@@ -208,11 +208,11 @@ function sync() {
     return allCases().then(function (cases) {
       // Refused ones too: once corrected on the form (same client_token) they answer "saved".
       var mine = cases.filter(function (c) { return c.owner === list.owner; });
-      var sent = 0;
+      var sent = [];
       return mine.reduce(function (done, entry) {
         return done.then(function () {
           return post(entry, list.csrf).then(function (outcome) {
-            if (outcome === "sent") { sent += 1; return dropCase(entry.token); }
+            if (outcome === "sent") { sent.push(entry.token); return dropCase(entry.token); }
             if (outcome === "refused") { entry.state = "refused"; return putCase(entry); }
             return null;
           });
@@ -231,17 +231,24 @@ function sync() {
 // left before the answer came: the next page says it instead).
 function readUntold() {
   return caches.open(PAGES).then(function (cache) { return cache.match(UNTOLD); })
-    .then(function (hit) { return hit ? hit.json() : 0; }).catch(function () { return 0; });
+    .then(function (hit) { return hit ? hit.json() : []; })
+    .then(function (tokens) { return Array.isArray(tokens) ? tokens : []; })
+    .catch(function () { return []; });
 }
-function writeUntold(count) {
+function writeUntold(tokens) {
   return caches.open(PAGES).then(function (cache) {
-    return count ? cache.put(UNTOLD, new Response(JSON.stringify(count))) : cache.delete(UNTOLD);
+    return tokens.length ? cache.put(UNTOLD, new Response(JSON.stringify(tokens)))
+      : cache.delete(UNTOLD);
   });
 }
+// Adds the tokens just sent (two pages' syncs may send the same case: the server saves it once,
+// and it is counted once here); answers how many cases are sent and not told yet.
 function addUntold(sent) {
   return readUntold().then(function (before) {
-    var total = (Number(before) || 0) + sent;
-    return (sent ? writeUntold(total) : Promise.resolve()).then(function () { return total; });
+    var all = before.concat(sent.filter(function (t) { return before.indexOf(t) < 0; }));
+    return (sent.length ? writeUntold(all) : Promise.resolve()).then(function () {
+      return all.length;
+    });
   });
 }
 

@@ -13,8 +13,10 @@
   var LABELS = "yorisoi-offline-labels";
   var USED = "yorisoi-used-tokens";
   var SENT = "yorisoi-sent";
+  var QUEUED = "yorisoi-queued";  // tokens this phone has shown as "not sent yet"
   var query = new URLSearchParams(location.search);
   var warned = false;
+  var retries = 0;
 
   function load(key, empty) {
     try { return JSON.parse(localStorage.getItem(key)) || empty; } catch (error) { return empty; }
@@ -23,7 +25,7 @@
     try { localStorage.setItem(key, JSON.stringify(value)); } catch (error) { /* private mode */ }
   }
   function forgetHere() {
-    [LABELS, USED].forEach(function (key) { localStorage.removeItem(key); });
+    [LABELS, USED, QUEUED].forEach(function (key) { localStorage.removeItem(key); });
     sessionStorage.removeItem(SENT);
   }
 
@@ -99,6 +101,7 @@
   function render(answer) {
     var cases = (answer && answer.cases) || [];
     var labels = load(LABELS, {});
+    if (answer && answer.owner) remember(cases);
     box.textContent = "";
     if (!navigator.onLine) box.appendChild(paragraph(words.offline, "offline-notice"));
     if (query.get("offline") === "1") box.appendChild(paragraph(words.notKept, "not-kept"));
@@ -127,6 +130,7 @@
           li.appendChild(document.createTextNode(" "));
           li.appendChild(button(words.check, function () { reopen(item.token); }));
           li.appendChild(button(words.remove, function () {
+            save(QUEUED, load(QUEUED, []).filter(function (t) { return t !== item.token; }));
             ask({ type: "drop", token: item.token }).then(render);
           }));
         }
@@ -167,10 +171,33 @@
 
   // Cases sent (by this page's question or an earlier page's) are said once: this page keeps the
   // news, then tells the worker it has been said.
+  function remember(cases) {
+    var queued = load(QUEUED, []);
+    cases.forEach(function (item) { if (queued.indexOf(item.token) < 0) queued.push(item.token); });
+    save(QUEUED, queued.slice(-100));
+  }
+
+  // How many cases this phone showed as waiting are no longer waiting after a sync: they were
+  // sent, by this page's question or by another page's (which may have been left before its
+  // answer came). Only cases shown as waiting count, so a case saved online is not "sent" again.
+  function leftTheQueue(answer) {
+    if (!answer.owner || answer.failed) return 0;
+    var now = (answer.cases || []).map(function (item) { return item.token; });
+    var gone = load(QUEUED, []).filter(function (t) { return now.indexOf(t) < 0; });
+    save(QUEUED, now);
+    return gone.length;
+  }
+
   function synced(answer) {
     if (!answer) return;
-    if (!answer.sent) { render(answer); return; }
-    sessionStorage.setItem(SENT, String(answer.sent));
+    var sent = Math.max(answer.sent || 0, leftTheQueue(answer));
+    var waiting = (answer.cases || []).some(function (item) { return item.state !== "refused"; });
+    if (waiting && navigator.onLine && retries < 5) {  // another page may be sending them now
+      retries += 1;
+      setTimeout(sync, 3000);
+    }
+    if (!sent) { render(answer); return; }
+    sessionStorage.setItem(SENT, String(sent));
     ask({ type: "told" }, 5).then(function () {
       if (/\/(log\/)?$/.test(location.pathname)) {
         location.replace(location.pathname);  // the list now shows the cases sent
