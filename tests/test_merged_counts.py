@@ -124,3 +124,16 @@ def test_the_console_search_finds_her_by_the_second_contact_too(app, merged):
     Auth(client).login("coordinator@example.jp")
     text = client.get("/search/", query_string={"q": EMAIL}).get_data(as_text=True)
     assert earlier.reference in text and later.reference in text
+
+
+def test_the_status_page_of_the_repeat_points_to_the_request_kept(client, merged):
+    """Not "cancelled": the resident reads that her request is kept under the other number."""
+    from tests.conftest import post_form
+
+    earlier, later, _ = merged
+    response = post_form(
+        client, "/help/status?lang=en", {"reference": later.reference, "contact": EMAIL}
+    )
+    page = response.get_data(as_text=True)
+    assert "cancelled" not in page
+    assert f"We keep it under reference number {earlier.reference}" in page

@@ -367,7 +367,7 @@ def send_offers(data, request_id: int):
     help_request = request_or_404(request_id)
     if help_request.status not in offers.OFFERABLE:
         fail(409, _("This request can no longer be offered."), "invalid_transition")
-    result = match_request(help_request)
+    result = match_request(help_request, top=None)  # anyone who qualifies, not only the top
     ranked = {r.candidate.supporter_id: r for r in result.ranked}
     allowed = ranked.keys() | {i for fb in result.fallbacks for i in fb.supporter_ids}
     others = [i for i in data["supporter_ids"] if i not in allowed]

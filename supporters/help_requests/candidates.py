@@ -11,6 +11,7 @@ When nobody qualifies, counts per filter say which one emptied the list, and a w
 
 import math
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import aliased
 
 from supporters.clock import JST
 from supporters.extensions import db
+from supporters.help_requests.candidates_topk import TOP, BoundViolated, top_ranked
 from supporters.matching import (
     FILTER_ORDER,
     Candidate,
@@ -81,6 +83,7 @@ def centroids() -> dict[str, tuple[float, float]]:
 def forget_centroids() -> None:
     """Drop the cache after municipalities are imported or edited."""
     current_app.extensions.pop("yorisoi_centroids", None)
+    current_app.extensions.pop("yorisoi_distance_parts", None)  # candidates_topk's, from them
 
 
 def codes_within(origin: str, radius_km: float) -> list[str]:
@@ -185,8 +188,65 @@ def _sql_filters(need: Need, radius_km: float) -> list[tuple[str, object]]:
     return filters
 
 
-def match_request(request: HelpRequest) -> MatchResult:
-    """Ranked candidates with reasons for ``request``; when none, why and what else to try."""
+def match_request(
+    request: HelpRequest, top: int | None = TOP, skip: Collection[int] = ()
+) -> MatchResult:
+    """The first ``top`` candidates with reasons for ``request`` (all of them when ``top`` is
+    None); when none qualifies, why and what else to try.
+
+    The first ``top`` are exactly those of the exhaustive ranking (:func:`match_exhaustive`),
+    found by :func:`candidates_topk.top_ranked` without loading the whole pool; the counts per
+    filter stay exact (computed on first access when somebody qualifies). Supporters in
+    ``skip`` (e.g. already offered the request) are left out of the ranking.
+    """
+    skip = frozenset(skip)
+    if top is None:
+        return _without(match_exhaustive(request), skip, None)
+    need = need_for(request)
+    near, place = [], frozenset((need.municipality,))
+    if need.mode == "in_person":
+        near = codes_within(need.municipality, need.travel_radius_km)
+        place = same_place(need.municipality, need.starts_at.astimezone(JST).date())
+    try:
+        ranked, _ = top_ranked(need, request.id, near, place, centroids(), top, skip)
+    except BoundViolated:  # never expected; the exhaustive ranking is always right
+        current_app.logger.error("matching bound violated for request %s", request.id)
+        return _without(match_exhaustive(request), skip, top)
+    if not ranked:
+        return _without(match_exhaustive(request), skip, top)
+    return TopMatch(ranked, lambda: match_exhaustive(request).counts_after_each_filter)
+
+
+class TopMatch(MatchResult):
+    """A :class:`MatchResult` holding the first candidates; the exact counts per filter are
+    computed on first access (only the API shows them when somebody qualifies)."""
+
+    def __init__(self, ranked: list, counts) -> None:
+        self.ranked = ranked
+        self.emptied_by = None
+        self.fallbacks = []
+        self._counts_source = counts
+        self._counts = None
+
+    @property
+    def counts_after_each_filter(self) -> list[tuple[str, int]]:
+        if self._counts is None:
+            self._counts = self._counts_source()
+        return self._counts
+
+
+def _without(result: MatchResult, skip: frozenset[int], top: int | None) -> MatchResult:
+    if skip:
+        result.ranked = [r for r in result.ranked if r.candidate.supporter_id not in skip]
+    if top is not None:
+        result.ranked = result.ranked[:top]
+    return result
+
+
+def match_exhaustive(request: HelpRequest) -> MatchResult:
+    """Every qualifying candidate, ranked: loads and ranks the whole SQL pool. The reference
+    the fast path is proven equal to (tests, ``bench/matching_scale.py``), and the nobody-
+    qualifies path (exact counts per filter, fallbacks)."""
     need = need_for(request)
     filters = _sql_filters(need, need.travel_radius_km)
     pool = _load_where([c for _, c in filters], need, exclude_request=request.id)

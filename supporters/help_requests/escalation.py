@@ -118,7 +118,7 @@ def _next_round(request: HelpRequest, batch: int, now: datetime) -> int:
     asked = set(
         db.session.scalars(select(Offer.supporter_id).where(Offer.request_id == request.id))
     )
-    result = match_request(request)
+    result = match_request(request, skip=asked)  # the top after those already asked
     ranked = [r for r in result.ranked if r.candidate.supporter_id not in asked][:batch]
     if not ranked:
         return 0

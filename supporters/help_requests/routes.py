@@ -15,7 +15,7 @@ from supporters.access import (
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.help_requests import duplicates, event_labels, labels, lifecycle, offers, policy
-from supporters.help_requests.candidates import match_request
+from supporters.help_requests.candidates import TOP, match_request
 from supporters.help_requests.forms import (
     IntakeForm,
     OfferForm,
@@ -124,8 +124,10 @@ def detail(request_id: int):
     fields = policy.read_request(help_request)
     result, names = None, {}
     offered_ids = {o.supporter_id for o in help_request.offers if o.status == OfferStatus.OPEN}
+    show_all = request.args.get("candidates") == "all"
     if can_manage_requests(current_user) and help_request.status in offers.OFFERABLE:
-        result = match_request(help_request)
+        # The first ten (found without ranking the whole pool); everyone on request.
+        result = match_request(help_request, top=None if show_all else TOP)
         fallback_ids = {i for fb in result.fallbacks for i in fb.supporter_ids}
         if fallback_ids:
             names = dict(
@@ -140,6 +142,7 @@ def detail(request_id: int):
         r=help_request,
         fields=fields,
         result=result,
+        shows_top=result is not None and not show_all and len(result.ranked) >= TOP,
         offered_ids=offered_ids,
         names=names,
         MODE_LABELS=MODE_LABELS,
@@ -158,7 +161,9 @@ def detail(request_id: int):
 def send_offers(request_id: int):
     """Offer the request to the candidates ticked on the match list."""
     help_request = request_or_404(request_id)
-    result = match_request(help_request) if help_request.status in offers.OFFERABLE else None
+    # Anyone who qualifies may be offered it (the page may have shown all of them).
+    offerable = help_request.status in offers.OFFERABLE
+    result = match_request(help_request, top=None) if offerable else None
     ranked = {r.candidate.supporter_id: r for r in result.ranked} if result else {}
     fallback_ids = {i for fb in (result.fallbacks if result else []) for i in fb.supporter_ids}
     form = OfferForm([(i, str(i)) for i in sorted(ranked.keys() | fallback_ids)])

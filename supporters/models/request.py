@@ -91,6 +91,8 @@ class HelpRequest(db.Model):
     __tablename__ = "help_request"
     __table_args__ = (
         Index("ix_help_request_assignee_start", "assigned_supporter_id", "starts_at"),
+        # Matching's top-k: who has completed requests of a category, read from the index alone.
+        Index("ix_help_request_category_done", "category", "status", "assigned_supporter_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,12 +1,12 @@
 """The residents' status page: a request's status in plain words, by reference and contact.
 
 A resident types the reference number from the confirmation page and the phone number or
-e-mail address they gave on the form; both must match (phone numbers by digits, e-mail
-addresses case-insensitively, as ``intake.resident_key`` compares them). The page says only
-where the request is, in plain words, and its dates — never a supporter's name, the need or
-anything else from the request. Every lookup counts against the public form's limits per address
-and per network, so guessing references is as slow as sending requests; a wrong reference and a
-wrong contact get the same answer.
+e-mail address they gave on the form (or on the request it was merged with); both must match
+(phone numbers by digits, e-mail addresses case-insensitively, as ``intake.resident_key``
+compares them). The page says only where the request is, in plain words, and its dates —
+never a supporter's name, the need or anything else from the request. Every lookup counts
+against the public form's limits per address and per network, so guessing references is as
+slow as sending requests; a wrong reference and a wrong contact get the same answer.
 """
 
 import hmac
@@ -74,9 +74,15 @@ def find_request(reference: str, contact: str) -> HelpRequest | None:
             HelpRequest.reference == reference, HelpRequest.anonymised_at.is_(None)
         )
     )
-    if found is None or not hmac.compare_digest(found.resident_key, resident_key(contact)):
+    if found is None:
         return None
-    return found
+    given = resident_key(contact)
+    # The contact written on this request; after a merge its key is the kept request's, so the
+    # contact of either request opens it.
+    own = resident_key(found.requester_contact) if found.requester_contact else ""
+    if hmac.compare_digest(found.resident_key, given) or (own and hmac.compare_digest(own, given)):
+        return found
+    return None
 
 
 def status_changed_on(help_request: HelpRequest):
@@ -88,6 +94,33 @@ def status_changed_on(help_request: HelpRequest):
         .limit(1)
     )
     return (at or help_request.created_at).astimezone(JST).date()
+
+
+def merged_into_reference(help_request: HelpRequest) -> str | None:
+    """The reference of the request this one was merged into (the resident sent the same request
+    twice), or None."""
+    from supporters.help_requests.duplicates import MERGED_INTO
+
+    if help_request.status != RequestStatus.CANCELLED:
+        return None
+    params = db.session.scalar(
+        select(RequestEvent.params)
+        .where(RequestEvent.request_id == help_request.id, RequestEvent.code == MERGED_INTO)
+        .order_by(RequestEvent.id.desc())
+        .limit(1)
+    )
+    return (params or {}).get("reference") if params is not None else None
+
+
+def _words(found: HelpRequest):
+    """What the resident reads about ``found``'s status."""
+    merged = merged_into_reference(found)
+    if merged:
+        return _l(
+            "You sent this request twice. We keep it under reference number %(reference)s.",
+            reference=merged,
+        )
+    return STATUS_WORDS.get(found.status)
 
 
 def _every_lookup(response) -> bool:
@@ -120,7 +153,7 @@ def status():
         form=form,
         found=found,
         problem=problem,
-        words=STATUS_WORDS.get(found.status) if found else None,
+        words=_words(found) if found else None,
         changed_on=status_changed_on(found) if found else None,
         appointment_on=(
             found.starts_at.astimezone(JST).date()
