@@ -7,8 +7,11 @@ activities over the twelve months of fiscal year 2025, requests in proportion (o
 five cases) with their lifecycle events, and a year of stipend lines. It then times
 ``build_report`` for one month (JSON, median of 3) and the PDF of that month (median of 2),
 on the schema as the models declare it (with the report's indexes of migration 0007).
-Prints a Markdown table and rewrites the section "Monthly report at national scale" of
-docs/benchmarks.md. Knobs: BENCH_ACTIVITIES, BENCH_SEED.
+Then it closes the twelve months through ``stipends.close.close_month`` (which writes their case
+rollups), checks that the year's report equals the live count, and times the fiscal year from
+rollups (issue #17). Prints Markdown tables and rewrites the section "Monthly report at national
+scale" of docs/benchmarks.md. Knobs: BENCH_ACTIVITIES, BENCH_SEED, BENCH_YEAR_ONLY=1 (only the
+year, live and from rollups; prints, leaves the docs alone).
 """
 
 import bisect
@@ -41,15 +44,22 @@ from supporters.models import (  # noqa: E402
     Supporter,
     SupporterStatusChange,
 )
+from supporters.reports import monthly  # noqa: E402
 from supporters.reports.monthly import build_report  # noqa: E402
 from supporters.reports.render import render  # noqa: E402
 from supporters.reports.suppression import suppressed  # noqa: E402
+from supporters.stipends.close import close_month  # noqa: E402
+from supporters.stipends.months import months_between  # noqa: E402
+from supporters.stipends.rules import next_month  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Monthly report at national scale"
 ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", "1000000"))
 SEED = int(os.environ.get("BENCH_SEED", "2025"))
+# BENCH_YEAR_ONLY=1: only the fiscal year, live and from rollups; docs/benchmarks.md untouched.
+YEAR_ONLY = os.environ.get("BENCH_YEAR_ONLY") == "1"
+LAST_MONTH = date(2026, 3, 1)
 MUNICIPALITIES = 1741
 SUPPORTERS = 5000
 CHUNK = 10000
@@ -295,6 +305,64 @@ def measure() -> dict[str, float]:
     return figures
 
 
+def _parts(first: date, last: date) -> dict[str, float]:
+    """Where a report's time goes: cases, request counts, medians (one run each)."""
+    months = months_between(first, last)
+    days = [*months, next_month(months[-1])]
+    times = [monthly.utc_start_of(day) for day in days]
+
+    def blocks() -> list[dict]:
+        return [
+            {"cases": monthly._empty_cases(), "requests": monthly._empty_requests()}
+            for _month in months
+        ]
+
+    parts = {}
+    parts["cases_ms"] = median_ms(lambda: monthly._fill_cases(blocks(), days, None), 1)
+    parts["requests_ms"] = median_ms(lambda: monthly._fill_requests(blocks(), times, None), 1)
+    parts["medians_ms"] = median_ms(lambda: monthly.times_to_assignment(times, None), 1)
+    return parts
+
+
+def measure_rollups() -> dict[str, float]:
+    """Close the twelve months (writing their rollups), check the year's report equals the live
+    one, and time the year (and one month) from rollups."""
+    figures = {}
+    live = build_report(FIRST_DAY, LAST_MONTH, live=True)
+    figures["year_live_ms"] = median_ms(
+        lambda: json.dumps(build_report(FIRST_DAY, LAST_MONTH, live=True)), 1
+    )
+    figures["live_parts"] = _parts(FIRST_DAY, LAST_MONTH)
+    started = time.perf_counter()
+    for month in months_between(FIRST_DAY, LAST_MONTH):
+        close_month(month, None)
+        db.session.commit()
+    figures["close_ms"] = (time.perf_counter() - started) * 1000 / 12
+    analyze()
+    fast = build_report(FIRST_DAY, LAST_MONTH)
+    live["generated_on"] = fast["generated_on"]
+    if fast != live:
+        raise SystemExit("the year from rollups differs from the live count")
+    scope = frozenset(row["code"] for row in live["cases"]["by_municipality"][:3])
+    if build_report(FIRST_DAY, LAST_MONTH, scope) != build_report(
+        FIRST_DAY, LAST_MONTH, scope, live=True
+    ):
+        raise SystemExit("a scoped year from rollups differs from the live count")
+    figures["year_rollups_ms"] = median_ms(
+        lambda: json.dumps(build_report(FIRST_DAY, LAST_MONTH)), 3
+    )
+    figures["year_rollups_suppressed_ms"] = median_ms(
+        lambda: json.dumps(suppressed(build_report(FIRST_DAY, LAST_MONTH), 3)), 3
+    )
+    figures["year_scoped_ms"] = median_ms(
+        lambda: json.dumps(build_report(FIRST_DAY, LAST_MONTH, scope)), 3
+    )
+    figures["month_rollups_ms"] = median_ms(lambda: json.dumps(build_report(MONTH, MONTH)), 3)
+    figures["rollup_parts"] = _parts(FIRST_DAY, LAST_MONTH)
+    figures["load_average"] = os.getloadavg()
+    return figures
+
+
 def run_backend(url: str) -> dict:
     """Load, then measure on the declared schema."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
@@ -309,8 +377,11 @@ def run_backend(url: str) -> dict:
         if backend == "PostgreSQL":
             backend += " " + db.session.execute(text("SHOW server_version")).scalar().split()[0]
         print(f"{backend}: loaded {counts} in {load_s:.0f} s", flush=True)
-        plain = measure()
+        build_report(MONTH, MONTH)  # warm the caches once, as a running server has them
+        plain = {} if YEAR_ONLY else measure()
         print(f"{backend}: {plain}", flush=True)
+        rolled = measure_rollups()
+        print(f"{backend}: rollups {rolled}", flush=True)
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
@@ -319,6 +390,7 @@ def run_backend(url: str) -> dict:
         "counts": counts,
         "load_s": load_s,
         "plain": plain,
+        "rollups": rolled,
     }
 
 
@@ -371,6 +443,40 @@ def section(results: list[dict], skipped: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def rollup_section(results: list[dict]) -> str:
+    """The subsection on a fiscal year read from the closed months' rollups."""
+    lines = [
+        f"### A fiscal year from rollups ({date.today().isoformat()})",
+        "",
+        "The twelve months of fiscal year 2025 closed through `stipends.close.close_month`, "
+        "which writes each month's case rollups (`reports/rollups.py`); the script checks that "
+        "the year's report (whole programme, and three municipalities) equals the live count "
+        "before timing it. Load average (1, 5, 15 min) at the end of each backend's run: the "
+        "machine is shared with other benchmarks, so these are upper bounds.",
+        "",
+        "| backend | year, live | year, rollups | year, rollups, suppressed | "
+        "year, 3 municipalities | month, rollups | close (per month) | load average |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for result in results:
+        r = result["rollups"]
+        load = ", ".join(f"{x:.1f}" for x in r["load_average"])
+        lines.append(
+            f"| {result['backend']} | {_ms(r['year_live_ms'])} | {_ms(r['year_rollups_ms'])} | "
+            f"{_ms(r['year_rollups_suppressed_ms'])} | {_ms(r['year_scoped_ms'])} | "
+            f"{_ms(r['month_rollups_ms'])} | {_ms(r['close_ms'])} | {load} |"
+        )
+    lines += ["", "Where the year's time goes (one run each, live → rollups):", ""]
+    for result in results:
+        live, fast = result["rollups"]["live_parts"], result["rollups"]["rollup_parts"]
+        lines.append(
+            f"- {result['backend']}: cases {_ms(live['cases_ms'])} → {_ms(fast['cases_ms'])}; "
+            f"request counts {_ms(fast['requests_ms'])}; medians of time to assignment (one "
+            f"query for the twelve months and the year) {_ms(fast['medians_ms'])}."
+        )
+    return "\n".join(lines) + "\n"
+
+
 def write_section(body: str) -> None:
     """Replace (or append) this script's section of docs/benchmarks.md, keeping the others."""
     doc = DOC.read_text()
@@ -394,7 +500,11 @@ def main() -> None:
         results.append(run_backend(database_url(url)))
     else:
         skipped = "PostgreSQL not measured: BENCH_DATABASE_URL was not set."
-    body = section(results, skipped)
+    print(json.dumps(results, indent=1, default=str))
+    print(rollup_section(results))
+    if YEAR_ONLY:
+        return
+    body = section(results, skipped) + "\n" + rollup_section(results)
     print(body)
     write_section(body)
     print(f"wrote the section to {DOC.relative_to(ROOT)}")

@@ -20,6 +20,7 @@ from supporters.models.privacy import ActivityDraft
 from supporters.models.programme import Programme, ProgrammeChange
 from supporters.models.public_form import PublicFormDay
 from supporters.models.reference import Language, Municipality
+from supporters.models.report_rollup import ReportRollup, ReportRollupMonth
 from supporters.models.request import (
     OPEN_STATUSES,
     SENSITIVE_CATEGORIES,
@@ -113,6 +114,8 @@ __all__ = [
     "ProgrammeTarget",
     "PublicFormDay",
     "RecoveryCode",
+    "ReportRollup",
+    "ReportRollupMonth",
     "RequestCategory",
     "RequestEvent",
     "RequestSource",

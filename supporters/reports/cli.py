@@ -1,4 +1,5 @@
-"""``flask report monthly YYYY-MM --format pdf --out FILE``: the report for scheduled sending.
+"""``flask report monthly YYYY-MM --format pdf --out FILE``: the report for scheduled sending;
+``flask report rollups``: rewrite the closed months' case rollups (``reports/rollups.py``).
 
 The files go to officials, so the figures are suppressed unless ``--exact`` is given (internal use).
 """
@@ -55,3 +56,13 @@ def init_app(app: Flask) -> None:
         out.write_bytes(data)
         months = len(months_between(first, end))
         click.echo(f"{out}: {fmt}, {months} month(s), {len(data):,} bytes")
+
+    @report_group.command("rollups")
+    def rollups_command():
+        """Rewrite the case rollups of every closed month (after an upgrade or a repair)."""
+        from supporters.extensions import db
+        from supporters.reports.rollups import rebuild
+
+        written = rebuild()
+        db.session.commit()
+        click.echo(f"rollups written for {len(written)} closed month(s)")

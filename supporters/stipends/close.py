@@ -44,6 +44,7 @@ from supporters.models import (
 )
 from supporters.models.stipend import BankAccount
 from supporters.refusals import CONFLICT, Refused, refuse_if
+from supporters.reports import rollups as report_rollups
 from supporters.schema import insert_unless_present
 from supporters.stipends.months import current_month, month_text
 from supporters.stipends.rules import CERTIFIED, StatusFrom, certified_in, next_month
@@ -184,6 +185,7 @@ def close_month(month: date, by: User | None) -> CloseResult:
         )
     result.lines_added = len(missing)
     result.unbacked = sorted(written - due.keys())
+    report_rollups.write_month(month)  # the locked case log, counted once for the report
     action = "reclosed" if result.reclosed else "closed"
     db.session.add(
         MonthEvent(
@@ -226,6 +228,7 @@ def reopen_month(month: date, reason: str, by: User) -> None:
     ).rowcount
     if not changed:
         raise Refused(_l("%(month)s is not closed.", month=month_text(month)), code=CONFLICT)
+    report_rollups.delete_month(month)  # its case log may change again: the report counts it live
     db.session.add(MonthEvent(month=month, action="reopened", reason=reason, by_id=by.id))
     record = db.session.get(StipendMonth, month)
     audit.record("stipend_month_reopened", record, f"{month_text(month)}: {reason}", user=by)
