@@ -122,6 +122,23 @@ def _kept(phone, path: str) -> bool:
     )
 
 
+def _installed_phone(new_page, base_url: str, kept_path: str):
+    """A phone signed in as the demo supporter whose service worker controls the page and keeps
+    ``kept_path``."""
+    phone = new_page(viewport=PHONE, service_workers="allow")
+    sign_in(phone, base_url, "supporter@example.jp")
+    phone.goto(f"{base_url}/me/")
+    phone.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    phone.reload()  # the first page may have loaded before the worker was active
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    for _ in range(100):
+        if _kept(phone, kept_path):
+            break
+        phone.wait_for_timeout(100)
+    assert _kept(phone, kept_path), phone.evaluate(CACHED_PATHS)
+    return phone
+
+
 def test_assignment_readable_and_case_logged_offline_arrives_once(new_page, live_server, base_url):
     request_id = in_db(live_server, lambda: _assignment(3))
     elsewhere = in_db(live_server, _someone_elses_assignment)
@@ -202,17 +219,7 @@ def test_a_case_refused_on_arrival_is_checked_on_the_form_and_saved_once(
     checking"; "Check and send" shows the server's form with why and what was typed; saved
     once, then the phone forgets it."""
     before = in_db(live_server, _activities())
-    phone = new_page(viewport=PHONE, service_workers="allow")
-    sign_in(phone, base_url, "supporter@example.jp")
-    phone.goto(f"{base_url}/me/")
-    phone.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    phone.reload()
-    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    for _ in range(100):
-        if _kept(phone, "/me/log/new"):
-            break
-        phone.wait_for_timeout(100)
-    assert _kept(phone, "/me/log/new"), phone.evaluate(CACHED_PATHS)
+    phone = _installed_phone(new_page, base_url, "/me/log/new")
 
     phone.context.set_offline(True)
     phone.goto(f"{base_url}/me/log/new")
@@ -255,16 +262,7 @@ def test_cases_sent_by_a_page_that_was_left_are_still_reported(new_page, live_se
     page still says they were sent, because the cases it showed as waiting are no longer
     waiting (the race behind an earlier flaky run of the test above)."""
     before = in_db(live_server, _activities())
-    phone = new_page(viewport=PHONE, service_workers="allow")
-    sign_in(phone, base_url, "supporter@example.jp")
-    phone.goto(f"{base_url}/me/")
-    phone.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    phone.reload()
-    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    for _ in range(100):
-        if _kept(phone, "/me/log/new"):
-            break
-        phone.wait_for_timeout(100)
+    phone = _installed_phone(new_page, base_url, "/me/log/new")
 
     # A second tab outside the app's pages (no offline.js) talks to the worker below.
     other_tab = phone.context.new_page()
