@@ -236,6 +236,11 @@ def test_resident_pages(new_page, base_url, locale, viewport):
     assert page.locator("#privacy-title").count() == 1
     page.locator("main form [type=submit]").last.click()  # sent empty: every error shows
     page.wait_for_selector(".flash-error")
+    page.wait_for_load_state("load")  # axe measures targets only once the style sheets apply
+    for box in page.locator(".flash-error li > a").evaluate_all(
+        "links => links.map(a => a.getBoundingClientRect().height)"
+    ):
+        assert box >= 24, "each link of the error summary is a 24 px target (WCAG 2.5.8)"
     assert_accessible(page, f"public form errors {locale} {viewport}")
     if page.request.get(f"{base_url}/help/status").ok:  # the resident's status page (issue 16)
         page.goto(f"{base_url}/help/status?lang={code}")
