@@ -45,11 +45,21 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+_STATIC_FILE_LEFT_OPEN = pytest.mark.filterwarnings(
+    r"ignore:unclosed file <_io\.BufferedReader name='[^']*static/[^']*'>:ResourceWarning"
+)
+
+
 def pytest_collection_modifyitems(items):
     """Mark every test under tests/browser/ as ``browser`` (``-m "not browser"`` skips them)."""
     for item in items:
         if HERE in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            # Werkzeug's test server leaves a static file open when Chromium drops the connection
+            # mid-answer (a page navigated away before its favicon arrived); the handle is only
+            # collected in whichever later test runs, so that test failed at random. The app
+            # holds no file itself: this is the test server's, so it is not an error here.
+            item.add_marker(_STATIC_FILE_LEFT_OPEN)
 
 
 def _unavailable(reason: str):
