@@ -270,6 +270,7 @@ def serious_violations(page) -> list:
     """Serious and critical axe-core violations (WCAG 2.2 A and AA rules) on ``page``."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state("load")  # sizes and colours are only right once the CSS applies
     results = Axe().run(page, options=WCAG)
     return [
         (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:4])
