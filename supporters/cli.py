@@ -69,15 +69,35 @@ def users_group():
 @click.option("--name", required=True)
 @click.option("--supporter", "supporter_id", type=int, help="Supporter id for a supporter account.")
 @click.option("--municipality", "municipalities", multiple=True, help="JIS code (repeatable).")
+@click.option(
+    "--programme",
+    "prefecture",
+    help="The programme's prefecture (JIS code or name); default: the first programme.",
+)
 @with_appcontext
-def create_user(email, password, role, name, supporter_id, municipalities):
-    """Create an account."""
+def create_user(email, password, role, name, supporter_id, municipalities, prefecture):
+    """Create an account (in the programme of --programme)."""
+    from supporters import tenancy
+    from supporters.programme.service import programme_for
+
+    programme_id = None
+    if prefecture:
+        programme = programme_for(prefecture)
+        if programme is None:
+            raise click.BadParameter("no programme for this prefecture", param_hint="--programme")
+        programme_id = programme.id
+    with tenancy.using(programme_id):
+        _create_user(email, password, role, name, supporter_id, municipalities)
+
+
+def _create_user(email, password, role, name, supporter_id, municipalities):
     role = Role(role)
     with force_locale("en"):  # the same policy as every other way of choosing a password
         problems = password_problems(password, user_inputs_of(email, name))
     if problems:
         raise click.BadParameter(" ".join(problems), param_hint="--password")
-    if db.session.scalar(select(User).where(User.email == email.lower())):
+    anyone = select(User.id).where(User.email == email.lower())  # addresses sign in anywhere
+    if db.session.scalar(anyone.execution_options(all_programmes=True)):
         raise click.BadParameter("an account with this e-mail exists", param_hint="--email")
     if name_problem(name):
         raise click.BadParameter(str(name_problem(name)), param_hint="--name")

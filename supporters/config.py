@@ -4,6 +4,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = ROOT / "instance"
@@ -37,6 +38,25 @@ def secret_key(development: bool = True) -> str:
 def import_max_bytes() -> int:
     """``IMPORT_MAX_MB`` (default 10) in bytes."""
     return int(float(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024)
+
+
+def video_base_url(raw: str) -> str:
+    """``VIDEO_BASE_URL`` without a trailing slash; "" (no video-call links) when unset.
+
+    Anything but an https:// address with a host and no query stops the start with a clear
+    error: browsers give a call page the camera and microphone only over HTTPS.
+    """
+    value = (raw or "").strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            f"VIDEO_BASE_URL={value!r} is not usable: set the https:// address of the video "
+            "service (e.g. VIDEO_BASE_URL=https://meet.example.jp), or leave it empty for no "
+            "video-call links."
+        )
+    return value
 
 
 def two_factor_roles(development: bool) -> tuple[str, ...]:
@@ -160,6 +180,10 @@ def from_environment() -> dict:
         # Where links in e-mails and .ics files point (no trailing slash), never the Host header.
         # A production app refuses to start without a real https:// address (supporters/links.py).
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # The installation's self-hosted video service (e.g. Jitsi Meet at https://meet.example.jp):
+        # an assigned video request gets a random room under it, shown only to its supporter and
+        # resident (supporters/help_requests/video_rooms.py). Unset: no video-call links.
+        "VIDEO_BASE_URL": video_base_url(os.environ.get("VIDEO_BASE_URL", "")),
         # Background work (supporters/jobs): the queue's backend — "sqlite" (embedded, a file in
         # instance/), "redis" (several machines; JOBS_URL=redis://…) or "memory" (tests) — and
         # the worker's threads. SCHEDULE_<JOB>="weekly mon 08:00" moves a scheduled job (JST).

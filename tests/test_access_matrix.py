@@ -605,6 +605,73 @@ def _add_supporter(name: str, email: str, home: str, served=(), languages=("vi",
     return supporter.id
 
 
+def build_world(app: Flask, tag: str = "") -> World:
+    """The matrix's people and records, in the programme in context (``tag`` tells a second
+    programme's names and addresses apart: tests/test_tenancy.py)."""
+
+    def email(name: str) -> str:
+        return f"{name}{tag}@example.jp"
+
+    supporters = {
+        "own": _add_supporter(f"Trần Văn Hùng{tag}", email("hung"), home=OFFICER_AREA),
+        "in_scope": _add_supporter(f"Nguyễn Thị Lan{tag}", email("lan"), home=OFFICER_AREA),
+        "serves_area": _add_supporter(
+            f"Maria Santos{tag}",
+            email("maria"),
+            home=MITO,
+            served=[OFFICER_AREA],
+            languages=["pt"],
+        ),
+        "outside_scope": _add_supporter(
+            f"Pedro Oliveira{tag}", email("pedro"), home=MITO, languages=["pt"]
+        ),
+        "elsewhere": _add_supporter(
+            f"Bishnu Gurung{tag}", email("bishnu"), home=TSUKUBA, served=[MITO], languages=["ne"]
+        ),
+    }
+    password_hash = hash_password(PASSWORD)
+    accounts = {}
+    for role in ROLES[1:]:
+        user = User(
+            email=email(role),
+            name=f"Test {role}{tag}",
+            role=Role(role),
+            password_hash=password_hash,
+        )
+        if role == Role.MUNICIPAL_OFFICER:
+            user.municipalities = [db.session.get(Municipality, OFFICER_AREA)]
+        if role == Role.SUPPORTER:
+            user.supporter_id = supporters["own"]
+        db.session.add(user)
+        db.session.flush()
+        accounts[role] = user.id
+    # An account the accounts console's routes are asked about (ending its sessions must
+    # not sign out the roles these tests use).
+    bystander = User(
+        email=email("bystander"),
+        name=f"Bystander{tag}",
+        role=Role.OFFICIAL,
+        password_hash=password_hash,
+    )
+    db.session.add(bystander)
+    db.session.flush()
+    accounts["bystander"] = bystander.id
+    db.session.commit()
+    requests, offers = _add_requests(supporters, db.session.get(User, accounts["coordinator"]))
+    offers["api_own_offer"] = _add_api_offer(supporters["own"], accounts["coordinator"])
+    activities = _add_activities(supporters, tag)
+    training = _add_training()
+    return World(
+        app=app,
+        supporters=supporters,
+        accounts=accounts,
+        requests=requests,
+        offers=offers,
+        activities=activities,
+        training=training,
+    )
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """Built once for the module: these tests only read, so they can share it (and run fast).
@@ -614,55 +681,7 @@ def world(tmp_path_factory):
     """
     app = make_app(tmp_path_factory.mktemp("matrix"))
     with app.app_context():
-        supporters = {
-            "own": _add_supporter("Trần Văn Hùng", "hung@example.jp", home=OFFICER_AREA),
-            "in_scope": _add_supporter("Nguyễn Thị Lan", "lan@example.jp", home=OFFICER_AREA),
-            "serves_area": _add_supporter(
-                "Maria Santos",
-                "maria@example.jp",
-                home=MITO,
-                served=[OFFICER_AREA],
-                languages=["pt"],
-            ),
-            "outside_scope": _add_supporter(
-                "Pedro Oliveira", "pedro@example.jp", home=MITO, languages=["pt"]
-            ),
-            "elsewhere": _add_supporter(
-                "Bishnu Gurung", "bishnu@example.jp", home=TSUKUBA, served=[MITO], languages=["ne"]
-            ),
-        }
-        password_hash = hash_password(PASSWORD)
-        accounts = {}
-        for role in ROLES[1:]:
-            user = User(
-                email=f"{role}@example.jp",
-                name=f"Test {role}",
-                role=Role(role),
-                password_hash=password_hash,
-            )
-            if role == Role.MUNICIPAL_OFFICER:
-                user.municipalities = [db.session.get(Municipality, OFFICER_AREA)]
-            if role == Role.SUPPORTER:
-                user.supporter_id = supporters["own"]
-            db.session.add(user)
-            db.session.flush()
-            accounts[role] = user.id
-        # An account the accounts console's routes are asked about (ending its sessions must
-        # not sign out the roles these tests use).
-        bystander = User(
-            email="bystander@example.jp",
-            name="Bystander",
-            role=Role.OFFICIAL,
-            password_hash=password_hash,
-        )
-        db.session.add(bystander)
-        db.session.flush()
-        accounts["bystander"] = bystander.id
-        db.session.commit()
-        requests, offers = _add_requests(supporters, db.session.get(User, accounts["coordinator"]))
-        offers["api_own_offer"] = _add_api_offer(supporters["own"], accounts["coordinator"])
-        activities = _add_activities(supporters)
-        training = _add_training()
+        built = build_world(app)
         # 2025-04 is closed from the start, whichever worker's API close row runs first: the
         # close pages then answer the same way in any order (tests/test_close_preview.py
         # refuses a close without its preview).
@@ -670,15 +689,7 @@ def world(tmp_path_factory):
 
         close_month(date(2025, 4, 1), None)
         db.session.commit()
-    yield World(
-        app=app,
-        supporters=supporters,
-        accounts=accounts,
-        requests=requests,
-        offers=offers,
-        activities=activities,
-        training=training,
-    )
+    yield built
     with app.app_context():
         db.session.remove()
         db.drop_all()
@@ -773,7 +784,7 @@ def _add_api_offer(supporter_id: int, coordinator_id: int) -> int:
     return offer.id
 
 
-def _add_activities(supporters: dict[str, int]) -> dict[str, int]:
+def _add_activities(supporters: dict[str, int], tag: str = "") -> dict[str, int]:
     """A case logged today by the signed-in supporter, and one by somebody else."""
     from supporters.models import Activity
 
@@ -786,7 +797,7 @@ def _add_activities(supporters: dict[str, int]) -> dict[str, int]:
             category="daily_life",
             mode="in_person",
             municipality_code=OFFICER_AREA,
-            client_token=name,
+            client_token=f"{name}{tag}",
         )
         db.session.add(activity)
         db.session.flush()

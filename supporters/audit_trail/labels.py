@@ -79,6 +79,8 @@ ACTION_LABELS = {
     "offer_accepted": _l("Offer accepted"),
     "offer_declined": _l("Offer declined"),
     "offer_withdrawn": _l("Offer withdrawn"),
+    "video_room_opened": _l("Video-call link made"),
+    "video_room_revoked": _l("Video-call link revoked"),
     # Case log
     "activity_logged": _l("Case logged"),
     "activity_updated": _l("Case log changed"),

@@ -40,6 +40,7 @@ from supporters.extensions import db
 from supporters.models import Supporter, User
 from supporters.models.credentials import AccountLink, AccountLinkPurpose
 from supporters.refusals import Refused
+from supporters.tenancy import across_programmes
 
 EMAIL = AccountLinkPurpose.EMAIL
 
@@ -74,8 +75,8 @@ def address_taken(address: str, user: User | None) -> bool:
         if user.supporter_id is not None:
             supporters = supporters.where(Supporter.id != user.supporter_id)
     return (
-        db.session.scalar(accounts.limit(1)) is not None
-        or db.session.scalar(supporters.limit(1)) is not None
+        db.session.scalar(across_programmes(accounts.limit(1))) is not None
+        or db.session.scalar(across_programmes(supporters.limit(1))) is not None
     )
 
 

@@ -38,6 +38,7 @@ from supporters.extensions import db
 from supporters.models import Role, Supporter, SupporterStatus, User
 from supporters.models.credentials import AccountLink, AccountLinkPurpose
 from supporters.refusals import Refused, refuse_if
+from supporters.tenancy import across_programmes
 
 INVITE_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=1)
@@ -213,7 +214,7 @@ def _email_taken(email: str, other_than: User | None) -> bool:
     stmt = select(User.id).where(func.lower(User.email) == email.strip().lower())
     if other_than is not None:
         stmt = stmt.where(User.id != other_than.id)
-    return db.session.scalar(stmt) is not None
+    return db.session.scalar(across_programmes(stmt)) is not None
 
 
 def invite_supporter(supporter: Supporter, by: User) -> User:

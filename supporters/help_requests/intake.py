@@ -43,6 +43,7 @@ from supporters.models import (
     User,
 )
 from supporters.refusals import Refused
+from supporters.tenancy import across_programmes
 from supporters.textrules import name_problem
 
 # No 0/O, 1/I/L: residents read these out over the phone.
@@ -103,7 +104,9 @@ def new_reference() -> str:
     while True:
         chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
         reference = f"R-{chars[:4]}-{chars[4:]}"
-        taken = db.session.scalar(select(exists().where(HelpRequest.reference == reference)))
+        taken = db.session.scalar(
+            across_programmes(select(exists().where(HelpRequest.reference == reference)))
+        )
         if not taken:
             return reference
 

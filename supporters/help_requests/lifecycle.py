@@ -102,6 +102,10 @@ def transition(
     if changed != 1:
         raise Refused(_("This request was changed meanwhile. Please reload."), code=CONFLICT)
     set_committed_value(request, "status", to)
+    if before == S.ASSIGNED:  # released, cancelled or done: the video-call link ends with it
+        from supporters.help_requests import video_rooms
+
+        video_rooms.revoke(request, by)
     record(request, before, to, by, note, code=code, params=params)
     audit.record(f"request_{to.value}", request, note or code, user=by)
     return request

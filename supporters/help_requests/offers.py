@@ -225,6 +225,9 @@ def accept(offer_id: int, supporter_id: int, by: User | None, now: datetime | No
         params={"supporter_id": offer.supporter_id},
     )
     audit.record("offer_accepted", offer, f"request {request.reference}", user=by)
+    from supporters.help_requests import video_rooms
+
+    video_rooms.open_room(request, by)  # a video request gets its call link (when configured)
     withdraw_open(request, reason="taken", now=now)
     from supporters.notify import notify_users
 

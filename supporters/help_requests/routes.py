@@ -14,7 +14,15 @@ from supporters.access import (
 )
 from supporters.clock import utcnow
 from supporters.extensions import db
-from supporters.help_requests import duplicates, event_labels, labels, lifecycle, offers, policy
+from supporters.help_requests import (
+    duplicates,
+    event_labels,
+    labels,
+    lifecycle,
+    offers,
+    policy,
+    video_rooms,
+)
 from supporters.help_requests.candidates import TOP, match_request
 from supporters.help_requests.forms import (
     IntakeForm,
@@ -152,6 +160,8 @@ def detail(request_id: int):
         FILTER_LABELS=labels.FILTER_LABELS,
         PART_LABELS=labels.PART_LABELS,
         referral_service=programme_settings().referral_service,
+        # Staff know a call link exists, never the link (help_requests/video_rooms.py).
+        video_room=video_rooms.has_room(help_request),
         now=utcnow(),
     )
 

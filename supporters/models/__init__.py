@@ -67,6 +67,7 @@ from supporters.models.training import (
 )
 from supporters.models.twofactor import RecoveryCode, TwoFactor  # noqa: E402
 from supporters.models.user import ApiToken, Role, User
+from supporters.models.video_room import VideoRoom
 
 __all__ = [
     "GENDERS",
@@ -143,6 +144,7 @@ __all__ = [
     "Urgency",
     "User",
     "UserSession",
+    "VideoRoom",
     "WeeklySlot",
     "WorkerHeartbeat",
 ]

@@ -12,6 +12,7 @@ from supporters.models.reference import Language, Municipality
 from supporters.models.request import HelpRequest
 from supporters.models.supporter import Mode, Supporter, str_enum
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
 class ActivityCategory(enum.StrEnum):
@@ -34,7 +35,7 @@ class ActivityOutcome(enum.StrEnum):
     REFERRED = "referred"
 
 
-class Activity(db.Model):
+class Activity(Owned, db.Model):
     """One logged case or activity; information dissemination records how many people it reached."""
 
     __tablename__ = "activity"

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
 class AuditTrailIsAppendOnly(RuntimeError):
     """Raised when code tries to change or remove an audit event."""
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Owned, db.Model):
     """One recorded action. Rows are only ever added, never changed."""
 
     __tablename__ = "audit_event"

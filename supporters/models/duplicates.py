@@ -11,6 +11,7 @@ from supporters.extensions import db
 from supporters.models.request import HelpRequest
 from supporters.models.supporter import str_enum
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
 class DuplicateStatus(enum.StrEnum):
@@ -21,7 +22,7 @@ class DuplicateStatus(enum.StrEnum):
     DISMISSED = "dismissed"
 
 
-class DuplicateCandidate(db.Model):
+class DuplicateCandidate(Owned, db.Model):
     """``request`` (the later one) may be the same need as ``other`` (the earlier one).
 
     ``reasons`` holds codes only (``same_contact``, ``similar_name``, ``same_day``,

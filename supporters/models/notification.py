@@ -10,6 +10,7 @@ from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models.supporter import str_enum
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
 class Notification(db.Model):
@@ -38,7 +39,7 @@ class OutboxStatus(enum.StrEnum):
     DISCARDED = "discarded"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Owned, db.Model):
     """A message committed with the change that caused it, delivered afterwards with retries."""
 
     __tablename__ = "outbox_message"

@@ -11,6 +11,7 @@ from supporters.extensions import db
 from supporters.models.request import HelpRequest
 from supporters.models.supporter import Supporter, str_enum
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
 class OfferStatus(enum.StrEnum):
@@ -23,7 +24,7 @@ class OfferStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Offer(db.Model):
+class Offer(Owned, db.Model):
     """One supporter asked to take one request."""
 
     __tablename__ = "offer"

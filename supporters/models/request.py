@@ -11,6 +11,7 @@ from supporters.extensions import db
 from supporters.models.reference import Language, Municipality
 from supporters.models.supporter import Mode, Supporter, str_enum
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
 class RequestCategory(enum.StrEnum):
@@ -71,7 +72,7 @@ class ConsentChannel(enum.StrEnum):
     PAPER = "paper"
 
 
-class Consent(db.Model):
+class Consent(Owned, db.Model):
     """The resident's agreement to the privacy notice, recorded before their data is stored."""
 
     __tablename__ = "consent"
@@ -85,7 +86,7 @@ class Consent(db.Model):
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class HelpRequest(db.Model):
+class HelpRequest(Owned, db.Model):
     """A resident's need for a supporter: what, where, when, in which language."""
 
     __tablename__ = "help_request"
@@ -158,7 +159,7 @@ class HelpRequest(db.Model):
         return f"<HelpRequest {self.reference} {self.status}>"
 
 
-class RequestEvent(db.Model):
+class RequestEvent(Owned, db.Model):
     """One lifecycle transition of a request: from, to, who, when and a note.
 
     A line with a ``code`` records something that happened to the request without (or before)

@@ -21,6 +21,7 @@ from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models.supporter import Supporter, str_enum
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
 class StipendRuleKind(enum.StrEnum):
@@ -98,7 +99,7 @@ class StipendLineKind(enum.StrEnum):
     ADJUSTMENT = "adjustment"  # entered by hand, signed, with a reason
 
 
-class StipendLine(db.Model):
+class StipendLine(Owned, db.Model):
     """One amount owed to a supporter, booked in ``month``; never edited once written.
 
     Regular lines are unique per supporter and month (a partial unique index on both SQLite and
@@ -133,7 +134,7 @@ class StipendLine(db.Model):
     payment: Mapped["StipendPayment | None"] = relationship(back_populates="lines")
 
 
-class StipendPayment(db.Model):
+class StipendPayment(Owned, db.Model):
     """A transfer run: the lines it paid, the transfer date, and who recorded it."""
 
     __tablename__ = "stipend_payment"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models.reference import Language, Municipality
+from supporters.tenancy import Owned
 
 
 def str_enum(enum_cls: type[enum.Enum]) -> Enum:
@@ -59,7 +60,7 @@ supporter_served_municipality = Table(
 )
 
 
-class Supporter(db.Model):
+class Supporter(Owned, db.Model):
     """A volunteer who helps foreign residents in their own language."""
 
     __tablename__ = "supporter"

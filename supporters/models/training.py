@@ -11,15 +11,20 @@ from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models.supporter import Supporter, str_enum
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
-class TrainingCohort(db.Model):
+class TrainingCohort(Owned, db.Model):
     """A training course that applicants take together before certification (e.g. "2026 spring")."""
 
     __tablename__ = "training_cohort"
+    # Names are the programme's own: two prefectures may both run a "2026 spring".
+    __table_args__ = (
+        UniqueConstraint("programme_id", "name", name="uq_training_cohort_programme_name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     # Hours a trainee must attend before they can be certified from this cohort.
@@ -32,7 +37,7 @@ class TrainingCohort(db.Model):
     )
 
 
-class TrainingSession(db.Model):
+class TrainingSession(Owned, db.Model):
     """One session of a cohort's course, with the hours it lasted."""
 
     __tablename__ = "training_session"
@@ -52,7 +57,7 @@ class TrainingSession(db.Model):
     )
 
 
-class TrainingAttendance(db.Model):
+class TrainingAttendance(Owned, db.Model):
     """Hours a trainee attended of one session (partial attendance allowed)."""
 
     __tablename__ = "training_attendance"
@@ -81,7 +86,7 @@ class ContinuationAnswer(enum.StrEnum):
     STOP = "stop"
 
 
-class ContinuationCheck(db.Model):
+class ContinuationCheck(Owned, db.Model):
     """The yearly question to a certified supporter; one per supporter and fiscal year."""
 
     __tablename__ = "continuation_check"

@@ -12,6 +12,7 @@ from supporters.extensions import db
 from supporters.models.reference import Municipality
 from supporters.models.supporter import Supporter, str_enum
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
 class Role(enum.StrEnum):
@@ -32,7 +33,7 @@ user_municipality = Table(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Owned, db.Model):
     """A person who signs in: staff, officials, or a supporter on their phone."""
 
     __tablename__ = "user_account"

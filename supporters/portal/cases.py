@@ -31,6 +31,7 @@ from supporters.activities.forms import ActivityForm, duration_label
 from supporters.activities.ics import calendar
 from supporters.activities.log import can_edit, editable_since, log_activity, update_activity
 from supporters.clock import today_jst, utcnow
+from supporters.help_requests import video_rooms
 from supporters.help_requests.policy import read_request
 from supporters.input_guard import parse_id
 from supporters.portal.labels import labels
@@ -64,6 +65,7 @@ def assignment(request_id: int):
         fields=read_request(item),
         coordinator=queries.coordinator_of(item),
         logged=queries.for_request(item.id),
+        video_link=video_rooms.link_for_supporter(item, current_user.supporter_id),
         now=utcnow(),
         **labels(),
     )

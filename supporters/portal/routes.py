@@ -12,6 +12,7 @@ from supporters.access import own_offer_or_404, supporter_required
 from supporters.clock import today_jst, utcnow
 from supporters.extensions import db
 from supporters.help_requests import offers as help_offers
+from supporters.help_requests import video_rooms
 from supporters.help_requests.forms import DeclineForm
 from supporters.help_requests.policy import read_request
 from supporters.i18n import translated_labels
@@ -93,6 +94,7 @@ def offer(offer_id: int):
         r=item.request,
         fields=read_request(item.request),
         decline_form=DeclineForm(formdata=None),
+        video_link=video_rooms.link_for_supporter(item.request, item.supporter_id),
         now=utcnow(),
         **_offer_labels(),
     )
@@ -139,6 +141,7 @@ def _offer_page(item: Offer, decline_form: DeclineForm) -> str:
         r=item.request,
         fields=read_request(item.request),
         decline_form=decline_form,
+        video_link=video_rooms.link_for_supporter(item.request, item.supporter_id),
         now=utcnow(),
         **_offer_labels(),
     )

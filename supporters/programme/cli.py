@@ -80,6 +80,41 @@ def init_command(prefecture, **typed):
     )
 
 
+@programme_group.command("add")
+@click.option("--prefecture", required=True, help="JIS prefecture code (10) or name (群馬県).")
+@_with_setting_options
+def add_command(prefecture, **typed):
+    """Add another prefecture's programme to this installation ([6/6]).
+
+    Its records are its own: its people see nothing of the other programmes' (and they nothing
+    of its). Give it its first administrator with
+    ``flask users create --programme NN --role admin …``.
+    """
+    from supporters.help_requests.candidates import forget_centroids
+    from supporters.programme import service
+    from supporters.reference import shipped
+    from supporters.refusals import Refused
+
+    code = shipped.prefecture_code(prefecture)
+    if code is None:
+        raise click.BadParameter(f"{prefecture!r} is not a prefecture of Japan (1–47).")
+    with force_locale("en"):
+        try:
+            added = service.add_programme(service.draft_for_prefecture(code, **typed), None)
+        except Refused as refusal:
+            db.session.rollback()
+            problems = "; ".join(f"{k}: {m}" for k, m in refusal.field_messages().items())
+            raise click.ClickException(problems) from None
+    db.session.commit()
+    forget_centroids()
+    programme, loaded = added.programme, added.reference
+    click.echo(
+        f"{loaded.prefecture.name_en} ({programme.prefecture_code}): programme added — "
+        f"{programme.name_ja} / {programme.name_en}; {loaded.municipalities.created} "
+        "municipalities added."
+    )
+
+
 @programme_group.command("show")
 def show_command():
     """Print the programme's settings."""

@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, fields
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from supporters import audit
+from supporters import audit, tenancy
 from supporters.extensions import db
 from supporters.models.programme import Programme, ProgrammeChange
 from supporters.models.user import User
@@ -200,9 +201,45 @@ def start_programme(
     programme = Programme(**values)
     db.session.add(programme)
     db.session.flush()
+    tenancy.adopt_unowned(db.session, programme.id)  # what came before is the first's
     _history(programme, {key: ("", values[key]) for key in SETTING_FIELDS}, by)
     audit.record("programme_started", programme, values["prefecture_code"], user=by)
     return StartedProgramme(programme, True, reference)
+
+
+def add_programme(draft: ProgrammeDraft, by: User | None) -> StartedProgramme:
+    """Add another prefecture's programme to an installation that runs one already ([6/6]):
+    its settings and its municipalities; nothing of the other programmes becomes its. A
+    prefecture can have one programme only."""
+    values, problems = check(draft)
+    taken = db.session.scalar(
+        select(Programme.id)
+        .where(Programme.prefecture_code == values["prefecture_code"])
+        .execution_options(**{tenancy.ALL_PROGRAMMES: True})
+    )
+    if taken is not None:
+        problems["prefecture_code"] = _l("This prefecture already has a programme.")
+    refuse_if(problems)
+    if tenancy.first_programme_id(db.session) is None:
+        return start_programme(draft, by)  # the first one adopts what came before it
+    reference = load_for_prefecture(values["prefecture_code"])
+    programme = Programme(**values)
+    db.session.add(programme)
+    db.session.flush()
+    with tenancy.using(programme.id):
+        _history(programme, {key: ("", values[key]) for key in SETTING_FIELDS}, by)
+        audit.record("programme_started", programme, values["prefecture_code"], user=by)
+    return StartedProgramme(programme, True, reference)
+
+
+def programme_for(prefecture: str) -> Programme | None:
+    """The programme of a prefecture (JIS code or name), whichever programme is in context."""
+    code = shipped.prefecture_code(prefecture)
+    return db.session.scalar(
+        select(Programme)
+        .where(Programme.prefecture_code == code)
+        .execution_options(**{tenancy.ALL_PROGRAMMES: True})
+    )
 
 
 def save_programme(draft: ProgrammeDraft, by: User | None) -> Programme:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import select
 
+from supporters import tenancy
 from supporters.extensions import db
 from supporters.models.programme import Programme
 from supporters.reference_data import reference_data
@@ -106,10 +107,16 @@ def settings_of(row: Programme | None) -> ProgrammeSettings:
 
 
 def the_programme() -> Programme | None:
-    """The programme's row (one today), for the service and the settings page."""
-    return db.session.scalar(select(Programme).order_by(Programme.id).limit(1))
+    """The programme in context (``tenancy``), else the installation's first; for the service
+    and the settings page."""
+    wanted = tenancy.current_programme_id()
+    query = select(Programme).order_by(Programme.id).limit(1)
+    if wanted is not None:
+        query = select(Programme).where(Programme.id == wanted)
+    return db.session.scalar(query)
 
 
 def current() -> ProgrammeSettings:
     """The programme's settings now: this process's copy while the reference token holds."""
-    return reference_data().derive("programme", lambda: settings_of(the_programme()))
+    key = ("programme", tenancy.current_programme_id())
+    return reference_data().derive(key, lambda: settings_of(the_programme()))

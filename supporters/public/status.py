@@ -4,7 +4,8 @@ A resident types the reference number from the confirmation page and the phone n
 e-mail address they gave on the form (or on the request it was merged with); both must match
 (phone numbers by digits, e-mail addresses case-insensitively, as ``intake.resident_key``
 compares them). The page says only where the request is, in plain words, and its dates —
-never a supporter's name, the need or anything else from the request. Every lookup counts
+never a supporter's name, the need or anything else from the request (only, for an assigned
+video request, its call link, which holds nothing but a random room name). Every lookup counts
 against the public form's limits per address and per network, so guessing references is as
 slow as sending requests; a wrong reference and a wrong contact get the same answer.
 """
@@ -20,6 +21,7 @@ from wtforms import StringField, SubmitField
 
 from supporters.clock import JST
 from supporters.extensions import db, limiter
+from supporters.help_requests import video_rooms
 from supporters.help_requests.intake import resident_key
 from supporters.models import HelpRequest, RequestEvent, RequestStatus
 from supporters.public import abuse
@@ -160,5 +162,10 @@ def status():
             if found and found.status in SHOW_APPOINTMENT
             else None
         ),
+        # Only here, after reference and contact matched: the call link of an assigned video
+        # request (help_requests/video_rooms.py).
+        video_link=video_rooms.link_for_resident(found) if found else None,
     )
-    return page, 422 if problem or (form.is_submitted() and form.errors) else 200
+    status_code = 422 if problem or (form.is_submitted() and form.errors) else 200
+    # The answer may hold the call link: no cache keeps it (the page is for no signed-in user).
+    return page, status_code, {"Cache-Control": "no-store"}

@@ -41,6 +41,7 @@ from supporters.models import (
 )
 from supporters.refusals import CONFLICT, Refused, refuse_if
 from supporters.registry.labels import STATUS_LABELS, short_of_hours_reason
+from supporters.tenancy import across_programmes
 from supporters.textrules import name_problem
 
 # The limits of the registry's fields (forms show them as ``maxlength`` hints only).
@@ -185,7 +186,7 @@ def _account_uses(email: str, supporter: Supporter) -> bool:
     stmt = select(User.id).where(func.lower(User.email) == email.strip().lower())
     if supporter.id is not None:
         stmt = stmt.where(or_(User.supporter_id.is_(None), User.supporter_id != supporter.id))
-    return db.session.scalar(stmt.limit(1)) is not None
+    return db.session.scalar(across_programmes(stmt.limit(1))) is not None
 
 
 def _is_email(text: str) -> bool:
@@ -201,7 +202,7 @@ def _used_by_another(condition, supporter: Supporter | None) -> bool:
     stmt = select(Supporter.id).where(condition)
     if supporter is not None and supporter.id is not None:
         stmt = stmt.where(Supporter.id != supporter.id)
-    return db.session.scalar(stmt.limit(1)) is not None
+    return db.session.scalar(across_programmes(stmt.limit(1))) is not None
 
 
 def _place_problems(profile: SupporterProfile, problems: dict) -> None:
