@@ -9,7 +9,7 @@ PORT ?= 5000
 export FLASK_APP := app.py
 
 .PHONY: run worker serve install db seed translations translations-extract translations-update \
-        test test-sqlite test-postgres lint format bench bench-scale bench-report bench-pages bench-outbox clean
+        test test-sqlite test-postgres lint format bench bench-scale bench-report bench-pages bench-outbox bench-load clean
 
 run: install translations db seed  ## set up everything; serve on http://127.0.0.1:$(PORT) with a worker (Ctrl-C stops both)
 	YORISOI_ENV=$${YORISOI_ENV:-development} $(BIN)/flask dev --host 127.0.0.1 --port $(PORT)
@@ -72,6 +72,9 @@ bench-scale: install  ## matching at national scale (100,000 supporters, ~10 min
 
 bench-report: install  ## monthly report at national scale (1,000,000 activities; PostgreSQL too with BENCH_DATABASE_URL)
 	$(BIN)/python bench/report_scale.py
+
+bench-load: install translations  ## national load test: Locust vs gunicorn + PostgreSQL + Redis + worker, stepped users (~10 min)
+	$(BIN)/python bench/national_load/run.py
 
 bench-outbox: install  ## 1,000 messages through the job queue vs a bare SMTP loop (PostgreSQL + Redis too with BENCH_DATABASE_URL)
 	$(BIN)/python bench/outbox.py
