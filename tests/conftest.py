@@ -272,6 +272,10 @@ def make_app(tmp_path, **overrides):
     app.test_client_class = IsolatedClient
     app.jinja_env.bytecode_cache = _TEMPLATE_CODE
     _fresh_database(app)
+    # A PostgreSQL test database is emptied and reused: no programme this process saw is left.
+    from supporters.tenancy import forget_first_programme
+
+    forget_first_programme()
     return app
 
 

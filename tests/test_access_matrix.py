@@ -240,6 +240,8 @@ EXPECTED = {
     "credentials.reset_password": (NOT_FOUND,) * 6,
     "credentials.change_password": (LOGIN, OK,        OK,        OK,        OK,        OK),
     "credentials.invite":       (LOGIN,    RECORD,    RECORD,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Lending the supporter to other programmes ([6/6]): an empty form goes back to the record.
+    "registry.lending_consent": (LOGIN,    RECORD,    RECORD,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # A new e-mail address counts once confirmed ([5/6] item 14): the link page is for anyone
     # holding the link; sending again and cancelling are one's own (nothing pending here: back to
     # one's e-mail settings with a message).
@@ -401,6 +403,8 @@ EXPECTED_OUTSIDE_SCOPE = {
     "registry.certify":         (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "registry.change_status":   (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "credentials.invite":       (LOGIN,    RECORD,    RECORD,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Lending the supporter to other programmes ([6/6]): an empty form goes back to the record.
+    "registry.lending_consent": (LOGIN,    RECORD,    RECORD,    FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "payments.bank_details":    (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "payments.remove_bank_details": (LOGIN, BANK,     BANK,      FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "training.certificate":     (LOGIN,    OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),

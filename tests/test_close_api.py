@@ -14,6 +14,7 @@ from supporters.clock import today_jst
 from supporters.extensions import db as _db
 from supporters.models import StipendLine, StipendMonth
 from supporters.stipends import close
+from supporters.tenancy import get_keyed
 from tests.test_api import ApiClient, assert_error, token_for
 
 JUNE = date(2025, 6, 1)
@@ -22,7 +23,7 @@ URL = "/stipends/2025-06/close"
 
 def _closed() -> bool:
     _db.session.expire_all()
-    return _db.session.get(StipendMonth, JUNE) is not None
+    return get_keyed(StipendMonth, JUNE) is not None
 
 
 def _lines() -> int:

@@ -14,6 +14,7 @@ from supporters.extensions import db as _db
 from supporters.models import BankAccount, StipendLine, StipendMonth
 from supporters.refusals import Refused
 from supporters.stipends import close
+from supporters.tenancy import get_keyed
 from tests.conftest import Auth, post_form
 
 JUNE = date(2025, 6, 1)
@@ -77,7 +78,7 @@ def test_close_page_shows_the_preview_and_confirming_closes(app, users, make_sup
     )
     assert response.status_code == 302
     with app.app_context():
-        assert _db.session.get(StipendMonth, JUNE) is not None and _lines() == 1
+        assert get_keyed(StipendMonth, JUNE) is not None and _lines() == 1
 
 
 def test_close_without_preview_or_without_the_box_is_refused(app, users):
@@ -88,7 +89,7 @@ def test_close_without_preview_or_without_the_box_is_refused(app, users):
     refused = post_form(client, url, {"token": token}, url)  # box not ticked
     assert refused.status_code == 422
     with app.app_context():
-        assert _db.session.get(StipendMonth, JUNE) is None and _lines() == 0
+        assert get_keyed(StipendMonth, JUNE) is None and _lines() == 0
 
 
 def test_a_stale_preview_is_refused(app, users, make_supporter):
@@ -99,7 +100,7 @@ def test_a_stale_preview_is_refused(app, users, make_supporter):
     assert newcomer.id
     assert post_form(client, url, {"token": token, "confirm": "y"}, url).status_code == 409
     with app.app_context():
-        assert _db.session.get(StipendMonth, JUNE) is None
+        assert get_keyed(StipendMonth, JUNE) is None
         try:
             close.confirm_close(JUNE, token, True, None)
         except Refused as refusal:

@@ -15,6 +15,7 @@ from supporters.coverage import analysis
 from supporters.coverage.analysis import top_gaps
 from supporters.extensions import db as _db
 from supporters.models import NationalityLanguage, RequestStatus, ResidentCount
+from supporters.tenancy import get_keyed
 
 KOGA, MITO, BANDO, TSUKUBA, GOKA = "08204", "08201", "08228", "08220", "08542"
 AS_OF = date(2026, 6, 30)
@@ -276,13 +277,13 @@ def test_admin_sets_targets_and_bad_values_are_refused(app, client, auth, users,
     }
     response = post_form(client, "/coverage/targets", bad)
     assert response.status_code == 422
-    assert db.session.get(ProgrammeTarget, 2027) is None
+    assert get_keyed(ProgrammeTarget, 2027) is None
 
     good = {**bad, "certified_supporters": "130", "languages": ["vi", "ne"]}
     response = post_form(client, "/coverage/targets", good)
     assert response.status_code == 302
     db.session.expire_all()
-    target = db.session.get(ProgrammeTarget, 2027)
+    target = get_keyed(ProgrammeTarget, 2027)
     assert target.certified_supporters == 130
     assert [lang.language_code for lang in target.languages] == ["ne", "vi"]
 

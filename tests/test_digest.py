@@ -30,6 +30,7 @@ from supporters.models import (
     TrainingCohort,
     TrainingSession,
 )
+from supporters.tenancy import get_keyed
 
 
 def _messages(db, kind):
@@ -200,7 +201,7 @@ def test_no_reminder_when_last_month_is_closed_and_the_year_turns(db, make_user)
     db.session.commit()
     assert _messages(db, "stipends_to_close") == []
     # A month re-opened is not closed: the reminder goes.
-    reopened = db.session.get(StipendMonth, date(2026, 12, 1))
+    reopened = get_keyed(StipendMonth, date(2026, 12, 1))
     reopened.status = MonthStatus.REOPENED
     db.session.commit()
     assert digest.remind_to_close_stipends(new_year)["month"] == "2026-12"

@@ -73,9 +73,12 @@ def test_a_committed_message_reaches_the_mailbox_with_nobody_running_a_command(
 
 
 class _SlowHandler(_Handler):
-    """Accepts mail only after a pause: long enough to kill the worker in the middle."""
+    """Accepts mail only after a pause: long enough to kill the worker in the middle, and
+    shorter than the claim's 3-second hold (OUTBOX_LEASE_SECONDS), as the real hold is longer
+    than any channel's timeout: a send outlasting its hold could be claimed and sent again
+    (CI, on a loaded machine, saw the message twice when the pause was 4 s)."""
 
-    pause = 4.0
+    pause = 2.0
 
     async def handle_DATA(self, server, session, envelope):
         """Note that a message is being sent, wait, then accept it."""

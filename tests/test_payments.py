@@ -29,6 +29,7 @@ from supporters.models.stipend import (
 )
 from supporters.payments import exports, operations, zengin
 from supporters.refusals import Refused
+from supporters.tenancy import get_keyed
 from tests.conftest import post_form
 
 OCTOBER = date(2026, 10, 1)
@@ -154,7 +155,7 @@ def test_an_account_name_not_in_kana_is_an_error_naming_the_supporter(db, octobe
 
 
 def test_exports_only_for_a_closed_month(db, october):
-    _db.session.get(StipendMonth, OCTOBER).status = MonthStatus.REOPENED
+    get_keyed(StipendMonth, OCTOBER).status = MonthStatus.REOPENED
     _db.session.commit()
     with pytest.raises(Refused, match="not closed"):
         exports.csv_file(exports.month_payables(OCTOBER))
@@ -283,7 +284,7 @@ def test_two_coordinators_recording_together_pay_each_line_once(app, db, october
 
 def test_a_reopened_month_cannot_be_recorded(db, october):
     shown = exports.month_payables(OCTOBER).line_ids
-    _db.session.get(StipendMonth, OCTOBER).status = MonthStatus.REOPENED
+    get_keyed(StipendMonth, OCTOBER).status = MonthStatus.REOPENED
     _db.session.commit()
     with pytest.raises(Refused, match="not closed"):
         _record(shown)

@@ -29,6 +29,7 @@ from supporters.reference.romaji import hepburn, place_romaji
 from supporters.reference_data import reference_data
 from supporters.refusals import Refused
 from supporters.registry import operations
+from supporters.tenancy import get_keyed
 from tests.conftest import Auth, csrf_token
 
 # Municipalities per prefecture (市区町村, Tokyo's 23 special wards included), 2024-01-01 onwards.
@@ -248,8 +249,8 @@ def test_load_languages_adds_the_default_list_once(app, db):
         "アラビア語",
         "العربية",
     )
-    assert db.session.get(NationalityLanguage, ("AF", "ps")) is not None
-    assert db.session.get(NationalityLanguage, ("VN", "vi")) is not None
+    assert get_keyed(NationalityLanguage, "AF", "ps") is not None
+    assert get_keyed(NationalityLanguage, "VN", "vi") is not None
     added = count(Language) - before
     again = runner.invoke(args=["reference", "load-languages"])
     assert again.output.startswith("0 languages and 0 nationality")
@@ -380,7 +381,7 @@ def test_a_new_prefecture_starts_with_one_command(app, db):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Gunma: 35 municipalities")
     assert db.session.get(Municipality, "10524").name("en") == "Oizumi"
-    assert db.session.get(NationalityLanguage, ("BR", "pt")) is not None
+    assert get_keyed(NationalityLanguage, "BR", "pt") is not None
     again = runner.invoke(args=["reference", "init", "--prefecture", "10"])
     assert again.output.startswith("Gunma: 0 municipalities, 0 languages and 0 nationality")
     wrong = runner.invoke(args=["reference", "init", "--prefecture", "Atlantis"])

@@ -20,6 +20,7 @@ from supporters.imports.forms import UploadForm
 from supporters.imports.kinds import import_file
 from supporters.models import NationalityLanguage, ProgrammeTarget, ResidentCount
 from supporters.refusals import Refused
+from supporters.tenancy import get_keyed
 from tests.conftest import csrf_token, post_form
 
 ENGLISH = {"Accept-Language": "en"}
@@ -76,7 +77,7 @@ def test_a_bad_target_gets_the_same_fields_on_the_page_and_from_the_service(
     response = post_form(client, "/coverage/targets", BAD_TARGET, headers=ENGLISH)
     assert response.status_code == 422
     assert page_errors(response) == BAD_TARGET_FIELDS
-    assert db.session.get(ProgrammeTarget, 1999) is None
+    assert get_keyed(ProgrammeTarget, 1999) is None
 
 
 def test_blank_target_numbers_are_refused_by_the_service(client, auth, users, db):

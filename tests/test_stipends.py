@@ -40,6 +40,7 @@ from supporters.stipends.close import close_month, reopen_month
 from supporters.stipends.months import months_between, parse_month
 from supporters.stipends.rules import eligible, history_of
 from supporters.stipends.settings import RuleDraft
+from supporters.tenancy import get_keyed
 from tests.conftest import Auth, csrf_token
 
 APRIL, MAY, JUNE = date(2025, 4, 1), date(2025, 5, 1), date(2025, 6, 1)
@@ -85,7 +86,7 @@ def test_close_writes_one_line_per_eligible_supporter_once(db, roster, make_user
         roster["mid_april"]: 2000,
         roster["retired_april"]: 2000,  # certified 1–14 April
     }
-    assert db.session.get(StipendMonth, APRIL).status == MonthStatus.CLOSED
+    assert get_keyed(StipendMonth, APRIL).status == MonthStatus.CLOSED
 
     again = close_month(APRIL, coordinator)
     db.session.commit()
@@ -152,7 +153,7 @@ def test_reopen_needs_an_admin_and_a_reason_and_reclose_adds_only_what_is_missin
         reopen_month(APRIL, "", admin)
     reopen_month(APRIL, "late paper records from Koga", admin)
     db.session.commit()
-    assert db.session.get(StipendMonth, APRIL).status == MonthStatus.REOPENED
+    assert get_keyed(StipendMonth, APRIL).status == MonthStatus.REOPENED
 
     # Meanwhile a status correction: the applicant was in fact certified on 30 April.
     applicant = db.session.get(Supporter, roster["applicant"])
@@ -248,7 +249,7 @@ def test_a_database_error_during_close_leaves_no_partial_month(db, roster, monke
     with pytest.raises(OperationalError):
         close_month(APRIL, None)
     db.session.rollback()
-    assert db.session.get(StipendMonth, APRIL) is None
+    assert get_keyed(StipendMonth, APRIL) is None
     assert _lines() == []
 
 
@@ -355,7 +356,7 @@ def test_console_close_totals_adjustment_and_reopen(app, db, roster, make_user):
     )
     assert done.status_code == 302
     db.session.expire_all()
-    assert db.session.get(StipendMonth, APRIL).status == MonthStatus.REOPENED
+    assert get_keyed(StipendMonth, APRIL).status == MonthStatus.REOPENED
 
     # The current month cannot be closed yet: refused, nothing written.
     this_month = date.today().strftime("%Y-%m")

@@ -240,3 +240,39 @@ def test_new_records_belong_to_the_programme_in_context(worlds):
             assert db.session.get(Supporter, supporter_id) is None
         with tenancy.using(None):  # across programmes: there it is, B's
             assert db.session.get(Supporter, supporter_id).programme_id == worlds.ids["b"]
+
+
+def test_months_and_targets_are_each_programmes_own(worlds):
+    """A's closed month, target and nationality mapping are not B's: each programme closes its
+    own May, with its own supporters' lines, and keeps its own targets."""
+    from datetime import date
+
+    from supporters.coverage.targets import TargetDraft, save_target
+    from supporters.models import NationalityLanguage, ProgrammeTarget, StipendLine, StipendMonth
+    from supporters.stipends.close import close_month
+    from supporters.tenancy import get_keyed
+
+    may = date(2025, 5, 1)
+    a, b = worlds.ids["a"], worlds.ids["b"]
+    with worlds.app.app_context():
+        with tenancy.using(a):
+            assert close_month(may, None).lines_added > 0
+            save_target(TargetDraft(2031, 40, 0, 100, languages=["vi"]), None)
+            db.session.add(NationalityLanguage(nationality="KH", language_code="vi"))
+            db.session.commit()
+        db.session.expunge_all()
+        with tenancy.using(b):
+            assert get_keyed(StipendMonth, may) is None  # A's close is not B's
+            assert get_keyed(ProgrammeTarget, 2031) is None
+            assert get_keyed(NationalityLanguage, "KH", "vi") is None
+            result = close_month(may, None)
+            assert not result.already_closed and result.lines_added > 0
+            db.session.commit()
+            own = select(StipendLine.supporter_id).where(StipendLine.month == may)
+            assert set(db.session.scalars(own)) <= set(worlds.b.supporters.values())
+        db.session.expunge_all()
+        with tenancy.using(a):
+            assert get_keyed(StipendMonth, may).programme_id == a
+            assert get_keyed(ProgrammeTarget, 2031).certified_supporters == 40
+            lines = set(db.session.scalars(select(StipendLine.supporter_id)))
+            assert lines and lines <= set(worlds.a.supporters.values())

@@ -194,6 +194,9 @@ def log_activity(
         "client_token": entry.client_token,
         "request_id": request.id if request is not None else None,
     }
+    if request is not None and request.programme_id is not None:
+        # A case counts for the request's programme (a lent supporter's too: [6/6]).
+        values["programme_id"] = request.programme_id
     # A concurrent double tap finds the row taken by the first one (unique supporter + token).
     new_id = db.session.execute(
         insert_unless_present(Activity, values, ["supporter_id", "client_token"])

@@ -70,6 +70,8 @@ ACTION_LABELS = {
     "request_merged": _l("Duplicate request merged"),
     "duplicate_dismissed": _l("Marked as not a duplicate"),
     "supporter_messaged": _l("Message sent to a supporter"),
+    "lending_consented": _l("Supporter lent to other programmes for a language"),
+    "lending_withdrawn": _l("Supporter no longer lent to other programmes for a language"),
     "offer_sent": _l("Offer sent"),
     "assignment_confirmed": _l("Assignment confirmed"),
     "outbox_retry": _l("Failed message queued again"),

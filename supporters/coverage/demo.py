@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from supporters import tenancy
 from supporters.coverage.mapping import seed_default_mapping
 from supporters.demo.people import load_municipalities
 from supporters.extensions import db
@@ -93,7 +94,7 @@ def seed_targets() -> int:
     known = set(db.session.scalars(select(Language.code)))
     added = 0
     for year, supporters in MILESTONES.items():
-        if db.session.get(ProgrammeTarget, year) is not None:
+        if tenancy.get_keyed(ProgrammeTarget, year) is not None:
             continue
         target = ProgrammeTarget(
             fiscal_year=year,

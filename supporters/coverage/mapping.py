@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from supporters import audit
+from supporters import audit, tenancy
 from supporters.extensions import db
 from supporters.models import Language, NationalityLanguage, User
 from supporters.refusals import NOT_FOUND, Refused, refuse_if
@@ -74,7 +74,7 @@ def check_pair(draft: PairDraft) -> dict[str, str]:
         problems["nationality"] = _("Two letters.")
     if not language_code or db.session.get(Language, language_code) is None:
         problems["language"] = _("Unknown language.")
-    if not problems and db.session.get(NationalityLanguage, draft.key) is not None:
+    if not problems and tenancy.get_keyed(NationalityLanguage, *draft.key) is not None:
         problems["nationality"] = _("This pair is already in the list.")
     return problems
 
@@ -97,7 +97,7 @@ def add_pair(draft: PairDraft, by: User | None) -> NationalityLanguage:
 def remove_pair(draft: PairDraft, by: User | None) -> None:
     """Remove a pair (flush + audit); residents of that nationality stop counting for it."""
     nationality, language_code = draft.key
-    pair = db.session.get(NationalityLanguage, draft.key) if nationality else None
+    pair = tenancy.get_keyed(NationalityLanguage, *draft.key) if nationality else None
     if pair is None:
         raise Refused(_("This pair is not in the list."), code=NOT_FOUND)
     audit.record("remove_nationality_language", pair, f"{nationality}→{language_code}", user=by)

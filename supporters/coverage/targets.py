@@ -13,7 +13,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from supporters import audit
+from supporters import audit, tenancy
 from supporters.clock import fiscal_year
 from supporters.extensions import db
 from supporters.models import (
@@ -102,7 +102,7 @@ class TargetProgress:
 
 def target_for(year: int) -> ProgrammeTarget | None:
     """The targets of fiscal year ``year``."""
-    return db.session.get(ProgrammeTarget, year)
+    return tenancy.get_keyed(ProgrammeTarget, year)
 
 
 def all_targets() -> list[ProgrammeTarget]:

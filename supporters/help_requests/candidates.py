@@ -22,9 +22,11 @@ from sqlalchemy.orm import aliased
 from supporters.clock import JST
 from supporters.extensions import db
 from supporters.help_requests.candidates_topk import TOP, BoundViolated, top_ranked
+from supporters.lending import service as lending
 from supporters.matching import (
     FILTER_ORDER,
     Candidate,
+    Fallback,
     MatchResult,
     Need,
     fallbacks,
@@ -273,7 +275,12 @@ def match_exhaustive(request: HelpRequest) -> MatchResult:
         emptied_by = result.emptied_by
 
     wider = _fallback_pool(need, exclude_request=request.id)
-    return MatchResult([], counts, emptied_by, fallbacks(need, wider, centroids()))
+    found = fallbacks(need, wider, centroids())
+    # Then supporters other programmes lend for remote help ([6/6]), before the referral.
+    lent = lending.proposals(request)
+    if lent:
+        found.insert(len(found) - 1, Fallback("lent", tuple(p.supporter_id for p in lent)))
+    return MatchResult([], counts, emptied_by, found)
 
 
 def _fallback_pool(need: Need, exclude_request: int | None) -> list[Candidate]:

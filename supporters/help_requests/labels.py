@@ -1,7 +1,7 @@
 """Translatable labels for requests, offers and the matcher's reasons, filters and fallbacks."""
 
 from flask import has_request_context
-from flask_babel import format_decimal, ngettext
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -150,6 +150,27 @@ def fallback_text(fallback: Fallback) -> str:
                 "%(num)d supporters qualify at another time: ask the resident to widen the window",
                 n,
             )
+        case "lent":
+            return ngettext(
+                "%(num)d supporter of another programme could help remotely (they agreed to "
+                "be asked; their coordinator sees the offer)",
+                "%(num)d supporters of other programmes could help remotely (they agreed to "
+                "be asked; their coordinators see the offer)",
+                n,
+            )
         case "referral":
             return _("Refer the request to an outside remote-interpretation service")
     return fallback.kind
+
+
+def lent_text(proposal) -> str:
+    """A lent supporter, explained: "Sok Dara — Khmer, native, Gunma programme, phone"."""
+    locale = str(get_locale() or "ja")
+    return _(
+        "%(name)s — %(language)s, %(level)s, %(programme)s, %(mode)s",
+        name=proposal.name,
+        language=language_label(proposal.language_code),
+        level=LEVEL_LABELS.get(proposal.level, proposal.level),
+        programme=proposal.programme_name(locale),
+        mode=MODE_LABELS.get(proposal.mode, proposal.mode),
+    )

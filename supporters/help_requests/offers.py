@@ -24,6 +24,7 @@ from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.help_requests import lifecycle
 from supporters.help_requests.lifecycle import NOTE_LENGTH
+from supporters.lending import service as lending
 from supporters.models import (
     HelpRequest,
     Offer,
@@ -37,6 +38,7 @@ from supporters.models import (
 )
 from supporters.programme.settings import current as programme_settings
 from supporters.refusals import NOT_FOUND, Refused, refuse_if
+from supporters.tenancy import across_programmes
 
 DECLINE_REASONS = ("not_available", "too_far", "language", "too_many_cases", "personal", "other")
 OFFERABLE = frozenset({RequestStatus.NEW, RequestStatus.OFFERED, RequestStatus.UNFILLED})
@@ -71,6 +73,17 @@ def send_offers(
         s.id: s for s in db.session.scalars(select(Supporter).where(Supporter.id.in_(ids)))
     }
     unknown = [i for i in ids if i not in supporters]
+    if unknown:  # supporters other programmes lend for this request ([6/6])
+        lent = {p.supporter_id for p in lending.proposals(request, limit=None)}
+        borrowed = [i for i in unknown if i in lent]
+        if borrowed:
+            supporters |= {
+                s.id: s
+                for s in db.session.scalars(
+                    across_programmes(select(Supporter).where(Supporter.id.in_(borrowed)))
+                )
+            }
+        unknown = [i for i in ids if i not in supporters]
     if unknown:
         raise Refused(_("Unknown supporter."), fields={"supporter_ids": str(unknown)})
     not_certified = [s.display_name for s in supporters.values() if not _offerable(s)]

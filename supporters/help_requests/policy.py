@@ -58,6 +58,7 @@ PERSONAL = DETAILS | CONTACT | PROFILE | frozenset({"preferred_gender", "history
 AGGREGATE_FIELDS = frozenset(
     {
         "id",
+        "programme_id",  # whose record it is ([6/6]): reports group by it, never personal
         "category",
         "mode",
         "language_code",
@@ -76,6 +77,7 @@ AGGREGATE_FIELDS = frozenset(
 AGGREGATE_ACTIVITY_FIELDS = frozenset(
     {
         "id",
+        "programme_id",
         "supporter_id",
         "request_id",
         "happened_on",

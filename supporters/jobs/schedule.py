@@ -101,7 +101,10 @@ def spec_for(name: str) -> str:
 
 
 def run_due(now: datetime) -> list[str]:
-    """Run every scheduled job whose time in this period has come and which has not run."""
+    """Run every scheduled job whose time in this period has come and which has not run (once
+    per programme when the installation runs several: ``work.run_for_each_programme``)."""
+    from supporters.jobs.work import run_for_each_programme
+
     ran = []
     for name in sorted(SCHEDULED):
         slot = current_slot(spec_for(name), now)
@@ -110,7 +113,7 @@ def run_due(now: datetime) -> list[str]:
         if not _claim(name, slot.period, now):
             continue
         try:
-            result = SCHEDULED[name].function(now)
+            result = run_for_each_programme(SCHEDULED[name].function, now)
         except Exception as error:  # the others still run; this one is retried when stale
             db.session.rollback()
             log.exception("scheduled job %s for %s failed", name, slot.period)

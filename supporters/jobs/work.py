@@ -10,6 +10,7 @@ import socket
 
 from sqlalchemy import select
 
+from supporters import tenancy
 from supporters.clock import utcnow
 from supporters.extensions import db
 
@@ -64,9 +65,13 @@ def sweep_offers() -> tuple[int, int]:
     """Expire lapsed offers and escalate requests nobody accepted (help_requests.offers.sweep)."""
     from supporters.help_requests import offers
 
-    result = offers.sweep()
-    db.session.commit()
-    return result
+    def sweep() -> tuple[int, int]:
+        result = offers.sweep()
+        db.session.commit()
+        return result
+
+    results = tenancy.for_each_programme(sweep).values()
+    return tuple(sum(counts) for counts in zip(*results, strict=True))
 
 
 def send_reminders() -> dict:
@@ -75,9 +80,15 @@ def send_reminders() -> dict:
 
     from supporters.help_requests import reminders
 
-    report = reminders.run()
-    db.session.commit()
-    return asdict(report)
+    def remind() -> dict:
+        report = reminders.run()
+        db.session.commit()
+        return asdict(report)
+
+    results = tenancy.for_each_programme(remind)
+    if list(results) == [None]:
+        return results[None]
+    return {str(programme): report for programme, report in results.items()}
 
 
 def run_schedules() -> list[str]:
@@ -104,9 +115,25 @@ def run_scheduled_job(name: str) -> dict:
     """Run one scheduled job now, outside its calendar (an administrator's retry)."""
     from supporters.jobs.schedule import SCHEDULED
 
-    result = SCHEDULED[name].function(utcnow())
+    result = run_for_each_programme(SCHEDULED[name].function, utcnow())
     db.session.commit()
     return result
+
+
+def run_for_each_programme(function, now) -> dict:
+    """A scheduled job's ``function(now)``, once per programme (``tenancy.for_each_programme``),
+    each programme's work committed on its own."""
+
+    def once():
+        result = function(now)
+        if tenancy.current_programme_id() is not None:  # several programmes: one commit each
+            db.session.commit()
+        return result
+
+    results = tenancy.for_each_programme(once)
+    if list(results) == [None]:
+        return results[None]
+    return {str(programme): result for programme, result in results.items()}
 
 
 def worker_name() -> str:

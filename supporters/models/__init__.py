@@ -14,6 +14,7 @@ from supporters.models.coverage import (
 from supporters.models.credentials import AccountLink, AccountLinkPurpose
 from supporters.models.duplicates import DuplicateCandidate, DuplicateStatus
 from supporters.models.jobs import JobFailure, ScheduledRun, WorkerHeartbeat
+from supporters.models.lending import LendingConsent  # noqa: E402
 from supporters.models.notification import Notification, OutboxMessage, OutboxStatus
 from supporters.models.offer import Offer, OfferStatus
 from supporters.models.privacy import ActivityDraft
@@ -70,6 +71,7 @@ from supporters.models.user import ApiToken, Role, User
 from supporters.models.video_room import VideoRoom
 
 __all__ = [
+    "LendingConsent",
     "GENDERS",
     "JAPANESE_LEVELS",
     "OPEN_STATUSES",

@@ -6,9 +6,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supporters.extensions import db
+from supporters.tenancy import Owned
 
 
-class WeeklySlot(db.Model):
+class WeeklySlot(Owned, db.Model):
     """A recurring window, e.g. Tuesdays 09:00–17:00 JST (weekday 0 = Monday)."""
 
     __tablename__ = "weekly_slot"
@@ -26,7 +27,7 @@ class WeeklySlot(db.Model):
     ends: Mapped[time]
 
 
-class UnavailableDate(db.Model):
+class UnavailableDate(Owned, db.Model):
     """A day (JST) the supporter cannot help, whatever their weekly slots say."""
 
     __tablename__ = "unavailable_date"

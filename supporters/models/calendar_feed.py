@@ -8,9 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Owned, db.Model):
     """The SHA-256 of the secret in a supporter's iCal feed URL; renewing replaces it and
     revoking deletes the row, so an old link stops working at once."""
 

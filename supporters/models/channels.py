@@ -8,9 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
-class ChannelAddress(db.Model):
+class ChannelAddress(Owned, db.Model):
     """One way to reach an account on an external channel.
 
     ``channel`` is ``line`` (``address`` = the LINE user id), ``webpush`` (``address`` = the
@@ -33,7 +34,7 @@ class ChannelAddress(db.Model):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LinkCode(db.Model):
+class LinkCode(Owned, db.Model):
     """A one-time code a supporter sends to the programme's LINE account to link it (hashed)."""
 
     __tablename__ = "link_code"
@@ -49,7 +50,7 @@ class LinkCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ActionToken(db.Model):
+class ActionToken(Owned, db.Model):
     """A signed one-tap link from a message (accept, decline, confirm), usable once.
 
     The link carries a signed token naming this row; the row records its use, so a second tap
@@ -68,7 +69,7 @@ class ActionToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ChannelFailure(db.Model):
+class ChannelFailure(Owned, db.Model):
     """One failed attempt to send on a channel, for the console's "is it working?" (Channels).
 
     A message that fails on LINE and then reaches the person by e-mail ends as *sent on e-mail*;

@@ -3,16 +3,25 @@ nationality, which languages a nationality speaks, and the programme's yearly ta
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models.reference import Language, Municipality
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned, OwnedKey
 
 
-class ResidentCount(db.Model):
+class ResidentCount(Owned, db.Model):
     """Foreign residents of one nationality in one municipality, as published on ``as_of``.
 
     Nationality is an ISO 3166-1 alpha-2 code (``VN``, ``BR``…), or ``ZZ`` for the published
@@ -38,7 +47,7 @@ class ResidentCount(db.Model):
     municipality: Mapped[Municipality] = relationship()
 
 
-class NationalityLanguage(db.Model):
+class NationalityLanguage(OwnedKey, db.Model):
     """A language residents of a nationality are served in (Philippines → Tagalog and English).
 
     Coordinators edit this mapping; demand for a language is the residents of every nationality
@@ -46,16 +55,17 @@ class NationalityLanguage(db.Model):
     """
 
     __tablename__ = "nationality_language"
+    __table_args__ = (PrimaryKeyConstraint("programme_id", "nationality", "language_code"),)
 
-    nationality: Mapped[str] = mapped_column(String(2), primary_key=True)
-    language_code: Mapped[str] = mapped_column(ForeignKey("language.code"), primary_key=True)
+    nationality: Mapped[str] = mapped_column(String(2))
+    language_code: Mapped[str] = mapped_column(ForeignKey("language.code"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     language: Mapped[Language] = relationship()
 
 
-class ProgrammeTarget(db.Model):
+class ProgrammeTarget(OwnedKey, db.Model):
     """The programme's targets for one fiscal year (April–March), editable by admins.
 
     ``coverage_min_residents``: every municipality with at least this many residents of a
@@ -67,9 +77,10 @@ class ProgrammeTarget(db.Model):
         CheckConstraint("certified_supporters >= 0", name="certified_supporters"),
         CheckConstraint("cases_per_year >= 0", name="cases_per_year"),
         CheckConstraint("coverage_min_residents >= 0", name="coverage_min_residents"),
+        PrimaryKeyConstraint("programme_id", "fiscal_year"),
     )
 
-    fiscal_year: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int]
     certified_supporters: Mapped[int]
     cases_per_year: Mapped[int] = mapped_column(default=0)
     coverage_min_residents: Mapped[int] = mapped_column(default=100)
@@ -82,12 +93,18 @@ class ProgrammeTarget(db.Model):
     )
 
 
-class TargetLanguage(db.Model):
+class TargetLanguage(OwnedKey, db.Model):
     """A language the fiscal year's target says must be covered."""
 
     __tablename__ = "target_language"
-
-    fiscal_year: Mapped[int] = mapped_column(
-        ForeignKey("programme_target.fiscal_year", ondelete="CASCADE"), primary_key=True
+    __table_args__ = (
+        PrimaryKeyConstraint("programme_id", "fiscal_year", "language_code"),
+        ForeignKeyConstraint(
+            ["programme_id", "fiscal_year"],
+            ["programme_target.programme_id", "programme_target.fiscal_year"],
+            ondelete="CASCADE",
+        ),
     )
-    language_code: Mapped[str] = mapped_column(ForeignKey("language.code"), primary_key=True)
+
+    fiscal_year: Mapped[int]
+    language_code: Mapped[str] = mapped_column(ForeignKey("language.code"))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
 class ScheduledRun(db.Model):
@@ -24,7 +25,7 @@ class ScheduledRun(db.Model):
     result: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class JobFailure(db.Model):
+class JobFailure(Owned, db.Model):
     """A background job that failed after its last retry: the console's dead-letter list."""
 
     __tablename__ = "job_failure"

@@ -13,7 +13,7 @@ from supporters.schema import UTCDateTime
 from supporters.tenancy import Owned
 
 
-class Notification(db.Model):
+class Notification(Owned, db.Model):
     """A line in a user's notification list: what happened and where to look. No personal data."""
 
     __tablename__ = "notification"

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
-class ActivityDraft(db.Model):
+class ActivityDraft(Owned, db.Model):
     """A half-typed case log waiting for its author to sign in again.
 
     The browser holds only a random key (cookie); the server keeps its SHA-256 and the fields.

@@ -2,14 +2,15 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date
+from sqlalchemy import Date, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supporters.extensions import db
 from supporters.schema import UTCDateTime
+from supporters.tenancy import OwnedKey
 
 
-class PublicFormDay(db.Model):
+class PublicFormDay(OwnedKey, db.Model):
     """One row per Japan-time day of the public form (/help/), for the daily ceiling.
 
     ``stored`` is raised by a conditional UPDATE (``WHERE stored < ceiling``) in the same
@@ -21,9 +22,10 @@ class PublicFormDay(db.Model):
     """
 
     __tablename__ = "public_form_day"
+    __table_args__ = (UniqueConstraint("programme_id", "counted_on", name="uq_public_form_day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    counted_on: Mapped[date] = mapped_column(Date, unique=True)
+    counted_on: Mapped[date] = mapped_column(Date)
     stored: Mapped[int] = mapped_column(default=0)
     trapped: Mapped[int] = mapped_column(default=0)
     refused: Mapped[int] = mapped_column(default=0)

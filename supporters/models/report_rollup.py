@@ -7,25 +7,27 @@ the month is re-opened; the report reads them only for months that are closed *a
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned, OwnedKey
 
 
-class ReportRollupMonth(db.Model):
+class ReportRollupMonth(OwnedKey, db.Model):
     """A closed month whose rollups are written (the report reads rollups only with this row)."""
 
     __tablename__ = "report_rollup_month"
+    __table_args__ = (PrimaryKeyConstraint("programme_id", "month"),)
 
-    month: Mapped[date] = mapped_column(primary_key=True)  # the month's first day
+    month: Mapped[date]  # the month's first day
     cases: Mapped[int] = mapped_column(Integer)  # the month's activities when written (a check)
     written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ReportRollup(db.Model):
+class ReportRollup(Owned, db.Model):
     """Cases of one month counted by one combination of the report's dimensions.
 
     ``kind`` says which dimensions a row has (the others are NULL; a NULL ``language_code`` in

@@ -11,8 +11,10 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    PrimaryKeyConstraint,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,7 +23,7 @@ from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models.supporter import Supporter, str_enum
 from supporters.schema import UTCDateTime
-from supporters.tenancy import Owned
+from supporters.tenancy import Owned, OwnedKey
 
 
 class StipendRuleKind(enum.StrEnum):
@@ -31,7 +33,7 @@ class StipendRuleKind(enum.StrEnum):
     ACTIVE = "active"  # ... and logged at least one activity in the month
 
 
-class StipendRule(db.Model):
+class StipendRule(OwnedKey, db.Model):
     """The rule and amount in force from ``effective_from`` (a month's first day) onwards.
 
     A change from a given month adds a row; earlier months keep the rule they were closed with.
@@ -39,10 +41,13 @@ class StipendRule(db.Model):
     """
 
     __tablename__ = "stipend_rule"
-    __table_args__ = (CheckConstraint("amount_yen >= 0", name="amount"),)
+    __table_args__ = (
+        CheckConstraint("amount_yen >= 0", name="amount"),
+        UniqueConstraint("programme_id", "effective_from", name="uq_stipend_rule_from"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    effective_from: Mapped[date] = mapped_column(unique=True)
+    effective_from: Mapped[date]
     kind: Mapped[StipendRuleKind] = mapped_column(str_enum(StipendRuleKind))
     amount_yen: Mapped[int]
     note: Mapped[str] = mapped_column(Text, default="")
@@ -50,12 +55,13 @@ class StipendRule(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class FiscalBudget(db.Model):
+class FiscalBudget(OwnedKey, db.Model):
     """The stipend budget of a fiscal year (April to March), in yen."""
 
     __tablename__ = "fiscal_budget"
+    __table_args__ = (PrimaryKeyConstraint("programme_id", "fiscal_year"),)
 
-    fiscal_year: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int]
     amount_yen: Mapped[int]
     note: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -67,12 +73,14 @@ class MonthStatus(enum.StrEnum):
     REOPENED = "reopened"
 
 
-class StipendMonth(db.Model):
-    """A month that has been closed (one row per month: the unique key stops a double close)."""
+class StipendMonth(OwnedKey, db.Model):
+    """A month that has been closed (one row per programme and month: the key stops a double
+    close)."""
 
     __tablename__ = "stipend_month"
+    __table_args__ = (PrimaryKeyConstraint("programme_id", "month"),)
 
-    month: Mapped[date] = mapped_column(primary_key=True)  # the month's first day
+    month: Mapped[date]  # the month's first day
     status: Mapped[MonthStatus] = mapped_column(str_enum(MonthStatus))
     rule_kind: Mapped[StipendRuleKind] = mapped_column(str_enum(StipendRuleKind))
     amount_yen: Mapped[int]
@@ -80,13 +88,13 @@ class StipendMonth(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
-class MonthEvent(db.Model):
+class MonthEvent(Owned, db.Model):
     """Every close, re-open and re-close of a month: who, when and (for a re-open) why."""
 
     __tablename__ = "stipend_month_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    month: Mapped[date] = mapped_column(ForeignKey("stipend_month.month"), index=True)
+    month: Mapped[date] = mapped_column(index=True)  # a StipendMonth of the same programme
     action: Mapped[str] = mapped_column(String(20))  # closed / reopened / reclosed
     reason: Mapped[str] = mapped_column(Text, default="")
     lines_added: Mapped[int] = mapped_column(default=0)
@@ -157,7 +165,7 @@ class AccountType(enum.StrEnum):
     SAVINGS = "4"
 
 
-class BankAccount(db.Model):
+class BankAccount(Owned, db.Model):
     """Where a supporter who is paid by transfer receives it; stored for those supporters only."""
 
     __tablename__ = "bank_account"

@@ -129,7 +129,7 @@ class Supporter(Owned, db.Model):
         return f"<Supporter {self.id} {self.status}>"
 
 
-class SupporterLanguage(db.Model):
+class SupporterLanguage(Owned, db.Model):
     """One language a supporter speaks, with a level; ``rank`` keeps the order they gave."""
 
     __tablename__ = "supporter_language"
@@ -147,7 +147,7 @@ class SupporterLanguage(db.Model):
     language: Mapped[Language] = relationship()
 
 
-class SupporterOrigin(db.Model):
+class SupporterOrigin(Owned, db.Model):
     """A country or region of origin (ISO 3166-1 alpha-2, e.g. ``VN``, ``TW``)."""
 
     __tablename__ = "supporter_origin"
@@ -158,7 +158,7 @@ class SupporterOrigin(db.Model):
     country_code: Mapped[str] = mapped_column(String(2), primary_key=True)
 
 
-class SupporterStatusChange(db.Model):
+class SupporterStatusChange(Owned, db.Model):
     """A lifecycle transition, kept forever: from what, to what, when, why and by whom."""
 
     __tablename__ = "supporter_status_change"

@@ -8,15 +8,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.schema import UTCDateTime
+from supporters.tenancy import Owned
 
 
-class VideoRoom(db.Model):
+class VideoRoom(Owned, db.Model):
     """A random room name on the programme's video service, made when a video request is assigned.
 
     The name is random only (never a reference, name, language or place); revoking a room (the
     supporter released, the request cancelled or done) hides its link for good. At most one room
-    per request is live: a partial unique index on both SQLite and PostgreSQL. Not scoped by
-    programme itself: it is only ever read through its request, which is.
+    per request is live: a partial unique index on both SQLite and PostgreSQL. It belongs to the
+    request's programme (``supporters/tenancy.py``).
     """
 
     __tablename__ = "video_room"

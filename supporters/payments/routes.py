@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from supporters import tenancy
 from supporters.access import coordinator_required, supporter_or_404
 from supporters.audit import record_read
 from supporters.auth.forms import PostForm
@@ -119,7 +120,7 @@ def _download(month: date, build, suffix: str, mimetype: str, action: str, date_
             return _month_page(payables, date_form=date_form, status=422)
         flash(str(refusal.message), "error")
         return redirect(url_for("payments.month_page", month=month))
-    stipend_month = db.session.get(StipendMonth, payables.month)
+    stipend_month = tenancy.get_keyed(StipendMonth, payables.month)
     # The file holds every transferee's bank details: one audited read per file.
     record_read(
         action,

@@ -30,7 +30,7 @@ def _today():
     """Today's row exists (created by whichever request comes first); return today's date."""
     day = today_jst()
     values = {"counted_on": day, "stored": 0, "trapped": 0, "refused": 0}
-    db.session.execute(insert_unless_present(PublicFormDay, values, ["counted_on"]))
+    db.session.execute(insert_unless_present(PublicFormDay, values, ["programme_id", "counted_on"]))
     return day
 
 

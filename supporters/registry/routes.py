@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from supporters import tenancy
 from supporters.access import (
     can_certify_short_of_hours,
     can_manage_supporters,
@@ -15,7 +16,10 @@ from supporters.access import (
 )
 from supporters.audit import record
 from supporters.clock import today_jst
+from supporters.extensions import db
 from supporters.i18n import translated_labels
+from supporters.lending import service as lending
+from supporters.lending.forms import LendingForm
 from supporters.pagination import paginate, usable_filters
 from supporters.programme.settings import current as programme_settings
 from supporters.reference_data import reference_data
@@ -104,7 +108,16 @@ def detail(supporter_id: int):
     show_contact = can_see_contact(current_user, supporter)
     if show_contact:
         record("view_contact", supporter)
-    return render_template("registry/detail.html", supporter=supporter, show_contact=show_contact)
+    lent = None
+    if tenancy.programme_count(db.session) > 1:  # lending needs another programme ([6/6])
+        lent = lending.live_consents(supporter)
+    return render_template(
+        "registry/detail.html",
+        supporter=supporter,
+        show_contact=show_contact,
+        lent=lent,
+        lending_form=LendingForm(formdata=None),
+    )
 
 
 @bp.route("/<int:supporter_id>/edit", methods=["GET", "POST"])
@@ -185,6 +198,29 @@ def certify(supporter_id: int):
         progress=progress_of(supporter),
         may_override=may_override,
     ), form_status(form)
+
+
+@bp.post("/<int:supporter_id>/lending")
+@coordinator_required
+def lending_consent(supporter_id: int):
+    """Record or withdraw the supporter's consent to be lent for other programmes' remote
+    requests in one of their languages ([6/6])."""
+    supporter = supporter_or_404(supporter_id)
+    form = LendingForm()
+    language = form.language.data or ""
+    if not form.validate_on_submit():
+        flash(_("Choose a language the supporter speaks."), "error")
+    elif form.action.data == "withdraw":
+        lending.withdraw(supporter, language, current_user)
+        flash(_("The supporter is no longer lent for this language."), "ok")
+    else:
+        try:
+            lending.lend(supporter, language, current_user)
+        except Refused as refusal:
+            flash(str(refusal.message), "error")
+        else:
+            flash(_("Other programmes may now offer the supporter remote requests."), "ok")
+    return redirect(url_for("registry.detail", supporter_id=supporter.id, _anchor="lending"))
 
 
 @bp.route(

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from supporters import tenancy
 from supporters.clock import JST, fiscal_year, today_jst
 from supporters.extensions import db
 from supporters.help_requests.duplicates import MERGED_INTO, merged_away
@@ -358,7 +359,7 @@ def supporters_against_target(day: date, scope) -> dict:
     """Certified supporters on ``day`` and the target of ``day``'s fiscal year (the
     ``programme_target`` row, else the programme's target in its settings)."""
     year = fiscal_year(day)
-    row = db.session.get(ProgrammeTarget, year)
+    row = tenancy.get_keyed(ProgrammeTarget, year)
     if row is not None:
         target, target_year, source = row.certified_supporters, year, "programme_target"
     else:

@@ -24,6 +24,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, insert, literal, select
 
+from supporters import tenancy
 from supporters.extensions import db
 from supporters.models import (
     Activity,
@@ -72,18 +73,23 @@ def write_month(month: date) -> int:
     """
     delete_month(month)
     in_month = (Activity.happened_on >= month, Activity.happened_on < next_month(month))
+    # An INSERT … SELECT is not scoped by the tenancy hook: its SELECT names the programme.
+    programme = tenancy.current_programme_id()
+    if programme is not None:
+        in_month = (*in_month, Activity.programme_id == programme)
     people = func.coalesce(func.sum(Activity.people_reached), 0)
     for kind, dims in KINDS.items():
-        columns = [_ACTIVITY[name] for name in dims]
+        columns = [Activity.programme_id, *(_ACTIVITY[name] for name in dims)]
         query = select(
+            Activity.programme_id.label("programme_id"),
             literal(month).label("month"),
             literal(kind).label("kind"),
-            *(column.label(name) for name, column in zip(dims, columns, strict=True)),
+            *(column.label(name) for name, column in zip(dims, columns[1:], strict=True)),
             func.count().label("cases"),
             people.label("people"),
         ).where(*in_month)
         query = query.group_by(*columns)
-        target = ["month", "kind", *dims, "cases", "people"]
+        target = ["programme_id", "month", "kind", *dims, "cases", "people"]
         db.session.execute(insert(ReportRollup).from_select(target, query))
     cases = db.session.scalar(select(func.count()).select_from(Activity).where(*in_month)) or 0
     db.session.add(ReportRollupMonth(month=month, cases=cases))

@@ -26,7 +26,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 
-from supporters import audit
+from supporters import audit, tenancy
 from supporters.access import can_change_stipends
 from supporters.clock import utcnow
 from supporters.extensions import db
@@ -192,7 +192,7 @@ def close_month(month: date, by: User | None) -> CloseResult:
             month=month, action=action, lines_added=len(missing), by_id=by.id if by else None
         )
     )
-    record = db.session.get(StipendMonth, month)
+    record = tenancy.get_keyed(StipendMonth, month)
     audit.record(f"stipend_month_{action}", record, f"{month_text(month)} +{len(missing)}", user=by)
     db.session.flush()
     return result
@@ -208,7 +208,9 @@ def _claim_month(month: date, rule: RuleInForce, by: User | None) -> bool:
         "closed_by_id": by.id if by else None,
         "closed_at": utcnow(),
     }
-    claimed = db.session.execute(insert_unless_present(StipendMonth, values, ["month"]))
+    claimed = db.session.execute(
+        insert_unless_present(StipendMonth, values, ["programme_id", "month"])
+    )
     return claimed.scalar() is not None
 
 
@@ -230,7 +232,7 @@ def reopen_month(month: date, reason: str, by: User) -> None:
         raise Refused(_l("%(month)s is not closed.", month=month_text(month)), code=CONFLICT)
     report_rollups.delete_month(month)  # its case log may change again: the report counts it live
     db.session.add(MonthEvent(month=month, action="reopened", reason=reason, by_id=by.id))
-    record = db.session.get(StipendMonth, month)
+    record = tenancy.get_keyed(StipendMonth, month)
     audit.record("stipend_month_reopened", record, f"{month_text(month)}: {reason}", user=by)
     db.session.flush()
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
+from supporters import tenancy
 from supporters.clock import fiscal_year
 from supporters.extensions import db
 from supporters.models import (
@@ -60,7 +61,7 @@ def totals_by_month(first: date, last: date) -> dict[date, MonthTotals]:
 
 
 def month_record(month: date) -> StipendMonth | None:
-    return db.session.get(StipendMonth, month)
+    return tenancy.get_keyed(StipendMonth, month)
 
 
 def month_events(month: date) -> list[MonthEvent]:

@@ -10,7 +10,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
-from supporters import audit
+from supporters import audit, tenancy
 from supporters.extensions import db
 from supporters.models import FiscalBudget, StipendMonth, StipendRule, StipendRuleKind, User
 from supporters.programme.settings import current as programme_settings
@@ -145,7 +145,7 @@ def set_rule(draft: RuleDraft, by: User | None) -> StipendRule:
 def budget_for(fiscal_year: int) -> int:
     """The fiscal year's stipend budget in yen (the programme's default when none is set)."""
     low, high = FISCAL_YEARS
-    row = db.session.get(FiscalBudget, fiscal_year) if low <= fiscal_year <= high else None
+    row = tenancy.get_keyed(FiscalBudget, fiscal_year) if low <= fiscal_year <= high else None
     if row is None:
         return programme_settings().stipend_budget_default_yen
     return row.amount_yen
@@ -167,7 +167,7 @@ def set_budget(draft: BudgetDraft, by: User | None) -> FiscalBudget:
     """Set (or change) a fiscal year's budget."""
     refuse_if(check_budget(draft))
     fiscal_year, amount_yen, note = draft.fiscal_year, draft.amount_yen, draft.note or ""
-    row = db.session.get(FiscalBudget, fiscal_year)
+    row = tenancy.get_keyed(FiscalBudget, fiscal_year)
     if row is None:
         row = FiscalBudget(fiscal_year=fiscal_year, amount_yen=0)
         db.session.add(row)

@@ -1,0 +1,1 @@
+"""Lending supporters across programmes for remote help ([6/6]): consents and proposals."""
