@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from supporters import tenancy
 from supporters.extensions import db
@@ -276,3 +276,39 @@ def test_months_and_targets_are_each_programmes_own(worlds):
             assert get_keyed(ProgrammeTarget, 2031).certified_supporters == 40
             lines = set(db.session.scalars(select(StipendLine.supporter_id)))
             assert lines and lines <= set(worlds.a.supporters.values())
+
+
+def test_sqlite_never_drives_a_join_by_the_programme_index(worlds):
+    """One programme is every row: on SQLite (which plans without statistics) the criterion must
+    not be an index key, or a join scans every offer per request (the supporter's home went from
+    2 ms to 900 ms when it was)."""
+    from supporters.models import Offer
+
+    with worlds.app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL plans from its statistics")
+        seen = []
+
+        def note(_conn, _cursor, sql, parameters, _context, _many):
+            seen.append((sql, parameters))
+
+        statement = (
+            select(HelpRequest.id, Offer.id)
+            .outerjoin(Offer, Offer.request_id == HelpRequest.id)
+            .where(HelpRequest.status == "offered")
+        )
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            with tenancy.using(worlds.ids["a"]):
+                db.session.execute(statement).all()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        sql, parameters = seen[-1]
+        assert "programme_id" in sql  # scoped …
+        plan = " ".join(
+            str(row)
+            for row in db.session.connection().exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {sql}", parameters
+            )
+        )
+    assert "programme_id" not in plan, plan
