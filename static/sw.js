@@ -109,7 +109,16 @@ function keepIfListed(href, response) {
 
 // Asks /me/offline.json which pages are mine now; stores them (again when older than 10 min, a
 // new list or a new owner). Answers the list (owner, pages, a fresh form token) or null.
+// One refresh at a time: two pages opened together used to run two, and the second (seeing no
+// state yet, so "another owner") forgot the pages the first had just stored.
+var refreshing = Promise.resolve();
 function refresh(force) {
+  var next = refreshing.then(function () { return refreshNow(force); });
+  refreshing = next.catch(function () { return null; });
+  return next;
+}
+
+function refreshNow(force) {
   return fetch(SCOPE + "offline.json", { credentials: "same-origin", cache: "no-store" })
     .then(function (response) {
       if (response.redirected || response.status === 401 || response.status === 403) {
