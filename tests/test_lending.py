@@ -219,11 +219,25 @@ def test_the_case_counts_for_the_requests_programme(two):
         month = day.replace(day=1)
         db.session.expunge_all()
         with tenancy.using(ids["ibaraki"]):
-            assert build_report(month, month, live=True)["cases"]["total"] == 1
+            ibaraki = build_report(month, month, live=True)
+            assert ibaraki["cases"]["total"] == 1
+            assert ibaraki["help_given"] == {"cases": 0, "people": 0}
         db.session.expunge_all()
         with tenancy.using(ids["gunma"]):
-            assert build_report(month, month, live=True)["cases"]["total"] == 0
+            gunma = build_report(month, month, live=True)
+            assert gunma["cases"]["total"] == 0
+            assert gunma["help_given"]["cases"] == 1  # the help Gunma gave
             assert db.session.scalar(select(Activity.id)) is None
+            from supporters.reports.suppression import suppressed
+
+            assert (
+                suppressed(gunma, 3)["help_given"]["cases"] == "X"
+            )  # small: hidden from officials
+    # Gunma's coordinator reads it on the report page.
+    gunma_page = _signed_in(app, "coordinator.gunma@example.jp").get(
+        f"/reports/monthly/{month:%Y-%m}", headers={"Accept-Language": "en"}
+    )
+    assert 'data-testid="help-given"' in gunma_page.get_data(as_text=True)
 
 
 def test_consent_is_per_language_spoken_and_can_be_withdrawn(two):

@@ -148,6 +148,13 @@ class ReportGapSchema(Schema):
     illustrative = fields.Boolean(required=True)
 
 
+class HelpGivenSchema(Schema):
+    """Cases the programme's supporters, lent to other programmes, logged for them."""
+
+    cases = count(required=True)
+    people = count(required=True)
+
+
 class ReportSchema(Schema):
     """The monthly report, exactly as the report pages and their JSON download render it.
 
@@ -174,5 +181,11 @@ class ReportSchema(Schema):
     requests = fields.Nested(RequestCountsSchema, required=True)
     stipends = fields.Nested(StipendSumsSchema, required=True, allow_none=True)
     supporters = fields.Nested(SupportersAgainstTargetSchema, required=True)
+    help_given = fields.Nested(
+        HelpGivenSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Null for a municipality's report or a single programme."},
+    )
     gaps = fields.List(fields.Nested(ReportGapSchema), required=True, allow_none=True)
     months = fields.List(fields.Nested(MonthBlockSchema), required=True)

@@ -472,6 +472,29 @@ def _add_into(total: dict, block: dict) -> None:
             total["stipends"][key] += n
 
 
+def help_given(first_day: date, end_day: date) -> dict | None:
+    """Cases this programme's supporters, lent to other programmes, logged for those programmes'
+    requests from ``first_day`` until ``end_day`` ([6/6]): they count in the requesting
+    programme's figures, and here as the help this programme gave. None without a programme in
+    context (an installation of one programme lends nobody)."""
+    programme = tenancy.current_programme_id()
+    if programme is None:
+        return None
+    cases, people = db.session.execute(
+        tenancy.across_programmes(
+            select(func.count(Activity.id), func.coalesce(func.sum(Activity.people_reached), 0))
+            .join(Supporter, Supporter.id == Activity.supporter_id)
+            .where(
+                Supporter.programme_id == programme,
+                Activity.programme_id != programme,
+                Activity.happened_on >= first_day,
+                Activity.happened_on < end_day,
+            )
+        )
+    ).one()
+    return {"cases": int(cases), "people": int(people)}
+
+
 def build_report(
     first_month: date,
     last_month: date,
@@ -537,6 +560,7 @@ def build_report(
         "generated_on": today_jst().isoformat(),
         **total,
         "supporters": supporters_against_target(as_of, scope),
+        "help_given": help_given(day_bounds[0], day_bounds[-1]) if scope is None else None,
         "gaps": coverage_gaps(months[0], months[-1], figures_of, scope, names),
         "months": blocks,
     }

@@ -130,6 +130,10 @@ def suppressed(report: dict, threshold: int) -> dict:
     _apply(out, period, threshold)
     if out.get("gaps") is not None:
         out["gaps"] = _protected_gaps(report, threshold)
+    if out.get("help_given"):  # a figure of its own, in no sum: small counts are hidden alone
+        given = out["help_given"]
+        for key in ("cases", "people"):
+            given[key] = shown(given[key], 0 < given[key] < threshold)
     return out
 
 
