@@ -281,3 +281,37 @@ def test_the_coordinator_records_and_withdraws_consent_on_the_record(two):
         url, data={"csrf_token": csrf_token(ibaraki, "/x"), "language": "km", "action": "withdraw"}
     )
     assert other.status_code == 404
+
+
+def test_the_national_report_gives_counts_per_programme_only(two):
+    """National aggregates: a row per programme and a total, small counts hidden, no names."""
+    from supporters.models import ActivityCategory, Mode
+
+    app, ids = two
+    with app.app_context(), tenancy.using(ids["ibaraki"]):
+        for n in range(4):
+            db.session.add(
+                Activity(
+                    supporter_id=db.session.scalar(select(Supporter.id)),
+                    happened_on=date(2026, 5, 10),
+                    duration_minutes=60,
+                    category=ActivityCategory.LABOR,
+                    mode=Mode.PHONE,
+                    municipality_code=KOGA,
+                    client_token=f"national-{n}",
+                )
+            )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["programme", "national-report", "--from", "2026-05"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("prefecture_code,programme,cases")
+    assert lines[1].startswith("08,Ibaraki programme,4,")
+    assert lines[2].startswith("10,Gunma programme,0,")
+    assert lines[3].startswith(",total,4,")
+    for private in ("Chan Sophea", "Sok Dara", "Trần Văn Hùng", "080-5555-6666"):
+        assert private not in result.output
+    bad = app.test_cli_runner().invoke(args=["programme", "national-report", "--from", "May"])
+    assert bad.exit_code != 0

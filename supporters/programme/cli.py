@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from supporters.extensions import db
@@ -113,6 +114,34 @@ def add_command(prefecture, **typed):
         f"{programme.name_ja} / {programme.name_en}; {loaded.municipalities.created} "
         "municipalities added."
     )
+
+
+@programme_group.command("national-report")
+@click.option("--from", "first", required=True, help="First month, YYYY-MM.")
+@click.option("--to", "last", help="Last month, YYYY-MM (default: the first).")
+@with_appcontext
+def national_report_command(first, last):
+    """National aggregates, one CSV row per programme and a total: cases, people reached,
+    requests received and certified supporters ([6/6]). No personal data; small counts are
+    hidden as for officials (REPORT_SUPPRESS_BELOW)."""
+    import csv
+
+    from flask import current_app
+
+    from supporters.programme.national import national_rows
+    from supporters.stipends.months import parse_month
+
+    try:
+        first_month = parse_month(first)
+        last_month = parse_month(last) if last else first_month
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    if last_month < first_month:
+        raise click.BadParameter("--to is before --from")
+    threshold = current_app.config.get("REPORT_SUPPRESS_BELOW", 3)
+    writer = csv.writer(sys.stdout)
+    for row in national_rows(first_month, last_month, threshold):
+        writer.writerow(row)
 
 
 @programme_group.command("show")
