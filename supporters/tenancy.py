@@ -186,14 +186,16 @@ def first_programme_id(session: Session) -> int | None:
 
 
 def owned_tables():
-    """Every table whose rows belong to a programme."""
+    """Every table whose rows belong to a programme, parents before children (a target before
+    its languages: their key follows the target's, ON UPDATE CASCADE)."""
     from supporters.extensions import db
 
-    return [
+    owned = {
         mapper.local_table
         for mapper in db.Model.registry.mappers
         if issubclass(mapper.class_, Owned) and mapper.local_table is not None
-    ]
+    }
+    return [table for table in db.metadata.sorted_tables if table in owned]
 
 
 def adopt_unowned(session: Session, programme_id: int) -> None:
@@ -304,8 +306,8 @@ def _rows_of_a_request_are_its_programmes(session: Session, _flush_context, _ins
 
 @event.listens_for(Session, "after_flush")
 def _note_new_programme(session: Session, _flush_context) -> None:
-    """A programme started in this session's process is the first one at once."""
+    """A programme started (or removed) in this process changes which one is first at once."""
     from supporters.models.programme import Programme
 
-    if any(isinstance(obj, Programme) for obj in session.new):
+    if any(isinstance(obj, Programme) for obj in (*session.new, *session.deleted)):
         forget_first_programme()

@@ -89,6 +89,7 @@ def upgrade():
             ['programme_id', 'fiscal_year'],
             ['programme_id', 'fiscal_year'],
             ondelete='CASCADE',
+            onupdate='CASCADE',
         )
 
 

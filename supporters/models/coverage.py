@@ -103,6 +103,7 @@ class TargetLanguage(OwnedKey, db.Model):
             ["programme_id", "fiscal_year"],
             ["programme_target.programme_id", "programme_target.fiscal_year"],
             ondelete="CASCADE",
+            onupdate="CASCADE",  # a target adopted by a programme takes its languages along
         ),
     )
 
