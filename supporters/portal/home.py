@@ -8,7 +8,7 @@ its area; this module only asks for the areas' statements together.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, String, and_, bindparam, cast, func, null, or_, select
+from sqlalchemy import Select, String, and_, bindparam, cast, func, null, or_, select, union
 from sqlalchemy.orm import contains_eager
 
 from supporters.activities.drafts import own_draft_statement
@@ -156,10 +156,21 @@ def _offers_and_assignments() -> Select:
         HelpRequest.assigned_supporter_id == supporter_id,
         HelpRequest.status == RequestStatus.ASSIGNED,
     )
+    # The two ways a request is the supporter's, each read from its own index (the assignee's
+    # and the offer's supporter index), so the page costs the same however many requests the
+    # programme holds; an OR over the join would scan every request.
+    mine = union(
+        select(HelpRequest.id).where(assigned),
+        select(Offer.request_id).where(
+            Offer.supporter_id == supporter_id,
+            Offer.status == OfferStatus.OPEN,
+            Offer.expires_at > bindparam("now"),
+        ),
+    )
     return (
         select(HelpRequest, Offer)
         .outerjoin(Offer, offered)
-        .where(or_(assigned, Offer.id.is_not(None)))
+        .where(HelpRequest.id.in_(mine), or_(assigned, Offer.id.is_not(None)))
         # Municipalities and languages are named by code from the process's copy of the
         # reference data (reference_data.py): no objects of theirs are loaded here.
         .options(contains_eager(Offer.request))
