@@ -162,6 +162,32 @@ def test_a_khmer_phone_request_goes_to_gunmas_consenting_supporter(two):
     assert gunma.get(f"/requests/{ids['request']}").status_code == 404
     assert "Chan Sophea" not in gunma.get("/requests/").get_data(as_text=True)
 
+    # The offer went through both coordinators' view: Gunma's coordinator was told (in-app and by
+    # message, with when, language and how only) and sees it on the supporter's record.
+    english = {"Accept-Language": "en"}
+    told = gunma.get("/notifications/", headers=english).get_data(as_text=True)
+    assert "Another programme sent an offer to your supporter" in told
+    assert f"/supporters/{ids['dara']}" in told
+    record = gunma.get(f"/supporters/{ids['dara']}", headers=english).get_data(as_text=True)
+    assert 'data-testid="lent-offers"' in record
+    row = record.split('data-testid="lent-offers"')[1].split("</table>")[0]
+    assert "Ibaraki programme" in row and "Khmer" in row and "Phone" in row
+    assert "Accepted" in row and "labour" not in row and "Chan Sophea" not in row
+    with app.app_context(), tenancy.using(None):
+        from supporters.models import Notification, OutboxMessage
+
+        (notice,) = db.session.scalars(
+            select(Notification).where(Notification.kind == "lent_offer_sent")
+        )
+        assert notice.programme_id == ids["gunma"]
+        messages = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "lent_offer_sent")
+        ).all()
+        assert messages and {m.programme_id for m in messages} == {ids["gunma"]}
+        assert set(messages[0].params) == {"starts_at", "ends_at", "language_code", "mode"}
+    ibaraki_told = ibaraki.get("/notifications/", headers=english).get_data(as_text=True)
+    assert "Another programme sent an offer" not in ibaraki_told
+
 
 def test_the_case_counts_for_the_requests_programme(two):
     """The lent supporter's case is the requesting programme's: in its report, not the lender's."""

@@ -59,6 +59,7 @@ AUDIENCE = {
     "stipends_to_close": STAFF,
     "weekly_digest": STAFF,
     "public_form_ceiling": STAFF,
+    "lent_offer_sent": STAFF,
     "resident_reminder": RESIDENT,
 }
 LOCALES = {

@@ -131,10 +131,11 @@ def send_offers(
 
     facts = message_facts(request)
     for offer in created:
-        notify_supporter(
-            supporters[offer.supporter_id], "offer_new", f"/me/offers/{offer.id}", facts
-        )
+        supporter = supporters[offer.supporter_id]
+        notify_supporter(supporter, "offer_new", f"/me/offers/{offer.id}", facts)
         audit.record("offer_sent", offer, f"request {request.reference}", user=by)
+        if supporter.programme_id != request.programme_id:  # lent by another programme
+            lending.tell_home_coordinators(supporter, facts)
     return created
 
 

@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from supporters import audit, tenancy
 from supporters.clock import JST, today_jst, utcnow
 from supporters.extensions import db
-from supporters.models import Language, Supporter, SupporterLanguage, User
+from supporters.models import Language, Role, Supporter, SupporterLanguage, User
 from supporters.models.lending import LendingConsent
+from supporters.models.offer import Offer
 from supporters.models.programme import Programme
 from supporters.models.request import HelpRequest
 from supporters.models.supporter import LanguageLevel, SupporterStatus
@@ -151,3 +152,68 @@ def proposals(request: HelpRequest, limit: int = PROPOSAL_LIMIT) -> list[Proposa
         seen.add(sid)
         found.append(Proposal(sid, name, code, str(level), pid, name_ja, name_en, mode))
     return found[:limit]
+
+
+@dataclass(frozen=True)
+class LentOffer:
+    """An offer another programme sent to a supporter this programme lends: when, what kind of
+    help (language and mode only: the category and the resident stay with the requesting
+    programme), from which programme, and what became of it."""
+
+    sent_at: datetime
+    starts_at: datetime
+    language_code: str
+    mode: str
+    status: str
+    programme_name_ja: str
+    programme_name_en: str
+
+    def programme_name(self, locale: str) -> str:
+        """The requesting programme's name in the viewer's language."""
+        return self.programme_name_ja if locale.startswith("ja") else self.programme_name_en
+
+
+def offers_from_other_programmes(supporter: Supporter, limit: int = 20) -> list[LentOffer]:
+    """The latest offers other programmes sent to ``supporter`` (the lending coordinators' view
+    of what their supporter is asked to do elsewhere), newest first."""
+    rows = db.session.execute(
+        tenancy.across_programmes(
+            select(
+                Offer.sent_at,
+                HelpRequest.starts_at,
+                HelpRequest.language_code,
+                HelpRequest.mode,
+                Offer.status,
+                Programme.name_ja,
+                Programme.name_en,
+            )
+            .join(HelpRequest, HelpRequest.id == Offer.request_id)
+            .join(Programme, Programme.id == HelpRequest.programme_id)
+            .where(
+                Offer.supporter_id == supporter.id,
+                HelpRequest.programme_id != supporter.programme_id,
+            )
+            .order_by(Offer.sent_at.desc(), Offer.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [
+        LentOffer(sent, starts, code or "", str(mode), str(status), name_ja, name_en)
+        for sent, starts, code, mode, status, name_ja, name_en in rows
+    ]
+
+
+def tell_home_coordinators(supporter: Supporter, facts: dict) -> None:
+    """Another programme has offered ``supporter`` a request: their own programme's coordinators
+    hear of it (in-app and on their channels), with the message's usual facts — when, language,
+    how — and a link to the supporter's record. The notification and its messages are the home
+    programme's, so its coordinators (and nobody else) see them."""
+    from supporters.notify import notify_users
+
+    facts = {key: value for key, value in facts.items() if key != "municipality_code"}
+    with tenancy.using(supporter.programme_id):
+        coordinators = db.session.scalars(
+            select(User).where(User.active.is_(True), User.role == Role.COORDINATOR)
+        ).all()
+        notify_users(coordinators, "lent_offer_sent", f"/supporters/{supporter.id}", facts)
+        db.session.flush()  # stamped with the home programme while it is the context

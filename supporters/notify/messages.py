@@ -45,6 +45,15 @@ _TEXTS = {
         _l("Offer expired"),
         _l("The time to answer an offer sent to you has passed."),
     ),
+    # To the coordinators of a supporter their programme lends ([6/6]): which programme is
+    # not said here (the supporter's record names it), nor anything of the request but the facts.
+    "lent_offer_sent": KindText(
+        _l("Another programme sent an offer to your supporter"),
+        _l(
+            "Another programme has offered a phone or video request to a supporter you lend. "
+            "You can see it on the supporter's page."
+        ),
+    ),
     "request_assigned": KindText(
         _l("Request assigned"),
         _l("A supporter has been assigned to a request."),

@@ -17,7 +17,9 @@ from supporters.access import (
 from supporters.audit import record
 from supporters.clock import today_jst
 from supporters.extensions import db
+from supporters.help_requests.labels import language_label
 from supporters.i18n import translated_labels
+from supporters.labels import OFFER_STATUS_LABELS
 from supporters.lending import service as lending
 from supporters.lending.forms import LendingForm
 from supporters.pagination import paginate, usable_filters
@@ -62,6 +64,8 @@ def labels():
         "JAPANESE_LEVEL_LABELS": translated_labels(JAPANESE_LEVEL_LABELS),
         "can_manage": can_manage_supporters(current_user),
         "status_reason_text": status_reason_text,
+        "OFFER_STATUS_LABELS": translated_labels(OFFER_STATUS_LABELS),
+        "language_label": language_label,
     }
 
 
@@ -108,14 +112,16 @@ def detail(supporter_id: int):
     show_contact = can_see_contact(current_user, supporter)
     if show_contact:
         record("view_contact", supporter)
-    lent = None
+    lent = lent_offers = None
     if tenancy.programme_count(db.session) > 1:  # lending needs another programme ([6/6])
         lent = lending.live_consents(supporter)
+        lent_offers = lending.offers_from_other_programmes(supporter)
     return render_template(
         "registry/detail.html",
         supporter=supporter,
         show_contact=show_contact,
         lent=lent,
+        lent_offers=lent_offers,
         lending_form=LendingForm(formdata=None),
     )
 
