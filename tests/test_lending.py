@@ -260,10 +260,23 @@ def test_the_case_counts_for_the_requests_programme(two):
                 suppressed(gunma, 3)["help_given"]["cases"] == "X"
             )  # small: hidden from officials
     # Gunma's coordinator reads it on the report page.
-    gunma_page = _signed_in(app, "coordinator.gunma@example.jp").get(
+    gunma_coordinator = _signed_in(app, "coordinator.gunma@example.jp")
+    gunma_page = gunma_coordinator.get(
         f"/reports/monthly/{month:%Y-%m}", headers={"Accept-Language": "en"}
     )
     assert 'data-testid="help-given"' in gunma_page.get_data(as_text=True)
+    # … and in the CSV download, one row for the cases and one for the people helped.
+    csv = gunma_coordinator.get(
+        f"/reports/monthly/{month:%Y-%m}.csv", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    given = [line for line in csv.splitlines() if "help_given" in line]
+    assert [line.split(",")[2] for line in given] == ["help_given_cases", "help_given_people"]
+    assert given[0].startswith("Help given to other programmes,Cases,")
+    assert given[0].endswith(",1") and given[1].endswith(",0")  # a phone case, not an event
+    ibaraki_csv = _signed_in(app, "coordinator.ibaraki@example.jp").get(
+        f"/reports/monthly/{month:%Y-%m}.csv", headers={"Accept-Language": "en"}
+    )
+    assert "help_given" not in ibaraki_csv.get_data(as_text=True)  # Ibaraki lent nobody
 
 
 def test_consent_is_per_language_spoken_and_can_be_withdrawn(two):

@@ -25,5 +25,6 @@ SECTION_LABELS = {
     "stipends_booked": _l("Stipends booked (yen)"),
     "stipends_paid": _l("Stipends paid (yen)"),
     "gaps": _l("Coverage gaps"),
+    "help_given": _l("Help given to other programmes"),
 }
 NO_LANGUAGE = _l("Japanese only / none")

@@ -294,6 +294,11 @@ def rows(report: dict) -> tuple[list[str], list[list]]:
         item = f"{gap['municipality_name']} / {gap['language_name']}"
         code = f"{gap['municipality_code']}/{gap['language_code']}"
         body.append([s["gaps"], item, code, when, "; ".join(gap["reasons"])])
+    given = report.get("help_given")
+    if given and given["cases"]:  # lent supporters' cases for other programmes ([6/6])
+        body.append([s["help_given"], s["cases_total"], "help_given_cases", when, given["cases"]])
+        item = s["people_reached"]
+        body.append([s["help_given"], item, "help_given_people", when, given["people"]])
     if len(report["months"]) > 1:
         for block in report["months"]:
             body += _block_rows(block, block["month"], report)
