@@ -142,6 +142,12 @@ def using(programme_id: int | None) -> Iterator[None]:
             setattr(g, _EXPLICIT, before)
 
 
+def choose(programme_id: int) -> None:
+    """Run the rest of this request as programme ``programme_id``: for pages nobody signs in
+    to (the residents' form, which names its programme in its address)."""
+    setattr(g, _EXPLICIT, programme_id)
+
+
 def programme_ids(session: Session) -> list[int]:
     """Every programme of the installation, in the order they were started."""
     from supporters.models.programme import Programme

@@ -104,7 +104,10 @@ def worlds(tmp_path_factory):
     app = make_app(tmp_path_factory.mktemp("tenancy"))
     with app.app_context():
         a = _programme("08", "茨城県外国人材支援", "Ibaraki programme")
-        b = _programme("10", "群馬県母国語サポーター", "Gunma programme")
+        # B builds the same world in the same municipalities (so B takes requests in A's
+        # prefecture): a municipal officer of A and B's records then share every area, and only
+        # the programme's scoping can keep them apart.
+        b = _programme("08", "群馬県母国語サポーター", "Gunma programme")
         db.session.add_all([a, b])
         db.session.commit()
         ids = {"a": a.id, "b": b.id}

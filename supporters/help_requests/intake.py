@@ -211,6 +211,7 @@ def validate(draft: RequestDraft, consent: ConsentGiven | None = None) -> dict[s
         )
     if not draft.municipality_code or (
         db.session.get(Municipality, draft.municipality_code) is None
+        or not in_programme_area(draft.municipality_code)
     ):
         problems["municipality_code"] = _("Choose your city, town or village.")
     if draft.language_code and db.session.get(Language, draft.language_code) is None:
@@ -218,6 +219,16 @@ def validate(draft: RequestDraft, consent: ConsentGiven | None = None) -> dict[s
     problems.update(_window_problems(draft))
     problems.update(_person_problems(draft))
     return problems
+
+
+def in_programme_area(municipality_code: str) -> bool:
+    """Whether the programme takes requests in this municipality: those of its prefecture (the
+    first two digits of the municipality's code are the prefecture's, JIS X 0401/0402). A
+    programme without a prefecture (none started yet) takes any."""
+    from supporters.programme.settings import current as programme_settings
+
+    area = programme_settings().prefecture_code
+    return not area or municipality_code.startswith(area)
 
 
 def check(draft: RequestDraft, consent: ConsentGiven) -> None:

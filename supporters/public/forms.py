@@ -97,8 +97,11 @@ class _TimeField(_BlankIsMissing, TimeField):
 
 
 def municipality_choices() -> list[tuple[str, str]]:
-    """Municipalities named for the reader: kana readings in Easy Japanese, sorted by reading."""
-    rows = list(db.session.scalars(select(Municipality)))
+    """The programme's municipalities named for the reader: kana readings in Easy Japanese,
+    sorted by reading."""
+    from supporters.help_requests.intake import in_programme_area
+
+    rows = [m for m in db.session.scalars(select(Municipality)) if in_programme_area(m.code)]
     locale = current_locale()
     if locale == "ja@easy":
         pairs = [(m.code, f"{m.name_ja}（{m.kana}）", m.kana) for m in rows]

@@ -34,7 +34,7 @@ from supporters.help_requests.intake import ConsentGiven, take_request
 from supporters.i18n import LOCALE_COOKIE, PUBLIC_LOCALES, match_public_locale, public_locale
 from supporters.models import ConsentChannel, HelpRequest
 from supporters.programme.settings import current as programme_settings
-from supporters.public import abuse, ceiling
+from supporters.public import abuse, ceiling, programmes
 from supporters.public.forms import HelpRequestForm
 from supporters.refusals import Refused, form_status, show_on_form
 
@@ -75,6 +75,25 @@ def public_context():
         "contact_email": programme_settings().contact_email,
         "reply_days": setting("PUBLIC_REPLY_WORKING_DAYS"),
     }
+
+
+@bp.before_request
+def _programme_of_the_form():
+    """With several programmes, the form is the one its address names (``?programme=10``);
+    the form itself without one asks where the resident lives (public/programmes.py)."""
+    if not programmes.several():
+        return None
+    if programmes.choose(request.args.get(programmes.PARAMETER)):
+        return None
+    if request.endpoint == "public.request_form":
+        page = render_template("public/choose.html", choices=programmes.choices())
+        return page, 200 if request.method == "GET" else 422
+    return None
+
+
+@bp.url_defaults
+def _keep_programme(_endpoint, values):
+    programmes.keep_programme(values)
 
 
 @bp.after_request
