@@ -130,3 +130,9 @@ def test_every_task_of_the_mix_runs_without_a_failure(live_app, tmp_path):
     failed = [(name, ms) for _start, name, ms, bad in seen if bad]
     assert failed == []
     assert TASKS <= {name for _start, name, _ms, _bad in seen}
+    # One programme per prefecture: every account is one's, and so is every open request.
+    content = json.loads(accounts.read_text())
+    assert content["counts"]["programmes"] == 2
+    people = content["supporters"] + content["coordinators"] + content["officials"]
+    assert {account["programme"] for account in people} == {"02", "08"}
+    assert set(content["open_requests"]) <= {"02", "08"}

@@ -7,9 +7,12 @@ and the accounts and API tokens the load signs in with.
 LOAD_COORDINATORS (47: one per prefecture), LOAD_OFFICIALS (10), LOAD_TOKENS (100 supporters with
 an API token). Every account has the same password (hashed once: argon2id is slow on purpose).
 
-The accounts file groups accounts by role and, for each account, names a ``programme`` (today
-always ``"national"``): when programmes arrive (issue #17), the data set gives each prefecture a
-programme and the locustfile draws users per programme without changing its tasks.
+Each prefecture with municipalities gets its own programme (issue #17, ``_programmes``): every
+supporter, request, case and account belongs to the programme of its municipality's prefecture
+(coordinators and officials are dealt round the programmes), so a coordinator's queue, a
+request's candidates and an official's report are one prefecture's, as in a national
+installation. The accounts file names each account's ``programme`` (prefecture code) and lists
+the open requests per programme; the locustfile draws each user's work from their programme.
 """
 
 import dataclasses
@@ -26,14 +29,17 @@ sys.path.insert(0, str(BENCH))  # matching_scale imports bench/timing.py as a si
 sys.path.insert(0, str(BENCH.parent))
 
 import matching_scale  # noqa: E402  (bench/matching_scale.py: the synthetic Japan)
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import func, insert, select, update  # noqa: E402
 
-from supporters import create_app  # noqa: E402
+from supporters import create_app, tenancy  # noqa: E402
 from supporters.api.tokens import issue_token  # noqa: E402
 from supporters.auth.passwords import hash_password  # noqa: E402
 from supporters.extensions import db  # noqa: E402
 from supporters.models import Activity, HelpRequest, Supporter, User  # noqa: E402
+from supporters.models.programme import Programme  # noqa: E402
 from supporters.models.user import Role  # noqa: E402
+from supporters.programme.settings import NEUTRAL, SETTING_FIELDS  # noqa: E402
+from supporters.reference import shipped  # noqa: E402
 
 PASSWORD = "national-load-2026-peak"
 SEED = int(os.environ.get("LOAD_SEED", "1741"))
@@ -64,6 +70,7 @@ def build(url: str) -> dict:
         counts = matching_scale.load(japan, rng)
         counts["logged cases"] = _case_log(rng)
         accounts = _accounts(rng)
+        counts["programmes"] = _programmes(accounts)
         db.session.commit()
         matching_scale.analyze()
         counts["seconds to load"] = round(time.perf_counter() - started)
@@ -194,6 +201,74 @@ def _accounts(rng: random.Random) -> dict:
         "report_months": ["2026-10", "2026-11"],
         "built_on": date.today().isoformat(),
     }
+
+
+def _programmes(accounts: dict) -> int:
+    """A programme per prefecture, and every row its prefecture's (Core UPDATEs, as the rows
+    were bulk-loaded without one): supporters and requests by their municipality, what hangs
+    off them by their supporter or request, accounts by their supporter or dealt round. Fills
+    in the accounts file's ``programme`` and open requests per programme."""
+    prefectures = shipped.prefectures()
+    codes = sorted(
+        {
+            code[:2]
+            for code in db.session.scalars(select(Supporter.home_municipality_code).distinct())
+        }
+    )
+    neutral = {key: getattr(NEUTRAL, key) for key in SETTING_FIELDS}
+    ids = {}
+    for code in codes:
+        name = prefectures[code]
+        names = {"name_ja": f"{name.name_ja}母国語サポーター", "name_en": f"{name.name_en} prog."}
+        programme = Programme(**{**neutral, "prefecture_code": code, **names})
+        db.session.add(programme)
+        db.session.flush()
+        ids[code] = programme.id
+    by_prefecture = (
+        select(Programme.id)
+        .where(Programme.prefecture_code == func.substr(Supporter.home_municipality_code, 1, 2))
+        .scalar_subquery()
+    )
+    db.session.execute(update(Supporter).values(programme_id=by_prefecture))
+    db.session.execute(
+        update(HelpRequest).values(
+            programme_id=select(Programme.id)
+            .where(Programme.prefecture_code == func.substr(HelpRequest.municipality_code, 1, 2))
+            .scalar_subquery()
+        )
+    )
+    users = db.session.execute(select(User.id, User.role, User.supporter_id)).all()
+    staff = sorted(u.id for u in users if u.supporter_id is None)
+    supporters_of = dict(db.session.execute(select(Supporter.id, Supporter.programme_id)).all())
+    dealt = {uid: ids[codes[n % len(codes)]] for n, uid in enumerate(staff)}
+    for uid, _role, supporter_id in users:
+        programme_id = supporters_of[supporter_id] if supporter_id else dealt[uid]
+        db.session.execute(update(User).where(User.id == uid).values(programme_id=programme_id))
+    parents = {"request_id": HelpRequest.__table__, "supporter_id": Supporter.__table__,
+               "user_id": User.__table__}  # fmt: skip
+    for table in tenancy.owned_tables():
+        if table.name in ("supporter", "help_request", "user_account"):
+            continue
+        key = next((k for k in parents if k in table.c), None)
+        if key is None:
+            continue
+        parent = parents[key]
+        owner = select(parent.c.programme_id).where(parent.c.id == table.c[key]).scalar_subquery()
+        db.session.execute(update(table).values(programme_id=owner))
+    code_of = {programme_id: code for code, programme_id in ids.items()}
+    programme_of_user = dict(db.session.execute(select(User.email, User.programme_id)).all())
+    for role in ("supporters", "coordinators", "officials"):
+        for account in accounts[role]:
+            account["programme"] = code_of[programme_of_user[account["email"]]]
+    open_by_programme: dict[str, list[int]] = {}
+    for request_id, programme_id in db.session.execute(
+        select(HelpRequest.id, HelpRequest.programme_id)
+        .where(HelpRequest.id.in_(accounts["open_requests"]))
+        .order_by(HelpRequest.id)
+    ):
+        open_by_programme.setdefault(code_of[programme_id], []).append(request_id)
+    accounts["open_requests"] = open_by_programme
+    return len(ids)
 
 
 def main() -> None:

@@ -8,10 +8,11 @@ request (start, task, ms, failed) as JSON when Locust stops, for ``run.py``'s su
 form (CSRF) and through the API (a token), the coordinators' queue, a request's page (matching)
 and sending an offer (the outbox → the job worker), the officials' report downloads.
 
-Every user belongs to a ``programme`` (the accounts file says which; today one, "national"):
-``pick_account`` draws an account of the user's programme, so a multi-programme data set only
-adds programmes to the file. The app runs in its production configuration behind a pretend TLS
-proxy: cookies are kept by hand (they are ``Secure``), and form posts carry a same-site Referer.
+Every account belongs to a ``programme`` (a prefecture's, as the accounts file says): what a
+user sees is scoped to it by the app, and a coordinator's requests to match and offer are drawn
+from their programme's open requests. The app runs in its production configuration behind a
+pretend TLS proxy: cookies are kept by hand (they are ``Secure``), and form posts carry a
+same-site Referer.
 """
 
 import html.parser
@@ -215,14 +216,23 @@ class Coordinator(Person):
         else:
             self.call("GET", "/dashboard/", "coordinator: queue (dashboard)")
 
+    def open_request(self) -> int | None:
+        """One of the open requests of the coordinator's programme (None if it has none)."""
+        mine = ACCOUNTS["open_requests"].get(self.account["programme"])
+        return random.choice(mine) if mine else None
+
     @task(3)
     def match(self):
-        request_id = random.choice(ACCOUNTS["open_requests"])
+        request_id = self.open_request()
+        if request_id is None:
+            return self.queue()
         self.call("GET", f"/requests/{request_id}", "coordinator: request + matching")
 
     @task(1)
     def offer(self):
-        request_id = random.choice(ACCOUNTS["open_requests"])
+        request_id = self.open_request()
+        if request_id is None:
+            return self.queue()
         page = self.call("GET", f"/requests/{request_id}", "coordinator: request + matching")
         ids = re.findall(r'name="supporter_ids" value="(\d+)"', page.text or "")
         if not ids or "/offers" not in (page.text or ""):
