@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import force_locale
 
 from supporters.extensions import db
+from supporters.programme.option import programme_option
 
 
 def init_app(app: Flask) -> None:
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     @click.option(
         "--sheet", default=None, help="The workbook's sheet to read (XLSX; default: the first)."
     )
+    @programme_option
     def import_command(kind, path, dry_run, as_of, source, lang, sheet):
         """Import a CSV or XLSX file of municipalities, supporters, residents or activities,
         all or nothing.

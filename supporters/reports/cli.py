@@ -10,6 +10,8 @@ import click
 from flask import Flask, current_app
 from flask_babel import force_locale
 
+from supporters.programme.option import programme_option
+
 
 def init_app(app: Flask) -> None:
     """Register the ``report`` command group."""
@@ -33,6 +35,7 @@ def init_app(app: Flask) -> None:
         multiple=True,
         help="Limit to a municipality (JIS code); repeat for several, as an officer's report.",
     )
+    @programme_option
     def monthly_command(month, last, fmt, out, lang, exact, municipalities):
         """Write the report of MONTH (or MONTH to --to) to --out."""
         from supporters.reports.monthly import build_report
@@ -59,10 +62,13 @@ def init_app(app: Flask) -> None:
 
     @report_group.command("rollups")
     def rollups_command():
-        """Rewrite the case rollups of every closed month (after an upgrade or a repair)."""
+        """Rewrite the case rollups of every closed month (after an upgrade or a repair), each
+        programme's in its own context."""
+        from supporters import tenancy
         from supporters.extensions import db
         from supporters.reports.rollups import rebuild
 
-        written = rebuild()
+        written = tenancy.for_each_programme(rebuild)
         db.session.commit()
-        click.echo(f"rollups written for {len(written)} closed month(s)")
+        months = sum(len(each) for each in written.values())
+        click.echo(f"rollups written for {months} closed month(s)")

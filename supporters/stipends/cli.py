@@ -12,6 +12,7 @@ import click
 from flask import Flask
 
 from supporters.extensions import db
+from supporters.programme.option import programme_option
 
 PROBLEM_WORDS = {"no_bank_details": "no bank details", "holder_not_kana": "holder not in kana"}
 
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
         default=None,
         help="Close only if the preview still has this fingerprint (one month).",
     )
+    @programme_option
     def close_command(
         month: str, last: str | None, assume_yes: bool, preview_only: bool, token: str | None
     ):
