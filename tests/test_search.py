@@ -133,6 +133,38 @@ def test_the_list_filters_by_language_assignee_received_and_name(
     assert page.index(pt.reference) < page.index(vi.reference)  # newest received first
 
 
+def test_a_large_programme_searches_the_supporter_filter_instead_of_listing_it(
+    client, auth, users, make_request, make_supporter, monkeypatch
+):
+    """Thousands of supporters make a list of megabytes: past a limit the filter is a field
+    that takes a supporter's number or part of a name."""
+    from supporters.help_requests import listing
+
+    pt = make_request(language="pt", name="Maria Santos", contact="070-2222-1111", days_ahead=8)
+    vi = make_request(language="vi", name="Phạm Thị Mai")
+    nam = make_supporter(name="Lê Văn Nam", email="nam@example.jp")
+    make_supporter(name="Trần Thị Hoa", email="hoa@example.jp")
+    offers.send_offers(pt, [nam.id], users["coordinator"])
+    offers.accept(pt.offers[0].id, nam.id, None)
+    _db.session.commit()
+    monkeypatch.setattr(listing, "ASSIGNEE_CHOICES_LIMIT", 1)
+    auth.login("coordinator@example.jp")
+
+    def listed(**args) -> tuple[str, set[str]]:
+        page = client.get("/requests/", query_string={"status": "", **args})
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        return text, {r.reference for r in (pt, vi) if r.reference in text}
+
+    text, both = listed()
+    assert 'name="assignee_name"' in text and 'name="assignee"' not in text
+    assert "Trần Thị Hoa" not in text and both == {pt.reference, vi.reference}
+    assert listed(assignee_name="văn nam")[1] == {pt.reference}  # part of the name, any case
+    assert listed(assignee_name=str(nam.id))[1] == {pt.reference}  # the supporter's number
+    assert listed(assignee_name="Hoa")[1] == set()  # Hoa has no assignment
+    assert listed(assignee_name="%")[1] == set()  # a wildcard is a character, not "anyone"
+
+
 def test_officers_get_no_name_filter_nor_names(client, auth, users, make_request):
     make_request(name="Phạm Thị Mai")
     auth.login(users["municipal_officer"].email)

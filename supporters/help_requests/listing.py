@@ -26,6 +26,9 @@ from supporters.registry.forms import language_choices
 
 SORTS = {"when": _l("Appointment time"), "received": _l("Newest received first")}
 NAME_SCAN_LIMIT = 5000  # names compared per list page (newest first)
+# Up to this many supporters the "Supporter" filter is a list to choose from; a programme with
+# more gets a search field (a list of thousands of names is megabytes a view, and unusable).
+ASSIGNEE_CHOICES_LIMIT = 300
 
 
 class RequestListForm(RequestFilterForm):
@@ -33,6 +36,9 @@ class RequestListForm(RequestFilterForm):
 
     language = QuickSelectField(_l("Language"), validators=[Optional()])
     assignee = QuickSelectField(_l("Supporter"), validators=[Optional()])
+    assignee_name = StringField(
+        _l("Supporter (name or number)"), validators=[Optional()], render_kw={"maxlength": 100}
+    )
     received_from = DateField(_l("Received from"), validators=[Optional()])
     received_to = DateField(_l("Received until"), validators=[Optional()])
     name = StringField(_l("Resident's name"), validators=[Optional()], render_kw={"maxlength": 100})
@@ -49,12 +55,18 @@ class RequestListForm(RequestFilterForm):
                     Supporter.status != SupporterStatus.APPLICANT
                 ),
                 user,
-            ).order_by(Supporter.display_name)
-        )
-        self.assignee.choices = options(
-            [("", _l("All")), ("none", _l("Nobody assigned"))]
-            + [(str(row.id), row.display_name) for row in supporters]
-        )
+            )
+            .order_by(Supporter.display_name)
+            .limit(ASSIGNEE_CHOICES_LIMIT + 1)
+        ).all()
+        if len(supporters) > ASSIGNEE_CHOICES_LIMIT:
+            del self.assignee  # too many to list: searched by name or number instead
+        else:
+            del self.assignee_name
+            self.assignee.choices = options(
+                [("", _l("All")), ("none", _l("Nobody assigned"))]
+                + [(str(row.id), row.display_name) for row in supporters]
+            )
         self.sort.choices = options(list(SORTS.items()))
         if not can_search_residents(user):
             del self.name
@@ -72,10 +84,13 @@ def list_statement(form: RequestListForm, user: User) -> Select:
     )
     if form.language.data:
         stmt = stmt.where(HelpRequest.language_code == form.language.data)
-    if form.assignee.data == "none":
+    assignee = form.assignee.data if "assignee" in form else None
+    if assignee == "none":
         stmt = stmt.where(HelpRequest.assigned_supporter_id.is_(None))
-    elif (form.assignee.data or "").isdigit():
-        stmt = stmt.where(HelpRequest.assigned_supporter_id == int(form.assignee.data))
+    elif (assignee or "").isdigit():
+        stmt = stmt.where(HelpRequest.assigned_supporter_id == int(assignee))
+    if "assignee_name" in form and (form.assignee_name.data or "").strip():
+        stmt = stmt.where(_assigned_to(form.assignee_name.data.strip(), user))
     if form.received_from.data:
         stmt = stmt.where(HelpRequest.created_at >= _start_of(form.received_from.data))
     if form.received_to.data:
@@ -89,6 +104,18 @@ def list_statement(form: RequestListForm, user: User) -> Select:
     if form.sort.data == "received":
         stmt = stmt.order_by(None).order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
     return stmt
+
+
+def _assigned_to(wanted: str, user: User):
+    """Requests assigned to the supporter numbered ``wanted``, or to supporters (in the user's
+    scope) whose name contains it."""
+    if wanted.isdigit():
+        return HelpRequest.assigned_supporter_id == int(wanted)
+    named = scope_supporters(
+        select(Supporter.id).where(Supporter.display_name.icontains(wanted, autoescape=True)),
+        user,
+    )
+    return HelpRequest.assigned_supporter_id.in_(named)
 
 
 def _start_of(day) -> datetime:
