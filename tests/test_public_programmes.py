@@ -32,6 +32,7 @@ def test_the_resident_chooses_the_prefecture_and_the_request_is_its(app, client,
     assert "Gunma" in chooser and "Ibaraki" in chooser
     assert 'href="/help/?programme=10&amp;lang=en"' in chooser
     assert 'name="municipality"' not in chooser  # no form before a prefecture is chosen
+    assert "029-000-0000" not in chooser and "0276-00-1234" not in chooser  # nobody's office yet
 
     form = client.get("/help/?programme=10&lang=en").get_data(as_text=True)
     assert f'value="{OIZUMI}"' in form and f'value="{KOGA}"' not in form  # Gunma's towns only

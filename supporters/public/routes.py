@@ -86,7 +86,9 @@ def _programme_of_the_form():
     if programmes.choose(request.args.get(programmes.PARAMETER)):
         return None
     if request.endpoint == "public.request_form":
-        page = render_template("public/choose.html", choices=programmes.choices())
+        # No programme yet: neither one's name nor its office is shown (which would they be?).
+        choices = programmes.choices()
+        page = render_template("public/choose.html", choices=choices, choosing_programme=True)
         return page, 200 if request.method == "GET" else 422
     return None
 
