@@ -72,3 +72,19 @@ def test_with_one_programme_the_form_is_as_before(client, db, set_programme):
     form = client.get("/help/?lang=en").get_data(as_text=True)
     assert 'name="municipality"' in form and "programme-choices" not in form
     assert f'value="{KOGA}"' in form
+
+
+def test_the_consoles_lists_are_the_programmes_area_too(app, db, set_programme, make_user):
+    """Gunma's coordinator is offered Gunma's towns when taking a request and when filtering
+    supporters (the intake refuses another prefecture's town whatever the channel: above)."""
+    from tests.conftest import Auth
+
+    ids = _two_programmes(db, set_programme)
+    with tenancy.using(ids["10"]):
+        make_user("coordinator", email="coordinator.gunma@example.jp")
+    client = app.test_client()
+    Auth(client).login("coordinator.gunma@example.jp")
+    form = client.get("/requests/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'value="{OIZUMI}"' in form and f'value="{KOGA}"' not in form
+    listed = client.get("/supporters/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'value="{OIZUMI}"' in listed and f'value="{KOGA}"' not in listed

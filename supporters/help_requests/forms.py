@@ -41,8 +41,8 @@ from supporters.models import (
     Urgency,
 )
 from supporters.registry.forms import (
+    area_municipality_choices,
     language_choices,
-    municipality_choices,
     normalise_phone,
     normalise_text,
 )
@@ -116,7 +116,7 @@ class IntakeForm(FlaskForm):
         from supporters.help_requests.labels import language_label
 
         self.language_code.choices = options([("", language_label(None)), *languages])
-        self.municipality_code.choices = options(municipality_choices())
+        self.municipality_code.choices = options(area_municipality_choices())
         self.duration_minutes.choices = options((m, _duration_label(m)) for m in DURATIONS)
         self.urgency.choices = options((u.value, URGENCY_LABELS[u]) for u in Urgency)
         self.preferred_gender.choices = options(
@@ -220,4 +220,4 @@ class RequestFilterForm(FlaskForm):
                 *((s.value, label) for s, label in REQUEST_STATUS_LABELS.items()),
             ]
         )
-        self.municipality.choices = options([("", _l("All")), *municipality_choices()])
+        self.municipality.choices = options([("", _l("All")), *area_municipality_choices()])

@@ -63,6 +63,23 @@ def municipality_choices() -> list[tuple[str, str]]:
     return list(pairs)
 
 
+def area_municipality_choices() -> list[tuple[str, str]]:
+    """The programme's own municipalities (its prefecture's: the only ones it takes requests
+    in, ``intake.in_programme_area``) as (code, localised name); every municipality for a
+    programme without a prefecture. For the forms and filters of requests and supporters."""
+    from supporters.programme.settings import current as programme_settings
+
+    area = programme_settings().prefecture_code
+    if not area:
+        return municipality_choices()
+    data = reference_data()
+    pairs = data.derive(
+        ("municipality_choices", current_locale(), area),
+        lambda: [(code, name) for code, name in municipality_choices() if code.startswith(area)],
+    )
+    return list(pairs)
+
+
 def language_choices() -> list[tuple[str, str]]:
     """All languages as (code, "localised name (endonym)"), in the order of the UI language."""
     data = reference_data()
@@ -164,7 +181,7 @@ class SupporterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        municipalities = municipality_choices()
+        municipalities = area_municipality_choices()
         languages = active_language_choices()
         self.home_municipality.choices = options([("", _l("Choose…")), *municipalities])
         self.served_municipalities.choices = options(municipalities)
@@ -247,4 +264,4 @@ class SupporterFilterForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = options([("", _l("All")), *language_choices()])
-        self.municipality.choices = options([("", _l("All")), *municipality_choices()])
+        self.municipality.choices = options([("", _l("All")), *area_municipality_choices()])
