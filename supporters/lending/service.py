@@ -32,6 +32,11 @@ PROPOSAL_LIMIT = 10
 _MODE_COLUMN = {"phone": Supporter.offers_phone, "video": Supporter.offers_video}
 
 
+def _programme_name(self, locale: str) -> str:
+    """The other programme's name in the viewer's language (Japanese, else English)."""
+    return self.programme_name_ja if locale.startswith("ja") else self.programme_name_en
+
+
 @dataclass(frozen=True)
 class Proposal:
     """A supporter another programme lends: who, in which language and level, from where."""
@@ -45,9 +50,7 @@ class Proposal:
     programme_name_en: str
     mode: str
 
-    def programme_name(self, locale: str) -> str:
-        """The lending programme's name in the viewer's language."""
-        return self.programme_name_ja if locale.startswith("ja") else self.programme_name_en
+    programme_name = _programme_name
 
 
 def live_consents(supporter: Supporter) -> dict[str, LendingConsent]:
@@ -168,9 +171,7 @@ class LentOffer:
     programme_name_ja: str
     programme_name_en: str
 
-    def programme_name(self, locale: str) -> str:
-        """The requesting programme's name in the viewer's language."""
-        return self.programme_name_ja if locale.startswith("ja") else self.programme_name_en
+    programme_name = _programme_name
 
 
 def offers_from_other_programmes(supporter: Supporter, limit: int = 20) -> list[LentOffer]:
