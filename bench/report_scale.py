@@ -9,9 +9,11 @@ five cases) with their lifecycle events, and a year of stipend lines. It then ti
 on the schema as the models declare it (with the report's indexes of migration 0007).
 Then it closes the twelve months through ``stipends.close.close_month`` (which writes their case
 rollups), checks that the year's report equals the live count, and times the fiscal year from
-rollups (issue #17). Prints Markdown tables and rewrites the section "Monthly report at national
-scale" of docs/benchmarks.md. Knobs: BENCH_ACTIVITIES, BENCH_SEED, BENCH_YEAR_ONLY=1 (only the
-year, live and from rollups; prints, leaves the docs alone).
+rollups (issue #17), with the time of the first report in the process and the year's parts
+(cases, request counts, medians, coverage gaps). Prints Markdown tables and rewrites the
+section "Monthly report at national scale" of docs/benchmarks.md (which would drop the dated
+subsections written by hand under it). Knobs: BENCH_ACTIVITIES, BENCH_SEED,
+BENCH_YEAR_ONLY=1 (only the year, live and from rollups; prints, leaves the docs alone).
 """
 
 import bisect
@@ -321,6 +323,8 @@ def _parts(first: date, last: date) -> dict[str, float]:
     parts["cases_ms"] = median_ms(lambda: monthly._fill_cases(blocks(), days, None), 1)
     parts["requests_ms"] = median_ms(lambda: monthly._fill_requests(blocks(), times, None), 1)
     parts["medians_ms"] = median_ms(lambda: monthly.times_to_assignment(times, None), 1)
+    names, as_of = monthly._names("ja"), monthly.residents_as_of(days[-1] - timedelta(days=1))
+    parts["gaps_ms"] = median_ms(lambda: monthly.coverage_gaps(first, last, as_of, None, names), 1)
     return parts
 
 
@@ -328,6 +332,7 @@ def measure_rollups() -> dict[str, float]:
     """Close the twelve months (writing their rollups), check the year's report equals the live
     one, and time the year (and one month) from rollups."""
     figures = {}
+    load_before = os.getloadavg()
     live = build_report(FIRST_DAY, LAST_MONTH, live=True)
     figures["year_live_ms"] = median_ms(
         lambda: json.dumps(build_report(FIRST_DAY, LAST_MONTH, live=True)), 1
@@ -360,6 +365,7 @@ def measure_rollups() -> dict[str, float]:
     figures["month_rollups_ms"] = median_ms(lambda: json.dumps(build_report(MONTH, MONTH)), 3)
     figures["rollup_parts"] = _parts(FIRST_DAY, LAST_MONTH)
     figures["load_average"] = os.getloadavg()
+    figures["load_average_before"] = load_before
     return figures
 
 
@@ -377,7 +383,10 @@ def run_backend(url: str) -> dict:
         if backend == "PostgreSQL":
             backend += " " + db.session.execute(text("SHOW server_version")).scalar().split()[0]
         print(f"{backend}: loaded {counts} in {load_s:.0f} s", flush=True)
+        started = time.perf_counter()
         build_report(MONTH, MONTH)  # warm the caches once, as a running server has them
+        first_ms = (time.perf_counter() - started) * 1000
+        print(f"{backend}: first report in the process {first_ms:.0f} ms", flush=True)
         plain = {} if YEAR_ONLY else measure()
         print(f"{backend}: {plain}", flush=True)
         rolled = measure_rollups()
@@ -391,6 +400,7 @@ def run_backend(url: str) -> dict:
         "load_s": load_s,
         "plain": plain,
         "rollups": rolled,
+        "first_report_ms": first_ms,
     }
 
 
@@ -472,7 +482,8 @@ def rollup_section(results: list[dict]) -> str:
         lines.append(
             f"- {result['backend']}: cases {_ms(live['cases_ms'])} → {_ms(fast['cases_ms'])}; "
             f"request counts {_ms(fast['requests_ms'])}; medians of time to assignment (one "
-            f"query for the twelve months and the year) {_ms(fast['medians_ms'])}."
+            f"query for the twelve months and the year) {_ms(fast['medians_ms'])}; "
+            f"coverage gaps {_ms(fast.get('gaps_ms', 0))}."
         )
     return "\n".join(lines) + "\n"
 

@@ -3,8 +3,9 @@ certified supporters who can reach them, and the requests of a period; gaps rank
 
 SQL does the counting (demand by municipality × language through the nationality mapping,
 in-person speakers grouped by home and by served municipality, remote speakers by language,
-requests by municipality × language); Python then walks the 44 × N cells once, using the
-geodesic distance table between municipality centroids. No loop ever runs over supporters.
+requests by municipality × language); Python then walks the 44 × N cells once, using
+geodesic distances between municipality centroids (``geo.Reach``: only the pairs a
+great-circle bound cannot decide are measured). No loop ever runs over supporters.
 """
 
 from collections import defaultdict
@@ -14,13 +15,14 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import case, func, or_, select
 
 from supporters.clock import JST
-from supporters.coverage.geo import distance_table
+from supporters.coverage.geo import reach as reach_of
 from supporters.extensions import db
-from supporters.help_requests.duplicates import merged_away
+from supporters.help_requests.duplicates import MERGED_INTO
 from supporters.models import (
     HelpRequest,
     NationalityLanguage,
     ProgrammeTarget,
+    RequestEvent,
     RequestStatus,
     ResidentCount,
     Supporter,
@@ -263,6 +265,14 @@ def _remote() -> dict[str, int]:
     return {lang: n for lang, n in rows}
 
 
+def not_merged(request_id):
+    """``not merged_away(request_id)`` (``help_requests.duplicates``) as ``NOT IN`` one list of
+    merged requests: the same rows (``request_event.request_id`` is never NULL), one scan of
+    the merge events instead of a lookup per request."""
+    merged = select(RequestEvent.request_id).where(RequestEvent.code == MERGED_INTO)
+    return request_id.not_in(merged)
+
+
 def _requests(first_month: date, last_month: date) -> dict[tuple[str, str], tuple[int, int]]:
     """(municipality, language) → (requests received, of which unfilled) in the period."""
     start, end = period_bounds(first_month, last_month)
@@ -273,7 +283,7 @@ def _requests(first_month: date, last_month: date) -> dict[tuple[str, str], tupl
             HelpRequest.created_at >= start,
             HelpRequest.created_at < end,
             HelpRequest.language_code.is_not(None),
-            ~merged_away(HelpRequest.id),  # a repeat merged into another request: counted there
+            not_merged(HelpRequest.id),  # a repeat merged into another request: counted there
         )
         .group_by(HelpRequest.municipality_code, HelpRequest.language_code)
     )
@@ -360,23 +370,13 @@ def coverage_matrix(
     by_home = _in_person_by_home()
     by_served = _in_person_by_served()
     remote = _remote()
-    km = distance_table()
+    reach = reach_of(radius_km)
     cells: dict[tuple[str, str], CoverageCell] = {}
     for place in places:
         for lang in languages:
-            homes = by_home.get(lang.code, {})
-            in_person = 0
-            nearest = None
-            for home, n in homes.items():
-                distance = km.get((place.code, home))
-                if distance is None:
-                    continue
-                nearest = distance if nearest is None else min(nearest, distance)
-                if distance <= radius_km:
-                    in_person += n
+            in_person, nearest = reach.near(place.code, by_home.get(lang.code, {}))
             for home, n in by_served.get((lang.code, place.code), {}).items():
-                distance = km.get((place.code, home))
-                if distance is None or distance > radius_km:
+                if reach.beyond(place.code, home):
                     in_person += n  # serves it from further away (near ones were counted)
             residents = demand.get((place.code, lang.code), 0)
             received, unfilled = requests.get((place.code, lang.code), (0, 0))

@@ -15,8 +15,13 @@ from dataclasses import replace
 
 from sqlalchemy import case
 
-from supporters.coverage.analysis import CoverageCell, CoverageMatrix, score_of, severity_of
-from supporters.help_requests.duplicates import merged_away
+from supporters.coverage.analysis import (
+    CoverageCell,
+    CoverageMatrix,
+    not_merged,
+    score_of,
+    severity_of,
+)
 from supporters.models import HelpRequest, RequestStatus
 from supporters.reports.disclosure import MARK, is_count, is_small
 from supporters.reports.monthly import _grouped, utc_start_of
@@ -32,7 +37,7 @@ def small_request_cells(
     """(cells whose requests to hide, cells whose unfilled requests to hide) of the period."""
     months = months_between(first_month.replace(day=1), last_month.replace(day=1))
     bounds = [utc_start_of(month) for month in [*months, next_month(months[-1])]]
-    where = [HelpRequest.language_code.is_not(None), ~merged_away(HelpRequest.id)]
+    where = [HelpRequest.language_code.is_not(None), not_merged(HelpRequest.id)]
     if municipalities is not None:
         where.append(HelpRequest.municipality_code.in_(sorted(municipalities)))
     dims = {"place": HelpRequest.municipality_code, "lang": HelpRequest.language_code}

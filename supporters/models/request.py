@@ -94,6 +94,17 @@ class HelpRequest(Owned, db.Model):
         Index("ix_help_request_assignee_start", "assigned_supporter_id", "starts_at"),
         # Matching's top-k: who has completed requests of a category, read from the index alone.
         Index("ix_help_request_category_done", "category", "status", "assigned_supporter_id"),
+        # The report's requests of a period by place × language (coverage gaps, small cells),
+        # read from the index alone, with or without the programme's filter (#17).
+        Index(
+            "ix_help_request_created_place",
+            "created_at",
+            "municipality_code",
+            "language_code",
+            "status",
+            "sensitive",
+            "programme_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

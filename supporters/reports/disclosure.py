@@ -98,14 +98,19 @@ def protect(
 
 def _exposed_line(total: Key, members: Sequence[Key], values: dict, hidden: set) -> bool:
     """Whether subtraction within this one equation pins a hidden cell."""
-    hidden_members = [m for m in members if m in hidden]
+    hidden_members, published = 0, 0  # one pass: a line can have 1,741 members (#17)
+    for m in members:
+        if m in hidden:
+            hidden_members += 1
+        else:
+            published += values[m]
     if total in hidden:
         return not hidden_members  # every member published: the total is their sum
     if not hidden_members:
         return False
-    left = values[total] - sum(values[m] for m in members if m not in hidden)
+    left = values[total] - published
     # Each hidden member is at least 1; with one hidden, or all of them forced to 1, each is pinned.
-    return len(hidden_members) == 1 or left <= len(hidden_members)
+    return hidden_members == 1 or left <= hidden_members
 
 
 def _candidate(total: Key, members: Sequence[Key], values: dict, hidden: set) -> Key | None:

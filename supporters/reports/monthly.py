@@ -118,6 +118,23 @@ def _first_transition(event):
     )
 
 
+def _first_moves(statuses, before: datetime):
+    """Subquery ``(request_id, status, at)``: each request's first move into each of
+    ``statuses`` made before ``before`` — ``MIN(at)`` per request and status, the same instant
+    as ``_first_transition``'s row (ties by id pick a row, not another instant), from one
+    grouped scan of the ``(request_id, to_status, at)`` index instead of a lookup per event."""
+    return (
+        select(
+            RequestEvent.request_id.label("request_id"),
+            RequestEvent.to_status.label("status"),
+            func.min(RequestEvent.at).label("at"),
+        )
+        .where(RequestEvent.to_status.in_(statuses), RequestEvent.at < before)
+        .group_by(RequestEvent.request_id, RequestEvent.to_status)
+        .subquery()
+    )
+
+
 def _not_merged(request_id):
     """``not merged_away(request_id)`` as ``NOT IN`` one list of merged requests: the same rows
     (``request_event.request_id`` is never NULL), but one scan instead of a lookup per row."""
@@ -216,12 +233,13 @@ def _fill_requests(
     received = [*in_scope, _not_merged(HelpRequest.id)]
     for m, n in _grouped(HelpRequest.created_at, bounds, {}, received):
         blocks[m]["requests"]["received"] = n
-    event = aliased(RequestEvent)
-    where = [event.to_status.in_(OUTCOMES), _first_transition(event)]
-    where.append(_not_merged(event.request_id))
+    first = _first_moves(OUTCOMES, bounds[-1])
+    where = [_not_merged(first.c.request_id)]
     if in_scope:
-        where.append(event.request_id.in_(select(HelpRequest.id).where(*in_scope)))
-    for m, status, n in _grouped(event.at, bounds, {"status": event.to_status}, where):
+        where.append(first.c.request_id.in_(select(HelpRequest.id).where(*in_scope)))
+    for m, status, n in _grouped(
+        first.c.at, bounds, {"status": first.c.status}, where, None, first
+    ):
         blocks[m]["requests"][_value(status)] = n
 
 
@@ -235,42 +253,64 @@ def sensitive_request_counts(first_month: date, last_month: date, scope) -> list
     return [block["requests"] for block in blocks]
 
 
-def _median_of(hours: list) -> dict:
-    """``time_to_assignment``'s figure for sorted durations (the two middle values averaged)."""
-    count = len(hours)
-    if not count:
-        return {"assigned": 0, "median_hours": None}
-    middle = hours[(count - 1) // 2 : (count - 1) // 2 + 2 - count % 2]
-    return {"assigned": count, "median_hours": round(sum(middle) / len(middle), 1)}
-
-
 def times_to_assignment(bounds: list[datetime], scope) -> tuple[list[dict], dict]:
     """``time_to_assignment`` for each month of ``bounds`` and for the whole period, from one
-    query: the same durations, sorted in SQL, split by month in Python (same medians)."""
-    event = aliased(RequestEvent)
-    hours = _hours_between(event.at, HelpRequest.created_at).label("hours")
+    query: the same durations, ranked in SQL by window functions (per month and over the
+    period), of which only the middle one or two of each come back (same medians, same rule)."""
+    first = _first_moves((RequestStatus.ASSIGNED,), bounds[-1])
+    hours = _hours_between(first.c.at, HelpRequest.created_at).label("hours")
     stmt = (
-        select(_month_index(event.at, bounds).label("m"), hours)
-        .select_from(event)
-        .join(HelpRequest, HelpRequest.id == event.request_id)
-        .where(
-            event.to_status == RequestStatus.ASSIGNED,
-            event.at >= bounds[0],
-            event.at < bounds[-1],
-            _first_transition(event),
-            _not_merged(HelpRequest.id),
-        )
+        select(_month_index(first.c.at, bounds).label("m"), hours)
+        .select_from(first)
+        .join(HelpRequest, HelpRequest.id == first.c.request_id)
+        .where(first.c.at >= bounds[0], _not_merged(HelpRequest.id))
     )
     if scope is not None:
         stmt = stmt.where(HelpRequest.municipality_code.in_(sorted(scope)))
     durations = stmt.subquery()
+    d = durations.c
+    ranked = select(
+        d.m,
+        d.hours,
+        func.row_number().over(partition_by=d.m, order_by=d.hours).label("month_rank"),
+        func.count().over(partition_by=d.m).label("month_count"),
+        func.row_number().over(order_by=d.hours).label("rank"),
+        func.count().over().label("count"),
+    ).subquery()
+    r = ranked.c
+
+    def middle(rank, count):  # 1-based ranks (count + 1) // 2 and, for an even count, one more
+        return and_(rank * 2 >= count, rank * 2 <= count + 2)
+
     rows = db.session.execute(
-        select(durations.c.m, durations.c.hours).order_by(durations.c.hours)
+        select(r.m, r.hours, r.month_rank, r.month_count, r.rank, r.count).where(
+            or_(middle(r.month_rank, r.month_count), middle(r.rank, r.count))
+        )
     ).all()
     by_month: list[list] = [[] for _ in bounds[1:]]
-    for m, value in rows:
-        by_month[m].append(value)
-    return [_median_of(values) for values in by_month], _median_of([v for _m, v in rows])
+    month_counts = [0] * len(by_month)
+    period: list = []
+    period_count = 0
+    for m, value, month_rank, month_count, rank, count in rows:
+        if month_rank * 2 >= month_count and month_rank * 2 <= month_count + 2:
+            by_month[m].append((month_rank, value))
+            month_counts[m] = month_count
+        if rank * 2 >= count and rank * 2 <= count + 2:
+            period.append((rank, value))
+            period_count = count
+    return (
+        [_middle_median(values, n) for values, n in zip(by_month, month_counts, strict=True)],
+        _middle_median(period, period_count),
+    )
+
+
+def _middle_median(middle: list, count: int) -> dict:
+    """The figure of ``count`` durations from their middle one or two ``(rank, hours)``: the
+    median is those averaged (``time_to_assignment``'s rule), rounded to 0.1 h."""
+    if not count:
+        return {"assigned": 0, "median_hours": None}
+    values = [value for _rank, value in sorted(middle)]
+    return {"assigned": count, "median_hours": round(sum(values) / len(values), 1)}
 
 
 def time_to_assignment(start: datetime, end: datetime, scope) -> dict:
