@@ -322,12 +322,18 @@ def _check(need: Need, candidates: list[Candidate]) -> None:
 
 
 def rank(
-    need: Need, candidates: Iterable[Candidate], centroids: Mapping[str, tuple[float, float]]
+    need: Need,
+    candidates: Iterable[Candidate],
+    centroids: Mapping[str, tuple[float, float]],
+    dist: _Distances | None = None,
 ) -> MatchResult:
-    """Filter candidates for a need, rank the rest with reasons, and propose fallbacks if none."""
+    """Filter candidates for a need, rank the rest with reasons, and propose fallbacks if none.
+
+    ``dist``: a distance cache over these same ``centroids`` that outlives the call (optional).
+    """
     pool = list(candidates)
     _check(need, pool)
-    dist = _Distances(centroids)
+    dist = dist if dist is not None and dist.centroids is centroids else _Distances(centroids)
 
     remaining, counts, emptied_by = pool, [], None
     for name in FILTER_ORDER:

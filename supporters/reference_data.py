@@ -129,6 +129,14 @@ def reference_data() -> ReferenceData:
     return kept
 
 
+def forget() -> None:
+    """Drop this process's copy (after reference rows were written around the ORM's hook)."""
+    global _kept
+    _kept = None
+    if has_request_context():
+        g.pop("reference_data", None)
+
+
 def remember_token(token: str | None) -> None:
     """Note the newest token, read by a statement the request ran anyway (the sign-in check)."""
     if has_request_context() and "reference_data" not in g:

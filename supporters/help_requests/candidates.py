@@ -11,7 +11,7 @@ When nobody qualifies, counts per filter say which one emptied the list, and a w
 
 import math
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
@@ -29,6 +29,7 @@ from supporters.matching import (
     Fallback,
     MatchResult,
     Need,
+    _Distances,
     fallbacks,
     rank,
 )
@@ -36,7 +37,6 @@ from supporters.models import (
     HelpRequest,
     Language,
     Mode,
-    Municipality,
     RequestStatus,
     Supporter,
     SupporterLanguage,
@@ -71,21 +71,30 @@ def need_for(request: HelpRequest) -> Need:
     )
 
 
-def centroids() -> dict[str, tuple[float, float]]:
-    """Every municipality's centroid, cached for the app (reference data rarely changes)."""
-    cache = current_app.extensions.setdefault("yorisoi_centroids", {})
-    if not cache:
-        rows = db.session.execute(
-            select(Municipality.code, Municipality.latitude, Municipality.longitude)
-        )
-        cache.update({code: (lat, lon) for code, lat, lon in rows})
-    return cache
+def centroids(data=None) -> dict[str, tuple[float, float]]:
+    """Every municipality's centroid, kept with the reference data (``data``, else the current):
+    for as long as its token says the municipalities did not change, in any process
+    (``supporters/reference_data.py``)."""
+    data = data or reference_data()
+    return data.derive(
+        "centroids",
+        lambda: {code: (m.latitude, m.longitude) for code, m in data.municipalities.items()},
+    )
+
+
+def distances(data=None) -> _Distances:
+    """The engine's geodesic cache over :func:`centroids`, kept with the same reference data:
+    a distance between two centroids never changes while they do not."""
+    data = data or reference_data()
+    return data.derive("distances", lambda: _Distances(centroids(data)))
 
 
 def forget_centroids() -> None:
-    """Drop the cache after municipalities are imported or edited."""
-    current_app.extensions.pop("yorisoi_centroids", None)
-    current_app.extensions.pop("yorisoi_distance_parts", None)  # candidates_topk's, from them
+    """Drop this process's copy after municipalities are written around the ORM (bulk loads);
+    writes through the ORM renew the reference data's token, which every process notices."""
+    from supporters.reference_data import forget
+
+    forget()
 
 
 def codes_within(origin: str, radius_km: float) -> list[str]:
@@ -275,7 +284,8 @@ def match_exhaustive(request: HelpRequest) -> MatchResult:
         emptied_by = result.emptied_by
 
     wider = _fallback_pool(need, exclude_request=request.id)
-    found = fallbacks(need, wider, centroids())
+    dist = distances()  # the geodesics kept with the reference data (the ranking's own are fresh)
+    found = fallbacks(need, wider, dist.centroids, dist)
     # Then supporters other programmes lend for remote help ([6/6]), before the referral.
     lent = lending.proposals(request)
     if lent:
@@ -339,16 +349,27 @@ def _modes(in_person: bool, phone: bool, video: bool) -> frozenset[str]:
 
 
 def load_candidates(
-    ids: list[int], need: Need, exclude_request: int | None = None
+    ids: list[int],
+    need: Need,
+    exclude_request: int | None = None,
+    experience: Mapping[int, int] | None = None,
 ) -> list[Candidate]:
-    """Candidates for ``ids`` with everything the engine needs, in a fixed number of queries."""
+    """Candidates for ``ids`` with everything the engine needs, in a fixed number of queries.
+
+    ``experience``: completed requests in the need's category per supporter, when the caller
+    holds them already (:func:`experience.experience`); read here otherwise.
+    """
     if not ids:
         return []
-    return _load_where([_among(Supporter.id, ids)], need, exclude_request)
+    return _load_where([_among(Supporter.id, ids)], need, exclude_request, experience=experience)
 
 
 def _load_where(
-    conditions, need: Need, exclude_request: int | None, limit: int | None = None
+    conditions,
+    need: Need,
+    exclude_request: int | None,
+    limit: int | None = None,
+    experience: Mapping[int, int] | None = None,
 ) -> list[Candidate]:
     """Candidates for the supporters matching ``conditions`` (ordered by id, at most ``limit``).
 
@@ -440,17 +461,8 @@ def _load_where(
             .group_by(HelpRequest.assigned_supporter_id)
         ):
             helped[sid] = _as_utc(last).astimezone(JST).date()
-    experience = dict(
-        db.session.execute(
-            select(HelpRequest.assigned_supporter_id, func.count())
-            .where(
-                _among(HelpRequest.assigned_supporter_id, ids),
-                HelpRequest.status.in_(DONE),
-                HelpRequest.category == need.category,
-            )
-            .group_by(HelpRequest.assigned_supporter_id)
-        ).all()
-    )
+    if experience is None:
+        experience = _experience_of(ids, need.category)
 
     return [
         Candidate(
@@ -474,6 +486,21 @@ def _load_where(
         )
         for p in profiles
     ]
+
+
+def _experience_of(ids: list[int], category: str) -> dict[int, int]:
+    """Completed or closed requests in ``category`` for each of ``ids`` (those with any)."""
+    return dict(
+        db.session.execute(
+            select(HelpRequest.assigned_supporter_id, func.count())
+            .where(
+                _among(HelpRequest.assigned_supporter_id, ids),
+                HelpRequest.status.in_(DONE),
+                HelpRequest.category == category,
+            )
+            .group_by(HelpRequest.assigned_supporter_id)
+        ).all()
+    )
 
 
 def _as_utc(value: datetime) -> datetime:

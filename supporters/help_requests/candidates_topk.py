@@ -44,12 +44,14 @@ demand, and the nobody-qualifies path (counts, fallbacks) is the exhaustive one.
 from __future__ import annotations
 
 import heapq
+import time
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import exists, func, or_, select
 
+from supporters import tenancy
 from supporters.extensions import db
+from supporters.help_requests.experience import experience as experience_in
 from supporters.matching import (
     DISTANCE_SCALE_KM,
     DISTANCE_WEIGHT,
@@ -66,6 +68,7 @@ from supporters.matching import (
 )
 from supporters.models import HelpRequest, Language, Supporter, SupporterLanguage, SupporterStatus
 from supporters.models.supporter import supporter_served_municipality
+from supporters.reference_data import reference_data
 
 TOP = 10
 BATCH = 30  # supporters read before loading them in full (about 40 % qualify)
@@ -74,6 +77,10 @@ BATCH = 30  # supporters read before loading them in full (about 40 % qualify)
 DISTANCE_BOX_KM = DISTANCE_SCALE_KM * 1.25
 # An in-person pool up to this size is read whole (id and home: one query) instead of by tier.
 LOCAL_POOL = 400
+# A pool estimated (speakers' share × supporters living within reach) above SURELY_BIG times
+# LOCAL_POOL is read by tier straight away; the estimates are kept this long.
+SURELY_BIG = 1
+SIZES_SECONDS = 600
 
 
 class BoundViolated(Exception):
@@ -165,15 +172,17 @@ def _distance_parts(need: Need, centroids) -> dict[str, int]:
     every home where it is above 0; homes outside the box around the place are farther than
     DISTANCE_SCALE_KM (part 0).
 
-    Geodesics are slow (tens of µs each, hundreds of homes around a city) and never change while
-    the centroids do not: kept per place for the app, dropped with the centroid cache.
+    Geodesics are slow (tens of µs each, hundreds of homes around a city) and depend only on the
+    centroids: kept per place with the reference data, so for as long as its token says no
+    municipality changed, in any process (``centroids`` are that same data's).
     """
-    from supporters.help_requests.candidates import codes_within
+    from supporters.help_requests.candidates import codes_within, distances
 
-    kept = current_app.extensions.setdefault("yorisoi_distance_parts", {})
+    data = reference_data()
+    kept = data.derive("distance_parts", dict)
     origin = need.municipality
     if origin not in kept:
-        dist = _Distances(centroids)
+        dist = distances(data)  # the same data's centroids, not the caller's
         parts = {}
         for code in codes_within(origin, DISTANCE_BOX_KM):
             km = dist.km(code, origin)  # the engine's order of arguments
@@ -223,14 +232,66 @@ def _tiers(need: Need, codes, near: list[str], place, centroids) -> list[Tier]:
     return tiers
 
 
+@dataclass
+class _Sizes:
+    """Rough sizes that choose how a local pool is read (never which rows it holds)."""
+
+    read_at: float
+    speakers: dict[str, int]
+    residents: dict[str, int]
+    total: int
+
+
+_sizes: dict[int | None, _Sizes] = {}
+
+
+def _sizes_now() -> _Sizes:
+    """Speakers per language and supporters per home, kept per programme for SIZES_SECONDS: a
+    stale estimate only picks a slower way to read the same pool."""
+    programme = tenancy.current_programme_id()
+    kept = _sizes.get(programme)
+    if kept is None or time.monotonic() - kept.read_at > SIZES_SECONDS:
+        sl = SupporterLanguage
+        speakers = dict(
+            db.session.execute(
+                select(sl.language_code, func.count()).group_by(sl.language_code)
+            ).all()
+        )
+        home = Supporter.home_municipality_code
+        residents = dict(db.session.execute(select(home, func.count()).group_by(home)).all())
+        kept = _sizes[programme] = _Sizes(
+            time.monotonic(), speakers, residents, sum(residents.values())
+        )
+    return kept
+
+
 def _local_pool(need: Need, codes, near: list[str], place) -> dict[int, tuple] | None:
     """The whole in-person pool (id → (home, language part)) when it has at most LOCAL_POOL
-    supporters; None when bigger (then it is read by tier)."""
+    supporters; None when bigger (then it is read by tier).
+
+    Rough sizes choose the plan: a pool surely far bigger is not read at all; a language
+    spoken by fewer supporters nationally than live within reach (Nepali around Saitama) is
+    read from the language's index, the rest from the places' (the planners cannot tell).
+    """
     from supporters.help_requests.candidates import _reaches
 
-    reach = Supporter.id.in_(
-        _reaches(near, frozenset(place) if len(place) > 1 else need.municipality)
-    )
+    sizes = _sizes_now()
+    speakers = sizes.total if codes is None else sum(sizes.speakers.get(c, 0) for c in codes)
+    within = sum(sizes.residents.get(c, 0) for c in near)
+    if sizes.total and within * speakers > SURELY_BIG * LOCAL_POOL * sizes.total:
+        return None
+    served = supporter_served_municipality.c
+    if codes is not None and speakers < within:
+        reach = or_(
+            Supporter.home_municipality_code.in_(near),
+            Supporter.id.in_(
+                select(served.supporter_id).where(served.municipality_code.in_(sorted(place)))
+            ),
+        )
+    else:
+        reach = Supporter.id.in_(
+            _reaches(near, frozenset(place) if len(place) > 1 else need.municipality)
+        )
     if need.language is None:
         stmt = select(Supporter.id, Supporter.home_municipality_code, Supporter.japanese_level)
     else:
@@ -261,14 +322,16 @@ def _boosted(
     codes,
     near: list[str],
     place,
-    centroids,
+    dist: _Distances,
+    done: dict[int, int],
     pool_ids: list[int] | None = None,
 ) -> list[tuple[tuple[int, int, int], int]]:
     """Supporters of the pool with continuity or experience: (exact key, id), best first.
 
+    ``done``: completed requests in the category per supporter (:mod:`.experience`);
     ``pool_ids``: the whole pool when it was read already (a local in-person pool).
     """
-    from supporters.help_requests.candidates import COMMITTED, DONE, _among, _month_bounds
+    from supporters.help_requests.candidates import COMMITTED, _among, _month_bounds
 
     hr = HelpRequest
     where = [*_base(need)]
@@ -290,18 +353,19 @@ def _boosted(
         Supporter.home_municipality_code,
         Supporter.monthly_case_cap,
     )
-    # Experienced supporters of the pool and their completed cases in the category, from the
-    # index on (category, status, assignee): a few thousand entries nationally per category.
+    # Experienced supporters of the pool: the category's map is kept per process (it changes
+    # only when a request completes, see experience.py); SQL keeps those in the pool.
     if pool_ids is not None:
-        where = [_among(hr.assigned_supporter_id, pool_ids)]  # the pool's conditions hold
-    rows = db.session.execute(
-        select(*profile, func.count().label("n"))
-        .select_from(hr)
-        .join(Supporter, Supporter.id == hr.assigned_supporter_id)
-        .where(hr.category == need.category, hr.status.in_(DONE), *where)
-        .group_by(*profile)
-    ).all()
-    experience = {row.id: row.n for row in rows}
+        where = []  # the pool's conditions hold
+        experienced = [sid for sid in pool_ids if sid in done]
+    else:
+        experienced = list(done)
+    rows = []
+    if experienced:
+        rows = db.session.execute(
+            select(*profile).where(*where, _among(Supporter.id, sorted(experienced)))
+        ).all()
+    experience = {row.id: done[row.id] for row in rows}
     helped: set[int] = set()
     if need.resident_key:
         cond = [hr.resident_key == need.resident_key, hr.status.in_(COMMITTED)]
@@ -315,7 +379,6 @@ def _boosted(
     more = helped - experience.keys()  # the experienced ones are read already
     if pool_ids is not None:
         more &= set(pool_ids)
-        where = []
     if more:
         rows += db.session.execute(
             select(*profile).where(*where, _among(Supporter.id, sorted(more)))
@@ -345,7 +408,6 @@ def _boosted(
             .group_by(hr.assigned_supporter_id)
         ).all()
     )
-    dist = _Distances(centroids)
     out = []
     for row in rows:
         cand = Candidate(
@@ -389,12 +451,25 @@ def top_ranked(
     supporters in ``skip`` are left out (as if they did not qualify). Raises
     :class:`BoundViolated` if a score ever exceeds its bound.
     """
-    from supporters.help_requests.candidates import load_candidates
+    from supporters.help_requests.candidates import distances, load_candidates
 
+    dist = distances()  # kept with the reference data; per call if the caller's are others
+    if dist.centroids is not centroids:
+        dist = _Distances(centroids)
     codes = None if need.language is None else _codes(need.language)
     local = _local_pool(need, codes, near, place) if need.mode == "in_person" else None
+    if local is not None and not local:  # nobody in reach: the caller's exhaustive path says why
+        return [], 0
+    done = experience_in(need.category)  # kept per process while no request completes
     boosted = _boosted(
-        need, request_id, codes, near, place, centroids, None if local is None else list(local)
+        need,
+        request_id,
+        codes,
+        near,
+        place,
+        dist,
+        done,
+        None if local is None else list(local),
     )
     # Boosted supporters of the pool are read through ``boosted`` only, never from a tier.
     read_skip = {sid for _, sid in boosted} | set(skip)
@@ -462,8 +537,8 @@ def top_ranked(
         if not bounds:
             continue
         loaded += len(bounds)
-        pool = load_candidates(sorted(bounds), need, exclude_request=request_id)
-        for ranked in rank(need, pool, centroids).ranked:
+        pool = load_candidates(sorted(bounds), need, exclude_request=request_id, experience=done)
+        for ranked in rank(need, pool, centroids, dist).ranked:
             if micro(ranked.score) > bounds[ranked.candidate.supporter_id]:
                 raise BoundViolated(ranked.candidate.supporter_id)
             found.append(ranked)

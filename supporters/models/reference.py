@@ -70,7 +70,8 @@ class ReferenceVersion(db.Model):
     Every change to a municipality or language writes a new token here, in the same
     transaction as the change; each process keeps its copy of them
     (``supporters/reference_data.py``) for as long as the token is the same. Written by a session
-    hook, never by hand.
+    hook, never by hand. Row 2 names the requests' outcomes the same way (renewed when a request
+    completes, reopens or changes assignee; ``supporters/help_requests/experience.py``).
     """
 
     __tablename__ = "reference_version"
