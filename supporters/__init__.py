@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from supporters.input_guard import IdConverter
     from supporters.jobs.routes import bp as jobs_bp
     from supporters.main.routes import bp as main_bp
+    from supporters.national.routes import bp as national_bp
     from supporters.notify.action_routes import bp as actions_bp
     from supporters.notify.line_webhook import bp as line_bp
     from supporters.notify.routes import bp as notifications_bp
@@ -191,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
         bulk_actions_bp,
         search_bp,
         calendar_bp,
+        national_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -52,6 +52,13 @@ supporter_required = roles_required(Role.SUPPORTER)
 admin_required = roles_required(Role.ADMIN)
 # Pages about one's own account (e.g. API tokens): anyone signed in, whatever the role.
 signed_in_required = roles_required(*Role)
+# The national pages ([6/6]): programmes and national aggregates, never a programme's records.
+national_required = roles_required(Role.NATIONAL_ADMIN)
+
+
+def is_national_admin(user: User) -> bool:
+    """Whether ``user`` is a national administrator (no programme; national pages only)."""
+    return user.role == Role.NATIONAL_ADMIN
 
 
 def is_supporter_account(user: User) -> bool:

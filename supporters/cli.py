@@ -4,7 +4,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from supporters.auth.passwords import hash_password, password_problems, user_inputs_of
 from supporters.extensions import db
@@ -81,6 +81,10 @@ def create_user(email, password, role, name, supporter_id, municipalities, prefe
     from supporters.programme.service import programme_for
 
     programme_id = None
+    if role == Role.NATIONAL_ADMIN.value and prefecture:
+        raise click.BadParameter(
+            "a national administrator belongs to no programme", param_hint="--programme"
+        )
     if prefecture:
         programme = programme_for(prefecture)
         if programme is None:
@@ -115,6 +119,9 @@ def _create_user(email, password, role, name, supporter_id, municipalities):
             raise click.BadParameter("give each --municipality as a known JIS code")
         user.municipalities = found
     db.session.add(user)
+    if role == Role.NATIONAL_ADMIN:  # no programme (new rows get the first one's otherwise)
+        db.session.flush()
+        db.session.execute(update(User).where(User.id == user.id).values(programme_id=None))
     db.session.commit()
     click.echo(f"Created {role.value} account {user.email} (id {user.id}).")
 

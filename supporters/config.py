@@ -60,11 +60,12 @@ def video_base_url(raw: str) -> str:
 
 
 def two_factor_roles(development: bool) -> tuple[str, ...]:
-    """``TWO_FACTOR_REQUIRED_ROLES`` (comma-separated role codes); default admin and coordinator,
-    none in development so the demo accounts sign in with a password alone."""
+    """``TWO_FACTOR_REQUIRED_ROLES`` (comma-separated role codes); default admin, coordinator and
+    national administrator, none in development so the demo accounts sign in with a password
+    alone."""
     raw = os.environ.get("TWO_FACTOR_REQUIRED_ROLES")
     if raw is None:
-        raw = "" if development else "admin,coordinator"
+        raw = "" if development else "admin,coordinator,national_admin"
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 

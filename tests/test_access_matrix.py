@@ -103,6 +103,11 @@ EXPECTED = {
     # yet, so its settings page sends the admin to the first-run page.
     "programme.settings":       (LOGIN,    redirect_to("/programme/start"), FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),  # noqa: E501
     "programme.start":          (LOGIN,    OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # The national pages ([6/6]) are the national administrator's alone (tests/
+    # test_national_admin.py signs one in; no programme's role opens them).
+    "national.index":           (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "national.aggregates_csv":  (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "national.add_programme":   (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "portal.me":                (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.offers":            (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "portal.offer":             (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),

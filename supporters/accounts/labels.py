@@ -12,6 +12,7 @@ ROLE_LABELS = {
     # Translators: a "supporter" is a certified volunteer who speaks a foreign resident's native
     # language and helps them (Japanese サポーター). Not a fan or sponsor.
     Role.SUPPORTER: _l("Supporter"),
+    Role.NATIONAL_ADMIN: _l("National administrator"),
 }
 # The account list's filter: an admin's own switch (User.active).
 STATE_LABELS = {"active": _l("Active"), "deactivated": _l("Deactivated")}

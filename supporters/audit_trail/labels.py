@@ -133,6 +133,7 @@ ROLE_LABELS = {
     "municipal_officer": _l("Municipal officer"),
     "official": _l("Prefecture official"),
     "supporter": _l("Supporter"),
+    "national_admin": _l("National administrator"),
 }
 
 

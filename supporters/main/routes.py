@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, redirect, url_for
 from flask_login import current_user
 
-from supporters.access import is_supporter_account
+from supporters.access import is_national_admin, is_supporter_account
 from supporters.i18n import LOCALE_COOKIE, supporter_locale_by_babel
 from supporters.main.forms import LanguageForm
 from supporters.safety import safe_next
@@ -18,6 +18,8 @@ def home():
         return redirect(url_for("auth.login"))
     if is_supporter_account(current_user):
         return redirect(url_for("portal.me"))
+    if is_national_admin(current_user):
+        return redirect(url_for("national.index"))
     return redirect(url_for("dashboard.index"))
 
 

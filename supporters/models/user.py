@@ -23,6 +23,8 @@ class Role(enum.StrEnum):
     MUNICIPAL_OFFICER = "municipal_officer"
     OFFICIAL = "official"
     SUPPORTER = "supporter"
+    # Belongs to no programme: creates programmes and reads national aggregates only ([6/6]).
+    NATIONAL_ADMIN = "national_admin"
 
 
 user_municipality = Table(

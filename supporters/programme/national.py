@@ -7,6 +7,8 @@ a municipality's case or a request.
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from supporters import tenancy
 from supporters.extensions import db
 from supporters.models.programme import Programme
@@ -21,6 +23,16 @@ HEADER = (
     "requests_received",
     "certified_supporters",
     "help_given",
+)
+# The same columns in the reader's words (the national pages and their CSV).
+HEADER_LABELS = (
+    _l("Prefecture code"),
+    _l("Programme name"),
+    _l("Cases"),
+    _l("People reached by information dissemination"),
+    _l("Requests received"),
+    _l("Certified supporters"),
+    _l("Help given to other programmes"),
 )
 
 

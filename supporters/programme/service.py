@@ -229,6 +229,7 @@ def add_programme(draft: ProgrammeDraft, by: User | None) -> StartedProgramme:
     with tenancy.using(programme.id):
         _history(programme, {key: ("", values[key]) for key in SETTING_FIELDS}, by)
         audit.record("programme_started", programme, values["prefecture_code"], user=by)
+        db.session.flush()  # stamped with the new programme while it is the context
     return StartedProgramme(programme, True, reference)
 
 

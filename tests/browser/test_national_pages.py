@@ -142,3 +142,24 @@ def test_a_resident_chooses_the_prefecture_on_a_phone(new_page, base_url, lent, 
     expect(towns.filter(has_text="大泉町" if locale == "ja" else "Oizumi")).to_have_count(1)
     expect(towns.filter(has_text="古河市" if locale == "ja" else "Koga")).to_have_count(0)
     assert_accessible(page, f"national-gunma-form-{locale}", PHONE["width"])
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_national_administrators_pages(new_page, base_url, live_server, lent, viewport):
+    # Made as the README says (the second viewport's run finds the account there already).
+    live_server.app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "national@example.jp", "--password", DEMO_PASSWORD,
+              "--role", "national_admin", "--name", "全国 管理"]
+    )  # fmt: skip
+    page = new_page(viewport=viewport, locale="ja-JP")
+    sign_in(page, base_url, "national@example.jp")
+    expect(page).to_have_url(f"{base_url}/national/")
+    expect(page.get_by_test_id("programmes")).to_contain_text("群馬県")
+    name = "desktop" if viewport is DESKTOP else "phone"
+    month = f"{lent['month']:%Y-%m}"
+    page.goto(f"{base_url}/national/?first={month}&last={month}")
+    expect(page.get_by_test_id("national-figures")).to_be_visible()
+    assert_accessible(page, f"national-overview-{name}", viewport["width"])
+    page.goto(f"{base_url}/national/programmes/new")
+    expect(page.get_by_test_id("programme-add-form")).to_be_visible()
+    assert_accessible(page, f"national-add-programme-{name}", viewport["width"])
