@@ -219,3 +219,27 @@ def test_counts_stay_exact_and_skip_leaves_out(db, prefecture):
         rest = [r for r in reference.ranked if r.candidate.supporter_id not in asked]
         assert _shown(match_request(request, skip=asked).ranked) == _shown(rest[:10])
         assert _shown(match_request(request, top=None).ranked) == _shown(reference.ranked)
+
+
+def test_the_ticked_supporters_are_checked_as_the_whole_ranking_ranks_them(db, prefecture):
+    """Sending offers checks only the ticked ids (``rank_chosen``): each qualifying one keeps
+    the whole ranking's score, reasons and order; one who fails a hard filter is not there."""
+    from supporters.help_requests.candidates import rank_chosen
+
+    checked = 0
+    for request in prefecture[:20]:
+        reference = match_exhaustive(request)
+        if len(reference.ranked) < 6:
+            continue
+        ticked = [r.candidate.supporter_id for r in reference.ranked[::3]][:8]
+        outsiders = set(
+            db.session.scalars(select(Supporter.id).where(Supporter.id.not_in(
+                [r.candidate.supporter_id for r in reference.ranked]
+            )).limit(3))
+        )  # fmt: skip
+        chosen = rank_chosen(request, [*reversed(ticked), *outsiders])
+        wanted = [r for r in reference.ranked if r.candidate.supporter_id in set(ticked)]
+        assert _shown(chosen.ranked) == _shown(wanted), request.reference
+        checked += 1
+    assert checked >= 5
+    assert rank_chosen(prefecture[0], []).ranked == []

@@ -254,6 +254,20 @@ def _without(result: MatchResult, skip: frozenset[int], top: int | None) -> Matc
     return result
 
 
+def rank_chosen(request: HelpRequest, supporter_ids: Collection[int]) -> MatchResult:
+    """The chosen supporters who pass every hard filter for ``request``, ranked with their
+    reasons exactly as the exhaustive ranking ranks them (each one's score and reasons are their
+    own; only the order among them is kept). Sending offers checks the ticked ids with this
+    instead of ranking the whole pool."""
+    ids = list(dict.fromkeys(int(i) for i in supporter_ids))
+    if not ids:
+        return MatchResult([], [], None, [])
+    need = need_for(request)
+    filters = [c for _, c in _sql_filters(need, need.travel_radius_km)]
+    pool = _load_where([*filters, Supporter.id.in_(ids)], need, exclude_request=request.id)
+    return rank(need, pool, centroids())
+
+
 def match_exhaustive(request: HelpRequest) -> MatchResult:
     """Every qualifying candidate, ranked: loads and ranks the whole SQL pool. The reference
     the fast path is proven equal to (tests, ``bench/matching_scale.py``), and the nobody-

@@ -23,7 +23,7 @@ from supporters.help_requests import (
     policy,
     video_rooms,
 )
-from supporters.help_requests.candidates import TOP, match_request
+from supporters.help_requests.candidates import TOP, match_request, rank_chosen
 from supporters.help_requests.forms import (
     IntakeForm,
     OfferForm,
@@ -45,6 +45,9 @@ bp = Blueprint("help_requests", __name__, url_prefix="/requests")
 request_viewers = roles_required(Role.ADMIN, Role.COORDINATOR, Role.MUNICIPAL_OFFICER)
 
 # action → (service, needs a reason, title)
+# At most this many supporters are checked for one "send offers" (a page of "show everyone").
+MAX_TICKED = 200
+
 TRANSITIONS = {
     "cancel": (lifecycle.cancel, True, _l("Cancel request")),
     "complete": (lifecycle.complete, False, _l("Mark as completed")),
@@ -175,11 +178,18 @@ def detail(request_id: int):
 def send_offers(request_id: int):
     """Offer the request to the candidates ticked on the match list."""
     help_request = request_or_404(request_id)
-    # Anyone who qualifies may be offered it (the page may have shown all of them).
+    # Anyone who qualifies may be offered it (the page may have shown all of them): the ticked
+    # ids are checked against every hard filter, and only ids that fail them (a fallback's:
+    # a neighbour, a remote helper, a lent supporter) need the whole ranking and its fallbacks.
     offerable = help_request.status in offers.OFFERABLE
-    result = match_request(help_request, top=None) if offerable else None
+    ticked = [int(i) for i in request.form.getlist("supporter_ids") if i.isdigit()][:MAX_TICKED]
+    result = rank_chosen(help_request, ticked) if offerable else None
     ranked = {r.candidate.supporter_id: r for r in result.ranked} if result else {}
-    fallback_ids = {i for fb in (result.fallbacks if result else []) for i in fb.supporter_ids}
+    fallback_ids: set[int] = set()
+    if offerable and set(ticked) - ranked.keys():
+        whole = match_request(help_request, top=None)
+        ranked |= {r.candidate.supporter_id: r for r in whole.ranked}
+        fallback_ids = {i for fb in whole.fallbacks for i in fb.supporter_ids}
     form = OfferForm([(i, str(i)) for i in sorted(ranked.keys() | fallback_ids)])
     if not form.validate_on_submit() or not form.supporter_ids.data:
         flash(_("Choose at least one supporter."), "error")
