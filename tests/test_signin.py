@@ -442,12 +442,14 @@ def test_administrator_resets_a_lost_authenticator_from_the_command_line(app, cl
 
 
 def test_two_factor_is_required_for_staff_in_production_only(monkeypatch):
-    """Deployed, admins and coordinators need it; the development demo accounts do not."""
+    """Deployed, admins, coordinators and the national administrator need it; the development
+    demo accounts do not."""
     from supporters.config import from_environment
 
     monkeypatch.delenv("TWO_FACTOR_REQUIRED_ROLES", raising=False)
     monkeypatch.delenv("YORISOI_ENV", raising=False)
-    assert from_environment()["TWO_FACTOR_REQUIRED_ROLES"] == ("admin", "coordinator")
+    expected = ("admin", "coordinator", "national_admin")
+    assert from_environment()["TWO_FACTOR_REQUIRED_ROLES"] == expected
     monkeypatch.setenv("YORISOI_ENV", "development")
     assert from_environment()["TWO_FACTOR_REQUIRED_ROLES"] == ()
     monkeypatch.setenv("TWO_FACTOR_REQUIRED_ROLES", "admin, coordinator, municipal_officer")
