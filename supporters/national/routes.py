@@ -7,8 +7,6 @@ case. The aggregates come from each programme's own report, built in that progra
 (``programme/national.py``).
 """
 
-from dataclasses import asdict
-
 from flask import (
     Blueprint,
     current_app,
@@ -92,16 +90,10 @@ def add_programme():
     from the prefecture's name. Its own administrator completes the settings."""
     form = ProgrammeForm()
     if not form.is_submitted():
-        form.fill(service.draft_for_prefecture(""))
-        for key in service.FROM_PREFECTURE:
-            getattr(form, key).data = ""
+        form.fill_new()
     elif form.validate():
-        draft = form.draft()
-        typed = {k: v for k, v in asdict(draft).items() if k != "prefecture_code"}
         try:
-            added = service.add_programme(
-                service.draft_for_prefecture(draft.prefecture_code, **typed), current_user
-            )
+            added = service.add_programme(form.new_programme_draft(), current_user)
         except Refused as refusal:
             show_on_form(form, refusal)
         else:

@@ -10,7 +10,12 @@ from wtforms.validators import Optional
 
 from supporters.formkit import options
 from supporters.programme.labels import FIELD_LABELS as L
-from supporters.programme.service import RANGES, ProgrammeDraft
+from supporters.programme.service import (
+    FROM_PREFECTURE,
+    RANGES,
+    ProgrammeDraft,
+    draft_for_prefecture,
+)
 from supporters.programme.settings import SETTING_FIELDS, ProgrammeSettings
 from supporters.reference import shipped
 
@@ -86,3 +91,17 @@ class ProgrammeForm(FlaskForm):
         if prefecture_code is not None:
             typed["prefecture_code"] = prefecture_code
         return ProgrammeDraft(**typed)
+
+    def fill_new(self) -> None:
+        """A new programme's form (first run, or the national administrator's "add"): the app's
+        defaults, no payer yet, and blank names and prefix, made from the prefecture's name."""
+        self.fill(draft_for_prefecture(""))
+        for key in FROM_PREFECTURE:
+            getattr(self, key).data = ""
+
+    def new_programme_draft(self) -> ProgrammeDraft:
+        """The new programme as typed; names and prefix left blank take the prefecture's
+        (群馬県母国語サポーター, GUNMA)."""
+        draft = self.draft()
+        typed = {key: getattr(draft, key) for key in SETTING_FIELDS if key != "prefecture_code"}
+        return draft_for_prefecture(draft.prefecture_code, **typed)

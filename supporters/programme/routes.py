@@ -1,7 +1,5 @@
 """Console pages of the programme: its settings with their history, and the first-run page."""
 
-from dataclasses import asdict
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -74,18 +72,10 @@ def start():
         return redirect(url_for("programme.settings"))
     form = ProgrammeForm()
     if not form.is_submitted():
-        form.fill(service.draft_for_prefecture(""))  # the app's defaults, no payer yet
-        for key in service.FROM_PREFECTURE:  # blank: made from the prefecture's name
-            getattr(form, key).data = ""
+        form.fill_new()
     elif form.validate():
-        draft = form.draft()
-        prefecture = draft.prefecture_code
-        # Names and prefix left blank take the prefecture's (群馬県母国語サポーター, GUNMA).
-        typed = {k: v for k, v in asdict(draft).items() if k != "prefecture_code"}
         try:
-            started = service.start_programme(
-                service.draft_for_prefecture(prefecture, **typed), current_user
-            )
+            started = service.start_programme(form.new_programme_draft(), current_user)
         except Refused as refusal:
             show_on_form(form, refusal)
         else:
