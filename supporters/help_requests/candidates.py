@@ -21,7 +21,14 @@ from sqlalchemy.orm import aliased
 
 from supporters.clock import JST
 from supporters.extensions import db
-from supporters.help_requests.candidates_topk import TOP, BoundViolated, top_ranked
+from supporters.help_requests import experience, pool_facts
+from supporters.help_requests.candidates_topk import (
+    TOP,
+    BoundViolated,
+    language_codes,
+    load_batch,
+    top_ranked,
+)
 from supporters.lending import service as lending
 from supporters.matching import (
     FILTER_ORDER,
@@ -206,9 +213,12 @@ def match_request(
     None); when none qualifies, why and what else to try.
 
     The first ``top`` are exactly those of the exhaustive ranking (:func:`match_exhaustive`),
-    found by :func:`candidates_topk.top_ranked` without loading the whole pool; the counts per
-    filter stay exact (computed on first access when somebody qualifies). Supporters in
-    ``skip`` (e.g. already offered the request) are left out of the ranking.
+    found by :func:`candidates_topk.top_ranked` from the programme's certified supporters kept
+    in memory (:mod:`.pool_facts`) without loading the whole pool; when nobody qualifies, the
+    counts per filter and the fallbacks come from the same facts (:func:`match_from_pool`),
+    equal to the exhaustive ranking's. The counts per filter when somebody qualifies are
+    computed on first access. Supporters in ``skip`` (e.g. already offered the request) are left
+    out of the ranking.
     """
     skip = frozenset(skip)
     if top is None:
@@ -218,14 +228,82 @@ def match_request(
     if need.mode == "in_person":
         near = codes_within(need.municipality, need.travel_radius_km)
         place = same_place(need.municipality, need.starts_at.astimezone(JST).date())
+    outcome_token, facts_token = pool_facts.tokens()
+    pool = pool_facts.current(facts_token)
+    done = experience.experience(need.category, outcome_token)
     try:
-        ranked, _ = top_ranked(need, request.id, near, place, centroids(), top, skip)
+        ranked, _ = top_ranked(
+            need, request.id, near, place, centroids(), pool, done, outcome_token, top, skip
+        )
     except BoundViolated:  # never expected; the exhaustive ranking is always right
         current_app.logger.error("matching bound violated for request %s", request.id)
         return _without(match_exhaustive(request), skip, top)
     if not ranked:
-        return _without(match_exhaustive(request), skip, top)
+        return _without(match_from_pool(request, need, pool, done), skip, top)
     return TopMatch(ranked, lambda: match_exhaustive(request).counts_after_each_filter)
+
+
+def match_from_pool(
+    request: HelpRequest, need: Need, pool: pool_facts.Pool, done: Mapping[int, int]
+) -> MatchResult:
+    """What :func:`match_exhaustive` answers, with the SQL filters applied to the kept pool
+    (the same certified supporters, languages, modes, homes and served places) and only the
+    survivors' day read from the database. Used when the top is empty: nobody qualifies (exact
+    counts per filter, fallbacks) or every qualifying supporter was skipped."""
+    facts = pool.facts
+    codes = None if need.language is None else language_codes(need.language)
+    ids = list(facts) if codes is None else list(_merged_ids(pool.speakers, codes))
+    sql_counts = [("status", len(facts)), ("language", len(ids))]
+    bit = pool_facts.MODE_BIT[need.mode]
+    ids = [sid for sid in ids if facts[sid].modes & bit]
+    sql_counts.append(("mode", len(ids)))
+    if need.mode == "in_person":
+        near = frozenset(codes_within(need.municipality, need.travel_radius_km))
+        place = same_place(need.municipality, need.starts_at.astimezone(JST).date())
+        ids = [sid for sid in ids if facts[sid].home in near or facts[sid].served & place]
+        sql_counts.append(("location", len(ids)))
+    in_pool = load_batch(ids, need, pool, request.id, done)
+    result = rank(need, in_pool, centroids())
+    if result.ranked:
+        return result
+
+    emptied_by = next((name for name, n in sql_counts if n == 0), None)
+    sql_names = {name for name, _ in sql_counts}
+    counts = sql_counts + [(n, c) for n, c in result.counts_after_each_filter if n not in sql_names]
+    counts.sort(key=lambda item: FILTER_ORDER.index(item[0]))
+    if emptied_by is None:
+        emptied_by = result.emptied_by
+
+    # The wider pool of _fallback_pool: speakers nearby (wider radius) or offering phone/video.
+    wide = frozenset(
+        codes_within(need.municipality, need.travel_radius_km * FALLBACK_RADIUS_FACTOR)
+    )
+    source = iter(facts) if codes is None else _merged_ids(pool.speakers, codes)
+    chosen = []
+    for sid in source:
+        f = facts[sid]
+        if (f.modes & 1 and f.home in wide) or f.modes & 6:
+            chosen.append(sid)
+            if len(chosen) >= FALLBACK_POOL_LIMIT:
+                break
+    wider = load_batch(chosen, need, pool, request.id, done)
+    dist = distances()
+    found = fallbacks(need, wider, dist.centroids, dist)
+    lent = lending.proposals(request)
+    if lent:
+        found.insert(len(found) - 1, Fallback("lent", tuple(p.supporter_id for p in lent)))
+    return MatchResult([], counts, emptied_by, found)
+
+
+def _merged_ids(speakers: Mapping[str, list[int]], codes: list[str]):
+    """Ids speaking any of ``codes``, ascending, each once."""
+    import heapq
+
+    last = None
+    for sid in heapq.merge(*(speakers.get(code, []) for code in codes)):
+        if sid != last:
+            yield sid
+            last = sid
 
 
 class TopMatch(MatchResult):

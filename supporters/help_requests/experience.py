@@ -47,12 +47,17 @@ def current_token() -> str | None:
     return db.session.scalar(select(ReferenceVersion.token).where(ReferenceVersion.id == ROW))
 
 
-def experience(category: str) -> dict[int, int]:
+_UNREAD = object()
+
+
+def experience(category: str, token=_UNREAD) -> dict[int, int]:
     """Supporter id → completed or closed requests in ``category`` (the programme in context).
 
+    ``token``: the outcome token as the caller just read it (read here otherwise).
     Read-only: callers must not change the dict (it is shared by the process).
     """
-    token = current_token()
+    if token is _UNREAD:
+        token = current_token()
     key = (tenancy.current_programme_id(), category)
     kept = _kept.get(key)
     if token is not None and kept is not None and kept[0] == token:

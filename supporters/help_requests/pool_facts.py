@@ -1,0 +1,222 @@
+"""Certified supporters' lasting facts, kept per process: who could take a request, from memory.
+
+Matching a request reads the same facts again and again: who is certified, which languages at
+which level, which modes, where they live, which municipalities they serve. They change when a
+coordinator edits a profile or certifies somebody, not when a supporter sets their week. So
+each process keeps them per programme, indexed by home, served place and language, and
+:mod:`.candidates_topk` walks the pool in memory; only the facts of the day (weekly slots, a
+pause, days away, assignments) are read from the database, for the few supporters it looks at.
+
+**Correct across processes**, as :mod:`.experience`: every change to a watched fact writes a
+fresh random token into row :data:`ROW` of ``reference_version`` in the same transaction (the
+unit of work's flushes; ORM-enabled and Core ``insert``/``update``/``delete`` statements on the
+three tables, run through the session). A process reuses its copy only while the database holds
+the token it was read under: one small read per match, shared with the experience token
+(:func:`tokens`). No token yet means nothing is kept. Raw SQL that bypasses the session must not
+change these tables.
+
+**Tenancy.** The facts are read through the ORM, so they are scoped to the programme in
+context, and kept under that programme's id (None: across programmes).
+
+**Watched:** a supporter's status, name, Japanese level, modes, home, gender, monthly cap,
+programme and served municipalities, and every row of their languages. Not watched (read per
+match): weekly slots, the pause, days away, assignments.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from supporters import tenancy
+from supporters.extensions import db
+from supporters.help_requests import experience
+from supporters.models import Supporter, SupporterLanguage, SupporterStatus
+from supporters.models.reference import ReferenceVersion
+from supporters.models.supporter import supporter_served_municipality
+
+# The reference_version row that names the state of the supporters' lasting facts (row 1: the
+# reference data, row 2: the requests' outcomes).
+ROW = 3
+WATCHED = frozenset(
+    {
+        "status",
+        "display_name",
+        "japanese_level",
+        "offers_in_person",
+        "offers_phone",
+        "offers_video",
+        "home_municipality_code",
+        "gender",
+        "monthly_case_cap",
+        "programme_id",
+        "served_municipalities",
+    }
+)
+TABLES = frozenset({"supporter", "supporter_language", "supporter_served_municipality"})
+MODE_BIT = {"in_person": 1, "phone": 2, "video": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """One certified supporter's lasting facts, as the matching engine reads them."""
+
+    name: str
+    japanese_level: str | None
+    modes: int  # MODE_BIT flags
+    home: str
+    gender: str | None
+    cap: int
+    languages: dict[str, str]  # language code → level ("native", "fluent", "conversational")
+    served: frozenset[str]
+
+
+@dataclass
+class Pool:
+    """Every certified supporter of the programme in context, with the indexes the top-k walks
+    (ids sorted ascending in each list)."""
+
+    facts: dict[int, Facts]
+    by_home: dict[str, list[int]]
+    serving: dict[str, list[int]]
+    speakers: dict[str, list[int]]
+    by_home_language: dict[tuple[str, str], list[int]]
+    derived: dict = field(default_factory=dict)  # per-shape lists, built on first use
+
+
+_kept: dict[int | None, tuple[str, Pool]] = {}
+
+
+def tokens() -> tuple[str | None, str | None]:
+    """(the requests' outcomes token, the supporters' facts token), in one read."""
+    found = dict(
+        db.session.execute(
+            select(ReferenceVersion.id, ReferenceVersion.token).where(
+                ReferenceVersion.id.in_((experience.ROW, ROW))
+            )
+        ).all()
+    )
+    return found.get(experience.ROW), found.get(ROW)
+
+
+def current(token: str | None) -> Pool:
+    """The pool of the programme in context, read afresh unless kept under ``token``.
+
+    Read-only: callers must not change what it holds (it is shared by the process)."""
+    programme = tenancy.current_programme_id()
+    kept = _kept.get(programme)
+    if token is not None and kept is not None and kept[0] == token:
+        return kept[1]
+    pool = _read()
+    if token is not None:
+        _kept[programme] = (token, pool)
+    return pool
+
+
+def _read() -> Pool:
+    s = Supporter
+    certified = s.status == SupporterStatus.CERTIFIED
+    languages: dict[int, dict[str, str]] = defaultdict(dict)
+    for sid, code, level in db.session.execute(
+        select(
+            SupporterLanguage.supporter_id, SupporterLanguage.language_code, SupporterLanguage.level
+        )
+        .join(s, s.id == SupporterLanguage.supporter_id)
+        .where(certified)
+    ):
+        languages[sid][code] = level.value
+    served_col = supporter_served_municipality.c
+    served: dict[int, set[str]] = defaultdict(set)
+    for sid, code in db.session.execute(
+        select(served_col.supporter_id, served_col.municipality_code)
+        .join(s, s.id == served_col.supporter_id)
+        .where(certified)
+    ):
+        served[sid].add(code)
+    facts: dict[int, Facts] = {}
+    by_home: dict[str, list[int]] = defaultdict(list)
+    serving: dict[str, list[int]] = defaultdict(list)
+    speakers: dict[str, list[int]] = defaultdict(list)
+    by_home_language: dict[tuple[str, str], list[int]] = defaultdict(list)
+    rows = db.session.execute(
+        select(
+            s.id,
+            s.display_name,
+            s.japanese_level,
+            s.offers_in_person,
+            s.offers_phone,
+            s.offers_video,
+            s.home_municipality_code,
+            s.gender,
+            s.monthly_case_cap,
+        )
+        .where(certified)
+        .order_by(s.id)
+    )
+    for sid, name, japanese, in_person, phone, video, home, gender, cap in rows:
+        spoken = languages.get(sid, {})
+        places = frozenset(served.get(sid, ()))
+        modes = (1 if in_person else 0) | (2 if phone else 0) | (4 if video else 0)
+        facts[sid] = Facts(name, japanese, modes, home, gender, cap, spoken, places)
+        by_home[home].append(sid)
+        for code in places:
+            serving[code].append(sid)
+        for code in spoken:
+            speakers[code].append(sid)
+            by_home_language[home, code].append(sid)
+    return Pool(facts, dict(by_home), dict(serving), dict(speakers), dict(by_home_language))
+
+
+def forget() -> None:
+    """Drop every kept pool (tests; never needed for correctness)."""
+    _kept.clear()
+
+
+def renew_token(connection) -> None:
+    """Write a fresh token on ``connection`` (in its transaction)."""
+    table = ReferenceVersion.__table__
+    token = secrets.token_hex(16)
+    written = connection.execute(update(table).where(table.c.id == ROW).values(token=token))
+    if not written.rowcount:
+        connection.execute(insert(table).values(id=ROW, token=token))
+    _kept.clear()
+
+
+def _changes_facts(obj) -> bool:
+    state = db.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in WATCHED)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _flush_context) -> None:
+    """A new token when the flush added or deleted a supporter or a spoken language, or changed
+    a watched fact."""
+    touched = any(
+        isinstance(o, Supporter | SupporterLanguage) for o in session.new | session.deleted
+    ) or any(
+        isinstance(o, SupporterLanguage) or (isinstance(o, Supporter) and _changes_facts(o))
+        for o in session.dirty
+    )
+    if touched:
+        renew_token(session.connection())
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    """A new token before an INSERT, UPDATE or DELETE statement on the watched tables (ORM or
+    Core, run through the session)."""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) not in TABLES:
+        return
+    if state.is_update and table.name == "supporter":
+        values = getattr(state.statement, "_values", None) or {}
+        names = {getattr(col, "key", getattr(col, "name", str(col))) for col in values}
+        if names and not names & WATCHED:
+            return
+    renew_token(state.session.connection())
