@@ -47,11 +47,24 @@ def _counts() -> dict[str, int]:
     }
 
 
+def _first_moves() -> list[tuple]:
+    """Each request's first move into assigned / unfilled / referred (migration 0021 fills them
+    from the events), in id order."""
+    hr = HelpRequest
+    return db.session.execute(
+        select(hr.id, hr.first_assigned_at, hr.first_unfilled_at, hr.first_referred_at)
+        .order_by(hr.id)
+        .execution_options(all_programmes=True)
+    ).all()
+
+
 def test_the_demo_becomes_the_first_programme_after_a_round_trip(demo_app):
     app = demo_app
     with app.app_context():
         before = _counts()
         assert all(before.values()), before
+        moves = _first_moves()
+        assert sum(row[1] is not None for row in moves) > 100  # the demo's assigned requests
         db.session.remove()
         downgrade(directory=MIGRATIONS, revision="0015")
         assert "programme_id" not in {
@@ -60,6 +73,7 @@ def test_the_demo_becomes_the_first_programme_after_a_round_trip(demo_app):
         upgrade(directory=MIGRATIONS)
         db.session.remove()
         assert _counts() == before
+        assert _first_moves() == moves  # filled again by 0021 from the events
         programme = db.session.scalar(select(Programme.id))
         for table in tenancy.owned_tables():
             column = table.c.programme_id

@@ -22,7 +22,7 @@ from supporters.coverage.geo import Reach
 from supporters.extensions import db as _db
 from supporters.help_requests.duplicates import MERGED_INTO, merged_away
 from supporters.models import HelpRequest, RequestEvent, RequestStatus
-from supporters.reports import monthly
+from supporters.reports import first_moves, monthly
 from supporters.reports.monthly import (
     OUTCOMES,
     build_report,
@@ -148,6 +148,7 @@ def _random_history(rng: random.Random, template: HelpRequest, n: int) -> None:
                 }
             )
     _db.session.execute(insert(RequestEvent), events)
+    first_moves.refresh(_db.session.connection())  # a Core insert: as the demo and bench do
     _db.session.commit()
 
 

@@ -142,7 +142,7 @@ def progress_for(user, progress):
     if last < first:
         return progress
     threshold = current_app.config["REPORT_SUPPRESS_BELOW"]
-    report = build_report(first, last, locale=current_locale())
-    report["gaps"] = None  # only the cases are needed; spares drawing the gap list again
+    report = build_report(first, last, locale=current_locale(), gaps=False)
+    report["gaps"] = None  # only the cases are needed; spares drawing the gap list at all
     report = suppressed(report, threshold)
     return replace(progress, cases_so_far=report["cases"]["total"])

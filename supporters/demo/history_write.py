@@ -13,6 +13,7 @@ from supporters.demo.history_cases import History
 from supporters.extensions import db
 from supporters.help_requests.intake import REFERENCE_ALPHABET
 from supporters.models import Activity, Consent, HelpRequest, Offer, RequestEvent
+from supporters.reports import first_moves
 
 BATCH = 500
 
@@ -62,6 +63,7 @@ def write_history(history: History) -> dict[str, int]:
         if p.activity is not None:
             activities.append({**p.activity, "request_id": request_id})
     _insert(RequestEvent, events)
+    first_moves.refresh(db.session.connection(), request_ids)  # Core insert: no flush hook
     _insert(Offer, offers)
     _insert(Activity, sorted(activities, key=lambda a: (a["created_at"], a["client_token"])))
     db.session.flush()

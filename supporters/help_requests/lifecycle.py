@@ -14,6 +14,7 @@ from supporters.clock import utcnow
 from supporters.extensions import db
 from supporters.models import HelpRequest, RequestEvent, RequestStatus, User
 from supporters.refusals import CONFLICT, Refused
+from supporters.reports import first_moves  # noqa: F401  (keeps help_request.first_*_at)
 
 S = RequestStatus
 

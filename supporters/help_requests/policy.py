@@ -71,6 +71,12 @@ AGGREGATE_FIELDS = frozenset(
         "source",
         "sensitive",
         "created_at",
+        # first event into each outcome, kept on the request for the report (#17); updated_at
+        # only to leave it as it was when those are refreshed (reports/first_moves.py)
+        "first_assigned_at",
+        "first_unfilled_at",
+        "first_referred_at",
+        "updated_at",
     }
 )
 # Case-log columns a report may use: never the free-text notes.

@@ -105,6 +105,33 @@ class HelpRequest(Owned, db.Model):
             "sensitive",
             "programme_id",
         ),
+        # The report's requests by the month of their first move to an outcome, and the time
+        # to assignment, as an index range over requests (#17; kept by reports/first_moves.py).
+        Index(
+            "ix_help_request_first_assigned",
+            "first_assigned_at",
+            "created_at",
+            "municipality_code",
+            "sensitive",
+            "programme_id",
+            "id",
+        ),
+        Index(
+            "ix_help_request_first_unfilled",
+            "first_unfilled_at",
+            "municipality_code",
+            "sensitive",
+            "programme_id",
+            "id",
+        ),
+        Index(
+            "ix_help_request_first_referred",
+            "first_referred_at",
+            "municipality_code",
+            "sensitive",
+            "programme_id",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +181,12 @@ class HelpRequest(Owned, db.Model):
     # Set when the personal fields were replaced by a marker (resident's request or retention);
     # the row stays, so past reports count it as before (supporters/privacy/service.py).
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The instant of the request's first event into assigned / unfilled / referred (the
+    # earliest ``RequestEvent.at`` with that ``to_status``), kept by every flush that writes
+    # request events (``reports/first_moves.py``); read by the report (#17).
+    first_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_unfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     municipality: Mapped[Municipality] = relationship()
     language: Mapped[Language | None] = relationship()
@@ -186,6 +219,8 @@ class RequestEvent(Owned, db.Model):
     __table_args__ = (
         Index("ix_request_event_status_at", "to_status", "at", "request_id"),
         Index("ix_request_event_request_status_at", "request_id", "to_status", "at"),
+        # The merged requests (code ``merged_into``), which every report leaves out (#17).
+        Index("ix_request_event_code", "code", "request_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

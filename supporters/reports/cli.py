@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
         """Write the report of MONTH (or MONTH to --to) to --out."""
         from supporters.reports.monthly import build_report
         from supporters.reports.render import render
-        from supporters.reports.suppression import suppressed
+        from supporters.reports.suppression import suppressed_report
         from supporters.stipends.months import months_between, parse_month
 
         try:
@@ -52,9 +52,11 @@ def init_app(app: Flask) -> None:
             raise click.BadParameter("--to is before MONTH")
         scope = frozenset(municipalities) if municipalities else None
         with force_locale(lang):
-            report = build_report(first, end, scope=scope, locale=lang)
-            if not exact:
-                report = suppressed(report, current_app.config["REPORT_SUPPRESS_BELOW"])
+            if exact:
+                report = build_report(first, end, scope=scope, locale=lang)
+            else:
+                threshold = current_app.config["REPORT_SUPPRESS_BELOW"]
+                report = suppressed_report(first, end, threshold, scope, lang)
             data = render(report, fmt)
         out.write_bytes(data)
         months = len(months_between(first, end))

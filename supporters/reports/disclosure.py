@@ -83,13 +83,17 @@ def protect(
     if not primary:
         return hidden | zeros
     touching: dict[Key, list[int]] = defaultdict(list)
+    member_of: dict[Key, list[int]] = defaultdict(list)
     for i, (total, members) in enumerate(equations):
-        for key in (total, *members):
+        touching[total].append(i)
+        for key in members:
             touching[key].append(i)
+            member_of[key].append(i)
+    in_order = sorted(primary, key=repr)  # once: repr of thousands of keys per round adds up
     while True:
-        _complete_lines(values, equations, touching, hidden)
+        _complete_lines(values, equations, touching, hidden, member_of)
         known = bounds(values, equations, hidden)
-        pinned = [key for key in sorted(primary, key=repr) if known[key][0] >= known[key][1]]
+        pinned = [key for key in in_order if known[key][0] >= known[key][1]]
         # One more cell around each pinned one per round: a round costs a whole audit.
         added = [_hide_one_more(key, values, equations, touching, hidden) for key in pinned]
         if not any(added):
@@ -124,19 +128,48 @@ def _candidate(total: Key, members: Sequence[Key], values: dict, hidden: set) ->
     return None
 
 
-def _complete_lines(values, equations, touching, hidden) -> None:
-    """Step 2: hide cells until no single equation pins a hidden cell."""
+def _complete_lines(values, equations, touching, hidden, member_of=None) -> None:
+    """Step 2: hide cells until no single equation pins a hidden cell.
+
+    Each equation's hidden members and published sum are kept as cells get hidden (``hidden``
+    only grows here), so a check is :func:`_exposed_line` without walking the line (#17: a line
+    can have 1,741 members, and is checked again each time one of its cells is hidden)."""
+    if member_of is None:
+        member_of = defaultdict(list)
+        for i, (_total, members) in enumerate(equations):
+            for key in members:
+                member_of[key].append(i)
+    hidden_members = [0] * len(equations)
+    published = [0] * len(equations)
+    for i, (_total, members) in enumerate(equations):
+        for m in members:
+            if m in hidden:
+                hidden_members[i] += 1
+            else:
+                published[i] += values[m]
+
+    def exposed(i: int) -> bool:  # _exposed_line(*equations[i], values, hidden)
+        total, count = equations[i][0], hidden_members[i]
+        if total in hidden:
+            return not count
+        if not count:
+            return False
+        return count == 1 or values[total] - published[i] <= count
+
     queue = sorted({i for key in hidden for i in touching[key]})
     waiting = set(queue)
     while queue:
         i = queue.pop()
         waiting.discard(i)
         total, members = equations[i]
-        while _exposed_line(total, members, values, hidden):
+        while exposed(i):
             extra = _candidate(total, members, values, hidden)
             if extra is None:
                 break
             hidden.add(extra)
+            for j in member_of[extra]:
+                hidden_members[j] += 1
+                published[j] -= values[extra]
             for j in touching[extra]:
                 if j not in waiting:
                     waiting.add(j)
@@ -155,20 +188,39 @@ def bounds(
     low = {key: (1.0 if key in hidden else float(values[key])) for key in values}
     high = {key: (math.inf if key in hidden else float(values[key])) for key in values}
     relevant = [eq for eq in equations if any(k in hidden for k in (eq[0], *eq[1]))]
+    # Per equation: its hidden members in order, and whether its members are distinct (then
+    # "the others' highest" is kept as a count of unbounded ones and a sum of the rest, exact
+    # on these integer-valued floats, instead of a walk of the line per hidden member, #17).
+    lines = [
+        (total, members, [m for m in members if m in hidden], len(set(members)) == len(members))
+        for total, members in relevant
+    ]
     for _round in range(1000):
         changed = False
-        for total, members in relevant:
+        for total, members, hidden_members, distinct in lines:
             sum_low = sum(low[m] for m in members)
             sum_high = sum(high[m] for m in members)
             if total in hidden:
                 changed |= _tighten(low, high, total, sum_low, sum_high)
-            for m in members:
-                if m not in hidden:
-                    continue
+            unbounded = None  # (members without a highest value, sum of the others' highest)
+            for m in hidden_members:
                 rest_low, rest_high = sum_low - low[m], sum_high - high[m]
-                if math.isinf(high[m]):
-                    rest_high = sum(high[o] for o in members if o != m)
+                before = high[m]
+                if math.isinf(before):
+                    if not distinct:
+                        rest_high = sum(high[o] for o in members if o != m)
+                    else:
+                        if unbounded is None:
+                            finite = [high[o] for o in members if not math.isinf(high[o])]
+                            unbounded = [len(members) - len(finite), sum(finite)]
+                        rest_high = math.inf if unbounded[0] > 1 else unbounded[1]
                 changed |= _tighten(low, high, m, low[total] - rest_high, high[total] - rest_low)
+                if unbounded is not None and high[m] != before:
+                    if math.isinf(before):
+                        unbounded[0] -= 1
+                        unbounded[1] += high[m]
+                    else:
+                        unbounded[1] += high[m] - before
         if not changed:
             break
     return {key: (low[key], high[key]) for key in hidden}

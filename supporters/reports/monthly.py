@@ -10,6 +10,8 @@ medians and stocks are always live (they can change after a close, or cannot be 
 No Flask request objects here: the routes, the CLI and the benchmark all call the same function.
 """
 
+import bisect
+import itertools
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -21,6 +23,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -46,7 +49,7 @@ from supporters.models import (
 )
 from supporters.models.supporter import supporter_served_municipality as served
 from supporters.programme.settings import current as programme_settings
-from supporters.reports import rollups
+from supporters.reports import first_moves, rollups
 from supporters.stipends.months import month_text, months_between
 from supporters.stipends.rules import next_month
 
@@ -118,21 +121,9 @@ def _first_transition(event):
     )
 
 
-def _first_moves(statuses, before: datetime):
-    """Subquery ``(request_id, status, at)``: each request's first move into each of
-    ``statuses`` made before ``before`` — ``MIN(at)`` per request and status, the same instant
-    as ``_first_transition``'s row (ties by id pick a row, not another instant), from one
-    grouped scan of the ``(request_id, to_status, at)`` index instead of a lookup per event."""
-    return (
-        select(
-            RequestEvent.request_id.label("request_id"),
-            RequestEvent.to_status.label("status"),
-            func.min(RequestEvent.at).label("at"),
-        )
-        .where(RequestEvent.to_status.in_(statuses), RequestEvent.at < before)
-        .group_by(RequestEvent.request_id, RequestEvent.to_status)
-        .subquery()
-    )
+def _is_merged(request_id):
+    """``merged_away(request_id)`` as ``IN`` one list of merged requests."""
+    return request_id.in_(select(RequestEvent.request_id).where(RequestEvent.code == MERGED_INTO))
 
 
 def _not_merged(request_id):
@@ -224,23 +215,52 @@ def _fill_cases(blocks: list[dict], bounds: list[date], scope, live: bool = Fals
 def _fill_requests(
     blocks: list[dict], bounds: list[datetime], scope, sensitive_only: bool = False
 ) -> None:
+    """Requests received (by ``created_at``) and their first moves into each outcome (by
+    ``first_<outcome>_at``, kept on the request by ``first_moves``) per month: each month one
+    index range count, less the merged requests of that range (a request merged into another
+    is that one's repeat: counted once, through the other). The same figures as grouping the
+    requests that are not merged, without a pass over every request or event."""
     in_scope = []
     if scope is not None:
         in_scope = [HelpRequest.municipality_code.in_(sorted(scope))]
     if sensitive_only:
         in_scope.append(HelpRequest.sensitive.is_(True))
-    # A request merged into another is that one's repeat: counted once, through the other.
-    received = [*in_scope, _not_merged(HelpRequest.id)]
-    for m, n in _grouped(HelpRequest.created_at, bounds, {}, received):
-        blocks[m]["requests"]["received"] = n
-    first = _first_moves(OUTCOMES, bounds[-1])
-    where = [_not_merged(first.c.request_id)]
-    if in_scope:
-        where.append(first.c.request_id.in_(select(HelpRequest.id).where(*in_scope)))
-    for m, status, n in _grouped(
-        first.c.at, bounds, {"status": first.c.status}, where, None, first
-    ):
-        blocks[m]["requests"][_value(status)] = n
+    columns = {"received": HelpRequest.created_at}
+    columns.update({status.value: _first_at(status) for status in OUTCOMES})
+    if in_scope:  # a few places: one pass over their requests beats a range per month
+        for key, column in columns.items():
+            where = [*in_scope, _not_merged(HelpRequest.id)]
+            for m, n in _grouped(column, bounds, {}, where):
+                blocks[m]["requests"][key] = n
+        return
+    parts = [
+        select(literal_column(f"'{key}'").label("key"), literal_column(str(i)).label("m"))
+        .add_columns(func.count().label("n"))
+        .select_from(HelpRequest)
+        .where(column >= bounds[i], column < bounds[i + 1], *in_scope)
+        for key, column in columns.items()
+        for i in range(len(bounds) - 1)
+    ]
+    for key, m, n in db.session.execute(union_all(*parts)).all():
+        blocks[int(m)]["requests"][key] = int(n)
+    merged = select(*columns.values()).where(_is_merged(HelpRequest.id), *in_scope)
+    for row in db.session.execute(merged).all():
+        for key, at in zip(columns, row, strict=True):
+            m = _month_of(at, bounds)
+            if m is not None:
+                blocks[m]["requests"][key] -= 1
+
+
+def _month_of(at: datetime | None, bounds: list[datetime]) -> int | None:
+    """The index of the month ``bounds[i] ≤ at < bounds[i + 1]`` (None: outside, or no ``at``)."""
+    if at is None or not bounds[0] <= at < bounds[-1]:
+        return None
+    return bisect.bisect_right(bounds, at) - 1
+
+
+def _first_at(status: RequestStatus):
+    """``help_request.first_<status>_at``: the request's first event into ``status``."""
+    return getattr(HelpRequest, first_moves.COLUMNS[status])
 
 
 def sensitive_request_counts(first_month: date, last_month: date, scope) -> list[dict]:
@@ -254,63 +274,60 @@ def sensitive_request_counts(first_month: date, last_month: date, scope) -> list
 
 
 def times_to_assignment(bounds: list[datetime], scope) -> tuple[list[dict], dict]:
-    """``time_to_assignment`` for each month of ``bounds`` and for the whole period, from one
-    query: the same durations, ranked in SQL by window functions (per month and over the
-    period), of which only the middle one or two of each come back (same medians, same rule)."""
-    first = _first_moves((RequestStatus.ASSIGNED,), bounds[-1])
-    hours = _hours_between(first.c.at, HelpRequest.created_at).label("hours")
-    stmt = (
-        select(_month_index(first.c.at, bounds).label("m"), hours)
-        .select_from(first)
-        .join(HelpRequest, HelpRequest.id == first.c.request_id)
-        .where(first.c.at >= bounds[0], _not_merged(HelpRequest.id))
-    )
+    """``time_to_assignment`` for each month of ``bounds`` and for the whole period: the same
+    durations (from ``first_assigned_at``, kept on the request: an index range per month),
+    sorted here (cheaper than ranking them in SQL), and the same median rule."""
+    at = _first_at(RequestStatus.ASSIGNED)
+    hours = _hours_between(at, HelpRequest.created_at).label("hours")
+    where = [_not_merged(HelpRequest.id)]
     if scope is not None:
-        stmt = stmt.where(HelpRequest.municipality_code.in_(sorted(scope)))
-    durations = stmt.subquery()
-    d = durations.c
-    ranked = select(
-        d.m,
-        d.hours,
-        func.row_number().over(partition_by=d.m, order_by=d.hours).label("month_rank"),
-        func.count().over(partition_by=d.m).label("month_count"),
-        func.row_number().over(order_by=d.hours).label("rank"),
-        func.count().over().label("count"),
-    ).subquery()
-    r = ranked.c
-
-    def middle(rank, count):  # 1-based ranks (count + 1) // 2 and, for an even count, one more
-        return and_(rank * 2 >= count, rank * 2 <= count + 2)
-
-    rows = db.session.execute(
-        select(r.m, r.hours, r.month_rank, r.month_count, r.rank, r.count).where(
-            or_(middle(r.month_rank, r.month_count), middle(r.rank, r.count))
-        )
-    ).all()
-    by_month: list[list] = [[] for _ in bounds[1:]]
-    month_counts = [0] * len(by_month)
-    period: list = []
-    period_count = 0
-    for m, value, month_rank, month_count, rank, count in rows:
-        if month_rank * 2 >= month_count and month_rank * 2 <= month_count + 2:
-            by_month[m].append((month_rank, value))
-            month_counts[m] = month_count
-        if rank * 2 >= count and rank * 2 <= count + 2:
-            period.append((rank, value))
-            period_count = count
-    return (
-        [_middle_median(values, n) for values, n in zip(by_month, month_counts, strict=True)],
-        _middle_median(period, period_count),
-    )
+        where.append(HelpRequest.municipality_code.in_(sorted(scope)))
+    programme = tenancy.current_programme_id()  # Core statements below: named here
+    if programme is not None:
+        where.append(HelpRequest.programme_id == programme)
+    if scope is None:  # an index range per month
+        by_month = [
+            sorted(_column_values(select(hours).where(at >= start, at < end, *where)))
+            for start, end in itertools.pairwise(bounds)
+        ]
+    else:  # a few places: one pass over their requests
+        month = _month_index(at, bounds).label("m")
+        by_month = [[] for _ in bounds[1:]]
+        statement = select(hours, month).where(at >= bounds[0], at < bounds[-1], *where)
+        for value, m in _column_values(statement, with_second=True):
+            by_month[m].append(value)
+        by_month = [sorted(values) for values in by_month]
+    period = sorted(itertools.chain.from_iterable(by_month))
+    return [_median_figure(values) for values in by_month], _median_figure(period)
 
 
-def _middle_median(middle: list, count: int) -> dict:
-    """The figure of ``count`` durations from their middle one or two ``(rank, hours)``: the
-    median is those averaged (``time_to_assignment``'s rule), rounded to 0.1 h."""
+def _column_values(statement, with_second: bool = False) -> list:
+    """The values of ``statement``'s first column (with ``with_second``: pairs with its second,
+    returned as the driver gives it), read from the driver's cursor and converted as SQLAlchemy
+    converts that column (a year is 160,000 durations: a ``Row`` each cost three times the
+    query). Core: the caller names the programme (``tenancy``)."""
+    result = db.session.connection().execute(statement)
+    try:
+        cursor = result.cursor
+        column_type = statement.selected_columns[0].type
+        convert = column_type._cached_result_processor(db.engine.dialect, cursor.description[0][1])
+        rows = cursor.fetchall()
+    finally:
+        result.close()
+    if with_second:
+        return [(row[0] if convert is None else convert(row[0]), int(row[1])) for row in rows]
+    values = [row[0] for row in rows]
+    return values if convert is None else [convert(value) for value in values]
+
+
+def _median_figure(durations: list) -> dict:
+    """The figure of sorted ``durations``: their count, and the middle one or the two middle
+    ones averaged (``time_to_assignment``'s rule), rounded to 0.1 h."""
+    count = len(durations)
     if not count:
         return {"assigned": 0, "median_hours": None}
-    values = [value for _rank, value in sorted(middle)]
-    return {"assigned": count, "median_hours": round(sum(values) / len(values), 1)}
+    middle = durations[(count - 1) // 2 : count // 2 + 1]
+    return {"assigned": count, "median_hours": round(sum(middle) / len(middle), 1)}
 
 
 def time_to_assignment(start: datetime, end: datetime, scope) -> dict:
@@ -542,6 +559,7 @@ def build_report(
     locale: str = "ja",
     *,
     live: bool = False,
+    gaps: bool = True,
 ) -> dict:
     """The report for ``first_month`` to ``last_month`` (first days, inclusive), exact figures.
 
@@ -549,6 +567,8 @@ def build_report(
     an empty set is nothing. Names are in ``locale``; labels are left to the renderers.
     Closed months' cases come from their rollups (``rollups``); ``live`` counts every month
     from the case log instead (the same figures: the tests and the benchmark compare them).
+    ``gaps=False`` leaves the gap list empty, for a caller that draws it from the protected
+    matrix (``suppression.suppressed_report``): the matrix is then built once, not twice.
     """
     if last_month < first_month:
         raise ValueError("the last month is before the first")
@@ -601,6 +621,6 @@ def build_report(
         **total,
         "supporters": supporters_against_target(as_of, scope),
         "help_given": help_given(day_bounds[0], day_bounds[-1]) if scope is None else None,
-        "gaps": coverage_gaps(months[0], months[-1], figures_of, scope, names),
+        "gaps": coverage_gaps(months[0], months[-1], figures_of, scope, names) if gaps else [],
         "months": blocks,
     }

@@ -10,7 +10,7 @@ from supporters.access import report_scope, sees_exact_report
 from supporters.models import User
 from supporters.refusals import Refused
 from supporters.reports.monthly import build_report
-from supporters.reports.suppression import suppressed
+from supporters.reports.suppression import suppressed_report
 from supporters.stipends.months import current_month, months_between, parse_month
 from supporters.stipends.rules import fiscal_months
 
@@ -44,7 +44,8 @@ def parse_period(first_text: str, last_text: str) -> tuple[date, date]:
 
 def report_for(user: User, first: date, last: date, locale: str) -> dict:
     """The report ``user`` may see: their scope, and small cells suppressed unless staff."""
-    report = build_report(first, last, scope=report_scope(user), locale=locale)
+    scope = report_scope(user)
     if sees_exact_report(user):
-        return report
-    return suppressed(report, current_app.config["REPORT_SUPPRESS_BELOW"])
+        return build_report(first, last, scope=scope, locale=locale)
+    threshold = current_app.config["REPORT_SUPPRESS_BELOW"]
+    return suppressed_report(first, last, threshold, scope, locale)
