@@ -20,7 +20,6 @@ the ORM's unit of work (``update(Municipality)`` statements, raw SQL) would not 
 exist, keep it that way.
 """
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
@@ -28,12 +27,12 @@ from itertools import chain
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from supporters.extensions import db
 from supporters.models.programme import Programme
-from supporters.models.reference import Language, Municipality, ReferenceVersion
+from supporters.models.reference import Language, Municipality, ReferenceVersion, write_token
 
 # The current token, as a scalar sub-select to fold into a statement a request runs anyway.
 LATEST_TOKEN = (
@@ -172,12 +171,7 @@ def _note_reference_change(session: Session, _flush_context) -> None:
     touched = chain(session.new, session.dirty, session.deleted)
     if not any(isinstance(obj, Municipality | Language | Programme) for obj in touched):
         return
-    token = secrets.token_hex(16)
-    connection = session.connection()
-    table = ReferenceVersion.__table__
-    written = connection.execute(update(table).where(table.c.id == 1).values(token=token))
-    if not written.rowcount:  # the first change this database has seen
-        connection.execute(insert(table).values(id=1, token=token))
+    token = write_token(session.connection(), 1)
     _kept = None
     if has_request_context():  # the rest of this request reads the data it has just written
         g.pop("reference_data", None)

@@ -22,15 +22,13 @@ map. The token is one for the installation: a completion anywhere renews every p
 maps (cheap, and never stale).
 """
 
-import secrets
-
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from supporters import tenancy
 from supporters.extensions import db
 from supporters.models import HelpRequest, RequestStatus
-from supporters.models.reference import ReferenceVersion
+from supporters.models.reference import ReferenceVersion, changed, updated_columns, write_token
 
 # The reference_version row that names the state of the requests' outcomes (row 1 is the
 # reference data's).
@@ -86,24 +84,15 @@ def forget() -> None:
 
 def renew_token(connection) -> None:
     """Write a fresh token on ``connection`` (in its transaction)."""
-    table = ReferenceVersion.__table__
-    token = secrets.token_hex(16)
-    written = connection.execute(update(table).where(table.c.id == ROW).values(token=token))
-    if not written.rowcount:
-        connection.execute(insert(table).values(id=ROW, token=token))
+    write_token(connection, ROW)
     _kept.clear()
-
-
-def _changes_outcome(obj) -> bool:
-    state = db.inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in WATCHED)
 
 
 @event.listens_for(Session, "after_flush")
 def _note_flush(session: Session, _flush_context) -> None:
     """A new token when the flush added, deleted or re-assigned/re-statused a request."""
     touched = [o for o in session.new | session.deleted if isinstance(o, HelpRequest)]
-    touched += [o for o in session.dirty if isinstance(o, HelpRequest) and _changes_outcome(o)]
+    touched += [o for o in session.dirty if isinstance(o, HelpRequest) and changed(o, WATCHED)]
     if touched:
         renew_token(session.connection())
 
@@ -118,8 +107,7 @@ def _note_statement(state: ORMExecuteState) -> None:
     if mapper is None or mapper.class_ is not HelpRequest:
         return
     if state.is_update:
-        values = getattr(state.statement, "_values", None) or {}
-        names = {getattr(col, "key", getattr(col, "name", str(col))) for col in values}
+        names = updated_columns(state.statement)
         if not names & WATCHED:
             return
     renew_token(state.session.connection())

@@ -25,18 +25,17 @@ match): weekly slots, the pause, days away, assignments.
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from supporters import tenancy
 from supporters.extensions import db
 from supporters.help_requests import experience
 from supporters.models import Supporter, SupporterLanguage, SupporterStatus
-from supporters.models.reference import ReferenceVersion
+from supporters.models.reference import ReferenceVersion, changed, updated_columns, write_token
 from supporters.models.supporter import supporter_served_municipality
 
 # The reference_version row that names the state of the supporters' lasting facts (row 1: the
@@ -178,17 +177,8 @@ def forget() -> None:
 
 def renew_token(connection) -> None:
     """Write a fresh token on ``connection`` (in its transaction)."""
-    table = ReferenceVersion.__table__
-    token = secrets.token_hex(16)
-    written = connection.execute(update(table).where(table.c.id == ROW).values(token=token))
-    if not written.rowcount:
-        connection.execute(insert(table).values(id=ROW, token=token))
+    write_token(connection, ROW)
     _kept.clear()
-
-
-def _changes_facts(obj) -> bool:
-    state = db.inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in WATCHED)
 
 
 @event.listens_for(Session, "after_flush")
@@ -198,7 +188,7 @@ def _note_flush(session: Session, _flush_context) -> None:
     touched = any(
         isinstance(o, Supporter | SupporterLanguage) for o in session.new | session.deleted
     ) or any(
-        isinstance(o, SupporterLanguage) or (isinstance(o, Supporter) and _changes_facts(o))
+        isinstance(o, SupporterLanguage) or (isinstance(o, Supporter) and changed(o, WATCHED))
         for o in session.dirty
     )
     if touched:
@@ -215,8 +205,7 @@ def _note_statement(state: ORMExecuteState) -> None:
     if getattr(table, "name", None) not in TABLES:
         return
     if state.is_update and table.name == "supporter":
-        values = getattr(state.statement, "_values", None) or {}
-        names = {getattr(col, "key", getattr(col, "name", str(col))) for col in values}
+        names = updated_columns(state.statement)
         if names and not names & WATCHED:
             return
     renew_token(state.session.connection())

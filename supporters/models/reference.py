@@ -71,10 +71,39 @@ class ReferenceVersion(db.Model):
     transaction as the change; each process keeps its copy of them
     (``supporters/reference_data.py``) for as long as the token is the same. Written by a session
     hook, never by hand. Row 2 names the requests' outcomes the same way (renewed when a request
-    completes, reopens or changes assignee; ``supporters/help_requests/experience.py``).
+    completes, reopens or changes assignee; ``supporters/help_requests/experience.py``), row 3
+    the certified supporters' lasting facts (``supporters/help_requests/pool_facts.py``).
     """
 
     __tablename__ = "reference_version"
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     token: Mapped[str] = mapped_column(String(32))
+
+
+def write_token(connection, row: int) -> str:
+    """A fresh random token in row ``row`` of ``reference_version``, written on ``connection``
+    (in its transaction, so a rollback takes it back); returns it."""
+    import secrets
+
+    from sqlalchemy import insert, update
+
+    table = ReferenceVersion.__table__
+    token = secrets.token_hex(16)
+    written = connection.execute(update(table).where(table.c.id == row).values(token=token))
+    if not written.rowcount:  # the first change of its kind this database has seen
+        connection.execute(insert(table).values(id=row, token=token))
+    return token
+
+
+def changed(obj, names) -> bool:
+    """Whether the flush changes any of ``names`` (columns or relationships) of ``obj``."""
+    state = db.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def updated_columns(statement) -> set[str]:
+    """The column names an UPDATE statement sets through ``.values()`` (empty when its values
+    come with the parameters)."""
+    values = getattr(statement, "_values", None) or {}
+    return {getattr(col, "key", getattr(col, "name", str(col))) for col in values}
