@@ -27,6 +27,7 @@ from supporters.help_requests.candidates_topk import (
     BoundViolated,
     language_codes,
     load_batch,
+    merged,
     top_ranked,
 )
 from supporters.lending import service as lending
@@ -252,7 +253,7 @@ def match_from_pool(
     counts per filter, fallbacks) or every qualifying supporter was skipped."""
     facts = pool.facts
     codes = None if need.language is None else language_codes(need.language)
-    ids = list(facts) if codes is None else list(_merged_ids(pool.speakers, codes))
+    ids = list(facts) if codes is None else list(merged([pool.speakers.get(c, []) for c in codes]))
     sql_counts = [("status", len(facts)), ("language", len(ids))]
     bit = pool_facts.MODE_BIT[need.mode]
     ids = [sid for sid in ids if facts[sid].modes & bit]
@@ -278,7 +279,7 @@ def match_from_pool(
     wide = frozenset(
         codes_within(need.municipality, need.travel_radius_km * FALLBACK_RADIUS_FACTOR)
     )
-    source = iter(facts) if codes is None else _merged_ids(pool.speakers, codes)
+    source = iter(facts) if codes is None else merged([pool.speakers.get(c, []) for c in codes])
     chosen = []
     for sid in source:
         f = facts[sid]
@@ -293,17 +294,6 @@ def match_from_pool(
     if lent:
         found.insert(len(found) - 1, Fallback("lent", tuple(p.supporter_id for p in lent)))
     return MatchResult([], counts, emptied_by, found)
-
-
-def _merged_ids(speakers: Mapping[str, list[int]], codes: list[str]):
-    """Ids speaking any of ``codes``, ascending, each once."""
-    import heapq
-
-    last = None
-    for sid in heapq.merge(*(speakers.get(code, []) for code in codes)):
-        if sid != last:
-            yield sid
-            last = sid
 
 
 class TopMatch(MatchResult):
@@ -438,22 +428,6 @@ def _modes(in_person: bool, phone: bool, video: bool) -> frozenset[str]:
     """The engine's mode names for a supporter's three flags (as ``Supporter.modes``)."""
     flags = (in_person, phone, video)
     return frozenset(mode.value for mode, on in zip(Mode, flags, strict=True) if on)
-
-
-def load_candidates(
-    ids: list[int],
-    need: Need,
-    exclude_request: int | None = None,
-    experience: Mapping[int, int] | None = None,
-) -> list[Candidate]:
-    """Candidates for ``ids`` with everything the engine needs, in a fixed number of queries.
-
-    ``experience``: completed requests in the need's category per supporter, when the caller
-    holds them already (:func:`experience.experience`); read here otherwise.
-    """
-    if not ids:
-        return []
-    return _load_where([_among(Supporter.id, ids)], need, exclude_request, experience=experience)
 
 
 def _load_where(

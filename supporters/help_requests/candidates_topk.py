@@ -212,7 +212,8 @@ def _unique(ids: Iterable[int]) -> Iterator[int]:
             last = sid
 
 
-def _merged(lists: list[list[int]]) -> Iterator[int]:
+def merged(lists: list[list[int]]) -> Iterator[int]:
+    """The ids of sorted ``lists``, ascending, each once."""
     lists = [x for x in lists if x]
     if len(lists) == 1:
         return iter(lists[0])
@@ -225,8 +226,8 @@ def _speakers(pool: Pool, shape: Shape, home: str | None = None) -> Iterator[int
     if shape.codes is None:
         return iter(pool.by_home.get(home, ())) if home is not None else iter(pool.facts)
     if home is None:
-        return _merged([pool.speakers.get(code, []) for code in shape.codes])
-    return _merged([pool.by_home_language.get((home, code), []) for code in shape.codes])
+        return merged([pool.speakers.get(code, []) for code in shape.codes])
+    return merged([pool.by_home_language.get((home, code), []) for code in shape.codes])
 
 
 def _tier_parts(shape: Shape) -> list[int]:
@@ -398,7 +399,7 @@ def load_batch(
     experience: Mapping[int, int],
 ) -> list[Candidate]:
     """Candidates for ``ids`` (certified supporters of ``pool``), exactly as
-    :func:`candidates.load_candidates` builds them: lasting facts from the pool, the day's
+    :func:`candidates._load_where` builds them: lasting facts from the pool, the day's
     (weekly slots, pause, day away, assignments, this resident) in two statements."""
     from supporters.clock import JST
     from supporters.help_requests.candidates import (
