@@ -32,14 +32,14 @@ from geopy.distance import geodesic  # noqa: E402
 from sqlalchemy import and_, exists, func, insert, not_, or_, select, text  # noqa: E402
 from timing import median_ms  # noqa: E402  (bench/timing.py, beside this script)
 
-from supporters import create_app  # noqa: E402
+from supporters import cache_tokens, create_app  # noqa: E402
 from supporters.clock import JST  # noqa: E402
 from supporters.config import database_url  # noqa: E402
 from supporters.demo.people import load_languages  # noqa: E402
 from supporters.extensions import db  # noqa: E402
 from supporters.help_requests import candidates, pool_facts  # noqa: E402
 from supporters.help_requests.candidates_topk import TOP  # noqa: E402
-from supporters.help_requests.experience import ROW as EXPERIENCE_ROW  # noqa: E402
+from supporters.help_requests.experience import KIND as EXPERIENCE_KIND  # noqa: E402
 from supporters.models import (  # noqa: E402
     Consent,
     HelpRequest,
@@ -378,7 +378,7 @@ def load(japan: Japan, rng: random.Random) -> dict[str, int]:
     _bulk(HelpRequest.__table__, bench_request_rows(rng, japan, REQUESTS, consent_id))
     # Likewise the token the requests' hooks write (help_requests/experience.py): without it
     # nothing would be kept and every match would read the category's experience afresh.
-    db.session.execute(insert(ReferenceVersion.__table__).values(id=EXPERIENCE_ROW, token="bench"))
+    cache_tokens.renew(db.session.connection(), EXPERIENCE_KIND, cache_tokens.EVERY_PROGRAMME)
     db.session.commit()
     return {
         "municipalities": len(japan.municipalities),

@@ -5,7 +5,10 @@ programme into a throw-away SQLite database, starts Yorisoi and ``bench/bare.py`
 gunicorn command (``BENCH_WORKERS`` sync workers, default 2), signs in once per role through the
 login form, then loads each page for ``BENCH_SECONDS`` (default 5) with ``BENCH_CLIENTS``
 concurrent clients (default 4; ``bench/load.py``, as ``wrk`` is not installed). The bare endpoint
-is measured right before each page; the page's requests/s is given as a share of that. The script
+is measured right before each page; the page's requests/s is given as a share of that. So is
+``bench/floor.py``, a signed-in page made of the required stack alone (Flask-Login,
+Flask-SQLAlchemy, Jinja, Flask-WTF's CSRF token; no Yorisoi), measured beside it: what any page
+of this stack costs before the application adds anything. The script
 prints a Markdown table for docs/benchmarks.md. ``BENCH_TREE`` names another checkout of the
 code to measure (e.g. the previous commit, for a before/after); ``BENCH_PAGES`` picks some
 paths. The app runs in its production configuration (``YORISOI_ENV=production``, a throw-away
@@ -158,11 +161,15 @@ def main() -> None:
         counts = seed(env)
         # Production gives the demo accounts random passwords, returned once by the seed.
         passwords = counts.pop("account_passwords")
-        app_port, bare_port = free_port(), free_port()
+        app_port, bare_port, floor_port = free_port(), free_port(), free_port()
         servers = []
         try:
             servers.append(serve("supporters:create_app()", app_port, env, ROOT))
             servers.append(serve("bare:app", bare_port, {}, HERE))
+            floor_env = {"FLOOR_DATABASE_URL": f"sqlite:///{tmp}/floor.db"}
+            _create_floor(floor_env)
+            servers.append(serve("floor:app", floor_port, floor_env, HERE))
+            floor_cookie = _floor_sign_in(floor_port)
             cookies = {
                 account: sign_in(
                     app_port, f"{account}@example.jp", passwords[f"{account}@example.jp"]
@@ -178,24 +185,45 @@ def main() -> None:
                 # The yardstick right before each page: another process's burst of work
                 # then lowers both figures alike instead of skewing one page's share.
                 bare, _ = measure(bare_port, "/", "")
+                floor, _ = measure(floor_port, "/", floor_cookie)
                 rate, failed = measure(app_port, path, cookies[account])
-                rows.append((label, path, account, goal, rate, failed, bare))
+                rows.append((label, path, account, goal, rate, failed, bare, floor))
         finally:
             for server in servers:
                 server.terminate()
                 server.wait(timeout=10)
-    bares = [row[-1] for row in rows]
+    bares = [row[-2] for row in rows]
     print(_header(counts, min(bares), max(bares)))
-    print("| page | path | signed in as | requests/s | bare Flask | share of bare Flask | goal |")
-    print("| --- | --- | --- | ---: | ---: | ---: | --- |")
-    for label, path, account, goal, rate, failed, bare in rows:
+    print(
+        "| page | path | signed in as | requests/s | bare Flask | share of bare Flask | goal "
+        "| the floor (`floor.py`) | its share of bare | page's share of the floor |"
+    )
+    print("| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+    for label, path, account, goal, rate, failed, bare, floor in rows:
         share = rate / bare
         verdict = "met" if share >= goal else "not met"
         note = f" ({failed} failed)" if failed else ""
         print(
             f"| {label} | `{path}` | {account} | {rate:,.0f}{note} | {bare:,.0f} | {share:.1%} "
-            f"| ≥ {goal:.0%}: {verdict} |"
+            f"| ≥ {goal:.0%}: {verdict} | {floor:,.0f} | {floor / bare:.1%} | {rate / floor:.0%} |"
         )
+
+
+def _create_floor(env: dict) -> None:
+    """Make the floor app's database once, before its workers start (they would race)."""
+    os.environ.update(env)
+    import floor
+
+    floor.create()
+
+
+def _floor_sign_in(port: int) -> str:
+    """The floor app's session cookie (its ``/login`` signs its one user in)."""
+    answer = requests.get(f"http://127.0.0.1:{port}/login", timeout=30)
+    assert answer.status_code == 200, f"floor sign-in: {answer.status_code}"
+    cookie = "; ".join(f"{name}={value}" for name, value in answer.cookies.items())
+    _check(port, "/", cookie)
+    return cookie
 
 
 def _check(port: int, path: str, cookie: str) -> None:

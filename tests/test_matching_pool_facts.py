@@ -169,3 +169,100 @@ def test_nobody_qualifies_from_the_pool_equals_the_exhaustive_answer(
     assert fast.emptied_by == exhaustive.emptied_by
     assert fast.fallbacks == exhaustive.fallbacks
     assert any(f.kind == "remote" for f in fast.fallbacks)
+
+
+# --- A token per programme (cache_tokens.py) ------------------------------------------------------
+
+
+def _two_programmes(db):
+    # Both in Ibaraki's municipalities (as in test_tenancy): only the programme keeps them apart.
+    a, b = _programme("08", "茨城", "Ibaraki"), _programme("08", "群馬", "Gunma")
+    db.session.add_all([a, b])
+    db.session.commit()
+    return a.id, b.id
+
+
+def test_a_change_in_one_programme_leaves_the_other_programmes_kept_data(
+    db, make_supporter, make_request
+):
+    """Gunma edits a profile and completes a request: Gunma's tokens are renewed, Ibaraki's are
+    not, and Ibaraki's kept pool is used as it is; a reader across programmes sees the change."""
+    a, b = _two_programmes(db)
+    with tenancy.using(a):
+        make_supporter(name="Lan", home=KOGA)
+        make_request()
+        tokens_a = pool_facts.tokens()
+        pool_a = pool_facts.current(tokens_a[1])
+    with tenancy.using(b):
+        dara = make_supporter(name="Dara", home=KOGA)
+        request = make_request()
+        tokens_b = pool_facts.tokens()
+    with tenancy.using(None):
+        across = pool_facts.tokens()
+    assert None not in (*tokens_a, *tokens_b, *across)
+    with tenancy.using(b):
+        dara = db.session.get(Supporter, dara.id)
+        dara.monthly_case_cap = 3
+        fresh = db.session.get(HelpRequest, request.id)
+        fresh.assigned_supporter_id = dara.id
+        db.session.commit()
+        renewed_b = pool_facts.tokens()
+    assert renewed_b[0] != tokens_b[0] and renewed_b[1] != tokens_b[1]
+    with tenancy.using(a):
+        assert pool_facts.tokens() == tokens_a
+        assert pool_facts.current(tokens_a[1]) is pool_a  # not read again
+    with tenancy.using(None):
+        assert pool_facts.tokens()[0] != across[0] and pool_facts.tokens()[1] != across[1]
+
+
+def test_a_statement_the_scoping_does_not_limit_renews_every_programme(db, make_supporter):
+    """A Core statement on the served places (no programme scoping applies to it) can change
+    any programme's supporters: every programme's pool token is renewed."""
+    from sqlalchemy import insert
+
+    from supporters.models.supporter import supporter_served_municipality
+
+    a, b = _two_programmes(db)
+    with tenancy.using(a):
+        lan = make_supporter(name="Lan", home=KOGA)
+        before_a = pool_facts.tokens()[1]
+    with tenancy.using(b):
+        make_supporter(name="Dara", home=KOGA)
+        before_b = pool_facts.tokens()[1]
+    with tenancy.using(a):
+        db.session.execute(
+            insert(supporter_served_municipality).values(
+                supporter_id=lan.id, municipality_code=BANDO
+            )
+        )
+        db.session.commit()
+        assert pool_facts.tokens()[1] != before_a
+    with tenancy.using(b):
+        assert pool_facts.tokens()[1] != before_b
+
+
+def test_writers_of_two_programmes_do_not_wait_for_each_other(app, db):
+    """PostgreSQL holds a row's lock from the UPDATE to the commit: with one row for the
+    installation, every programme's profile edits queued behind each other. Each programme has
+    its own row now; only a second writer of the same programme waits."""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from supporters import cache_tokens
+
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite locks the whole database for a write anyway")
+    a, b = _two_programmes(db)
+    for programme in (a, b):
+        with _db.engine.begin() as connection:
+            cache_tokens.renew(connection, pool_facts.KIND, {programme})
+    with _db.engine.connect() as first, _db.engine.connect() as second:
+        first.begin()
+        cache_tokens.renew(first, pool_facts.KIND, {a})  # not committed: holds A's row
+        second.begin()
+        second.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
+        cache_tokens.renew(second, pool_facts.KIND, {b})  # B's own row: no wait
+        with pytest.raises(OperationalError):  # A's row: waits, and gives up
+            cache_tokens.renew(second, pool_facts.KIND, {a})
+        second.rollback()
+        first.rollback()

@@ -315,3 +315,27 @@ def test_sqlite_never_drives_a_join_by_the_programme_index(worlds):
             )
         )
     assert "programme_id" not in plan, plan
+
+
+def test_a_statement_built_once_is_scoped_for_each_programme(worlds):
+    """A statement kept at module level (the home's, the sign-in check's) is scoped once per
+    programme and reused: run in A, then B, then A again, each sees only its own rows, and the
+    scoped form kept for a programme is the one its second run used."""
+    statement = select(Supporter.display_name).order_by(Supporter.id)
+    with worlds.app.app_context():
+        seen = {}
+        dialect = db.engine.dialect.name
+        for programme in ("a", "b", "a", "b"):
+            with tenancy.using(worlds.ids[programme]):
+                names = db.session.scalars(statement).all()
+                kept = tenancy._SCOPED[statement][((worlds.ids[programme],), dialect)]
+            seen.setdefault(programme, []).append((names, kept))
+        with tenancy.using(None):  # no programme in context: not scoped at all
+            everyone = db.session.scalars(statement).all()
+    (a1, kept_a1), (a2, kept_a2) = seen["a"]
+    (b1, _), (b2, _) = seen["b"]
+    assert a1 == a2 and b1 == b2
+    assert a1 and b1 and not set(a1) & set(b1)
+    assert all(name.endswith(TAG) for name in b1) and not any(name.endswith(TAG) for name in a1)
+    assert sorted(everyone) == sorted(a1 + b1)
+    assert kept_a1 is kept_a2

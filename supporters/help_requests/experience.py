@@ -6,43 +6,41 @@ on every match; the answer only changes when a request enters or leaves a done s
 category or assignee, or is added or deleted. So each process keeps the map per (programme,
 category), under a token.
 
-**Correct across processes.** Every such change writes a fresh random token into row
-:data:`ROW` of ``reference_version`` in the same transaction as the change (the two hooks
-below: the unit of work's flushes, and ORM-enabled ``update(HelpRequest)`` / ``delete`` /
-``insert`` statements such as the lifecycle's conditional transition; a rolled-back change
-takes its token with it). A process reuses its map only while the database's token is the one
-it was read under (one small read per match). No token yet (a database whose requests were
-never written through the ORM) means nothing is kept. Core statements on the table and raw SQL
-bypass the hooks: none may change a request's status, category or assignee (the bench writes
-the token itself after its bulk load).
+**Correct across processes.** Every such change writes a fresh random token of kind
+:data:`KIND` for the request's programme (:mod:`supporters.cache_tokens`) in the same
+transaction as the change (the two hooks below: the unit of work's flushes, and ORM-enabled
+``update(HelpRequest)`` / ``delete`` / ``insert`` statements such as the lifecycle's conditional
+transition; a rolled-back change takes its token with it). A process reuses its map only while
+the database's token is the one it was read under (one small read per match). No token yet (a
+database whose requests were never written through the ORM) means nothing is kept. Core
+statements on the table and raw SQL bypass the hooks: none may change a request's status,
+category or assignee (the bench writes the token itself after its bulk load).
 
 **Tenancy.** The map is read through the ORM, so it is scoped to the programme in context, and
 kept under that programme's id (None: across programmes): one programme never sees another's
-map. The token is one for the installation: a completion anywhere renews every programme's
-maps (cheap, and never stale).
+map. The token is the programme's: a completion in Gunma leaves Ibaraki's maps in place.
 """
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from supporters import tenancy
+from supporters import cache_tokens, tenancy
 from supporters.extensions import db
 from supporters.models import HelpRequest, RequestStatus
-from supporters.models.reference import ReferenceVersion, changed, updated_columns, write_token
+from supporters.models.reference import changed, updated_columns
 
-# The reference_version row that names the state of the requests' outcomes (row 1 is the
-# reference data's).
-ROW = 2
+# The kind of cache token that names the state of a programme's requests' outcomes.
+KIND = "outcomes"
 DONE = (RequestStatus.COMPLETED, RequestStatus.CLOSED)
 # The columns whose change can change somebody's experience.
 WATCHED = frozenset({"status", "category", "assigned_supporter_id"})
 
-_kept: dict[tuple[int | None, str], tuple[str, dict[int, int]]] = {}
+_kept: dict[tuple[int | None, str], tuple[object, dict[int, int]]] = {}
 
 
-def current_token() -> str | None:
-    """The token naming the requests' outcomes as this transaction sees them."""
-    return db.session.scalar(select(ReferenceVersion.token).where(ReferenceVersion.id == ROW))
+def current_token() -> object:
+    """The token naming the outcomes of the requests in context, as this transaction sees them."""
+    return cache_tokens.read(db.session, (KIND,))[KIND]
 
 
 _UNREAD = object()
@@ -82,19 +80,24 @@ def forget() -> None:
     _kept.clear()
 
 
-def renew_token(connection) -> None:
-    """Write a fresh token on ``connection`` (in its transaction)."""
-    write_token(connection, ROW)
-    _kept.clear()
+def renew_token(connection, programmes=cache_tokens.EVERY_PROGRAMME) -> None:
+    """Write fresh tokens for ``programmes`` on ``connection`` (in its transaction)."""
+    cache_tokens.renew(connection, KIND, programmes)
+    if programmes == cache_tokens.EVERY_PROGRAMME:
+        _kept.clear()
+        return
+    for key in [key for key in _kept if key[0] is None or key[0] in programmes]:
+        del _kept[key]
 
 
 @event.listens_for(Session, "after_flush")
 def _note_flush(session: Session, _flush_context) -> None:
-    """A new token when the flush added, deleted or re-assigned/re-statused a request."""
+    """A new token for their programmes when the flush added, deleted or re-assigned /
+    re-statused requests."""
     touched = [o for o in session.new | session.deleted if isinstance(o, HelpRequest)]
     touched += [o for o in session.dirty if isinstance(o, HelpRequest) and changed(o, WATCHED)]
     if touched:
-        renew_token(session.connection())
+        renew_token(session.connection(), cache_tokens.programmes_of(touched))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -110,4 +113,4 @@ def _note_statement(state: ORMExecuteState) -> None:
         names = updated_columns(state.statement)
         if not names & WATCHED:
             return
-    renew_token(state.session.connection())
+    renew_token(state.session.connection(), cache_tokens.programmes_of_statement(state))

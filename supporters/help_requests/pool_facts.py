@@ -8,15 +8,17 @@ each process keeps them per programme, indexed by home, served place and languag
 pause, days away, assignments) are read from the database, for the few supporters it looks at.
 
 **Correct across processes**, as :mod:`.experience`: every change to a watched fact writes a
-fresh random token into row :data:`ROW` of ``reference_version`` in the same transaction (the
-unit of work's flushes; ORM-enabled and Core ``insert``/``update``/``delete`` statements on the
-three tables, run through the session). A process reuses its copy only while the database holds
-the token it was read under: one small read per match, shared with the experience token
-(:func:`tokens`). No token yet means nothing is kept. Raw SQL that bypasses the session must not
-change these tables.
+fresh random token of kind :data:`KIND` for the supporter's programme
+(:mod:`supporters.cache_tokens`) in the same transaction (the unit of work's flushes;
+ORM-enabled and Core ``insert``/``update``/``delete`` statements on the three tables, run
+through the session — those the programme scoping does not limit renew every programme's). A
+process reuses its copy only while the database holds the token it was read under: one small
+read per match, shared with the experience token (:func:`tokens`). No token yet means nothing
+is kept. Raw SQL that bypasses the session must not change these tables.
 
 **Tenancy.** The facts are read through the ORM, so they are scoped to the programme in
-context, and kept under that programme's id (None: across programmes).
+context, and kept under that programme's id (None: across programmes). A profile edited in one
+programme renews that programme's token alone: the others keep their pools.
 
 **Watched:** a supporter's status, name, Japanese level, modes, home, gender, monthly cap,
 programme and served municipalities, and every row of their languages. Not watched (read per
@@ -31,16 +33,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from supporters import tenancy
+from supporters import cache_tokens, tenancy
 from supporters.extensions import db
 from supporters.help_requests import experience
 from supporters.models import Supporter, SupporterLanguage, SupporterStatus
-from supporters.models.reference import ReferenceVersion, changed, updated_columns, write_token
+from supporters.models.reference import changed, updated_columns
 from supporters.models.supporter import supporter_served_municipality
 
-# The reference_version row that names the state of the supporters' lasting facts (row 1: the
-# reference data, row 2: the requests' outcomes).
-ROW = 3
+# The kind of cache token that names the state of a programme's supporters' lasting facts.
+KIND = "pool"
 WATCHED = frozenset(
     {
         "status",
@@ -87,22 +88,17 @@ class Pool:
     derived: dict = field(default_factory=dict)  # per-shape lists, built on first use
 
 
-_kept: dict[int | None, tuple[str, Pool]] = {}
+_kept: dict[int | None, tuple[object, Pool]] = {}
 
 
-def tokens() -> tuple[str | None, str | None]:
-    """(the requests' outcomes token, the supporters' facts token), in one read."""
-    found = dict(
-        db.session.execute(
-            select(ReferenceVersion.id, ReferenceVersion.token).where(
-                ReferenceVersion.id.in_((experience.ROW, ROW))
-            )
-        ).all()
-    )
-    return found.get(experience.ROW), found.get(ROW)
+def tokens() -> tuple[object, object]:
+    """(the requests' outcomes token, the supporters' facts token) of the programme in
+    context, in one read."""
+    found = cache_tokens.read(db.session, (experience.KIND, KIND))
+    return found[experience.KIND], found[KIND]
 
 
-def current(token: str | None) -> Pool:
+def current(token: object) -> Pool:
     """The pool of the programme in context, read afresh unless kept under ``token``.
 
     Read-only: callers must not change what it holds (it is shared by the process)."""
@@ -175,24 +171,30 @@ def forget() -> None:
     _kept.clear()
 
 
-def renew_token(connection) -> None:
-    """Write a fresh token on ``connection`` (in its transaction)."""
-    write_token(connection, ROW)
-    _kept.clear()
+def renew_token(connection, programmes=cache_tokens.EVERY_PROGRAMME) -> None:
+    """Write fresh tokens for ``programmes`` on ``connection`` (in its transaction)."""
+    cache_tokens.renew(connection, KIND, programmes)
+    if programmes == cache_tokens.EVERY_PROGRAMME:
+        _kept.clear()
+        return
+    for programme in [p for p in _kept if p is None or p in programmes]:
+        del _kept[programme]
 
 
 @event.listens_for(Session, "after_flush")
 def _note_flush(session: Session, _flush_context) -> None:
-    """A new token when the flush added or deleted a supporter or a spoken language, or changed
-    a watched fact."""
-    touched = any(
-        isinstance(o, Supporter | SupporterLanguage) for o in session.new | session.deleted
-    ) or any(
-        isinstance(o, SupporterLanguage) or (isinstance(o, Supporter) and changed(o, WATCHED))
+    """A new token for their programmes when the flush added or deleted supporters or spoken
+    languages, or changed a watched fact."""
+    touched = [
+        o for o in session.new | session.deleted if isinstance(o, Supporter | SupporterLanguage)
+    ]
+    touched += [
+        o
         for o in session.dirty
-    )
+        if isinstance(o, SupporterLanguage) or (isinstance(o, Supporter) and changed(o, WATCHED))
+    ]
     if touched:
-        renew_token(session.connection())
+        renew_token(session.connection(), cache_tokens.programmes_of(touched))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -208,4 +210,4 @@ def _note_statement(state: ORMExecuteState) -> None:
         names = updated_columns(state.statement)
         if names and not names & WATCHED:
             return
-    renew_token(state.session.connection())
+    renew_token(state.session.connection(), cache_tokens.programmes_of_statement(state))

@@ -20,7 +20,7 @@ from supporters.models.offer import Offer, OfferStatus
 from supporters.models.privacy import ActivityDraft
 from supporters.models.programme import Programme, ProgrammeChange
 from supporters.models.public_form import PublicFormDay
-from supporters.models.reference import Language, Municipality
+from supporters.models.reference import CacheToken, Language, Municipality
 from supporters.models.report_rollup import ReportRollup, ReportRollupMonth
 from supporters.models.request import (
     OPEN_STATUSES,
@@ -99,6 +99,7 @@ __all__ = [
     "FiscalBudget",
     "HelpRequest",
     "JobFailure",
+    "CacheToken",
     "Language",
     "LanguageLevel",
     "LinkCode",

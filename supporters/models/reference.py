@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supporters.extensions import db
@@ -70,14 +70,35 @@ class ReferenceVersion(db.Model):
     Every change to a municipality or language writes a new token here, in the same
     transaction as the change; each process keeps its copy of them
     (``supporters/reference_data.py``) for as long as the token is the same. Written by a session
-    hook, never by hand. Row 2 names the requests' outcomes the same way (renewed when a request
-    completes, reopens or changes assignee; ``supporters/help_requests/experience.py``), row 3
-    the certified supporters' lasting facts (``supporters/help_requests/pool_facts.py``).
+    hook, never by hand. What a programme's matching keeps has a token per programme instead
+    (:class:`CacheToken`).
     """
 
     __tablename__ = "reference_version"
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+class CacheToken(db.Model):
+    """What a process keeps of one programme's data, named by a random token per (kind,
+    programme): ``outcomes`` (the requests' outcomes, ``help_requests/experience.py``) and
+    ``pool`` (the certified supporters' lasting facts, ``help_requests/pool_facts.py``).
+
+    A write in one programme renews that programme's token alone, so the other programmes keep
+    what they hold, and writers of different programmes never wait on one row's lock. No
+    programme (an installation that never started one) is the row without a programme. Written
+    by session hooks through :mod:`supporters.cache_tokens`, never by hand.
+    """
+
+    __tablename__ = "cache_token"
+    __table_args__ = (UniqueConstraint("kind", "programme_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), default=None
+    )
     token: Mapped[str] = mapped_column(String(32))
 
 
