@@ -15,7 +15,13 @@ from supporters.demo.seed import DEMO_PASSWORD
 from supporters.extensions import db
 from supporters.models import Supporter, SupporterLanguage, SupporterStatus, User
 from supporters.models.supporter import supporter_served_municipality as served
-from tests.browser.conftest import PHONE, assert_no_browser_errors, screenshot, scroll_width
+from tests.browser.conftest import (
+    PHONE,
+    assert_accessible,
+    assert_no_browser_errors,
+    screenshot,
+    scroll_width,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -259,3 +265,22 @@ def test_phone_dashboard_has_no_horizontal_scroll(new_page, base_url, locale):
     assert_no_browser_errors(page)
     width, offenders = horizontal_overflow(page)
     assert width <= PHONE["width"] + 1, f"{width}px wide; overflowing:\n" + "\n".join(offenders)
+
+
+def test_phone_list_cells_are_labelled_with_their_column(new_page, base_url):
+    """On a phone a list's rows become cards and the header row is hidden: every cell then
+    shows its column's heading above its value, and the page stays accessible."""
+    page = phone_page(new_page, "en")
+    page.goto(base_url + "/")
+    sign_in(page, base_url)
+    page.goto(base_url + "/supporters/")
+    table = page.locator("table.list").first
+    expect(table.locator("thead")).to_be_hidden()
+    headings = [text.strip() for text in table.locator("thead th").all_inner_texts()]
+    first_row = table.locator("tbody tr").first
+    shown = first_row.locator("td").evaluate_all(
+        "cells => cells.map(cell => getComputedStyle(cell, '::before').content)"
+    )
+    assert [label.strip('"') for label in shown] == headings[: len(shown)]
+    assert "Name" in headings
+    assert_accessible(page, "phone-supporter-list", width=PHONE["width"] + 1)
