@@ -154,6 +154,8 @@ class MatchResult:
     counts_after_each_filter: list[tuple[str, int]]
     emptied_by: str | None = None
     fallbacks: list[Fallback] = field(default_factory=list)
+    # The other programmes' supporters behind a "lent" fallback (lending.Proposal, read once).
+    lent: tuple = ()
 
 
 class _Distances:

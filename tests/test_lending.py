@@ -354,3 +354,22 @@ def test_the_national_report_gives_counts_per_programme_only(two):
         assert private not in result.output
     bad = app.test_cli_runner().invoke(args=["programme", "national-report", "--from", "May"])
     assert bad.exit_code != 0
+
+
+def test_the_request_page_reads_the_lent_supporters_once(two, monkeypatch):
+    """The page names the lent supporters from the matching's own reading of them."""
+    app, ids = two
+    ibaraki = _signed_in(app, "coordinator.ibaraki@example.jp")
+    calls = []
+    real = lending.proposals
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lending, "proposals", counted)
+    for query in ("", "?candidates=all"):
+        calls.clear()
+        page = ibaraki.get(f"/requests/{ids['request']}{query}", headers={"Accept-Language": "en"})
+        assert "Sok Dara — Khmer, Native, Gunma programme, Phone" in page.get_data(as_text=True)
+        assert len(calls) == 1, query

@@ -293,7 +293,7 @@ def match_from_pool(
     lent = lending.proposals(request)
     if lent:
         found.insert(len(found) - 1, Fallback("lent", tuple(p.supporter_id for p in lent)))
-    return MatchResult([], counts, emptied_by, found)
+    return MatchResult([], counts, emptied_by, found, tuple(lent))
 
 
 class TopMatch(MatchResult):
@@ -372,7 +372,7 @@ def match_exhaustive(request: HelpRequest) -> MatchResult:
     lent = lending.proposals(request)
     if lent:
         found.insert(len(found) - 1, Fallback("lent", tuple(p.supporter_id for p in lent)))
-    return MatchResult([], counts, emptied_by, found)
+    return MatchResult([], counts, emptied_by, found, tuple(lent))
 
 
 def _fallback_pool(need: Need, exclude_request: int | None) -> list[Candidate]:

@@ -33,7 +33,6 @@ from supporters.help_requests.forms import (
 from supporters.help_requests.intake import ConsentGiven, take_request
 from supporters.help_requests.listing import RequestListForm, list_statement
 from supporters.i18n import translated_labels
-from supporters.lending import service as lending
 from supporters.models import ConsentChannel, Offer, OfferStatus, Role, Supporter
 from supporters.pagination import paginate, usable_filters
 from supporters.programme.settings import current as programme_settings
@@ -149,9 +148,8 @@ def detail(request_id: int):
                     )
                 ).all()
             )
-        if any(fb.kind == "lent" for fb in result.fallbacks):  # other programmes' ([6/6])
-            lent = {p.supporter_id: p for p in lending.proposals(help_request)}
-            names |= {sid: labels.lent_text(p) for sid, p in lent.items()}
+        # Other programmes' supporters ([6/6]), as the matching read them.
+        names |= {p.supporter_id: labels.lent_text(p) for p in result.lent}
     return render_template(
         "requests/detail.html",
         r=help_request,
