@@ -9,6 +9,7 @@ and random places for the distances (Hypothesis, with radii that fall exactly on
 """
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from geopy.distance import geodesic
@@ -17,12 +18,13 @@ from hypothesis import strategies as st
 from sqlalchemy import and_, case, exists, func, insert, not_, or_, select
 from sqlalchemy.orm import aliased
 
-from supporters.coverage import analysis
+from supporters.coverage import analysis, protected
 from supporters.coverage.geo import Reach
 from supporters.extensions import db as _db
 from supporters.help_requests.duplicates import MERGED_INTO, merged_away
 from supporters.models import HelpRequest, RequestEvent, RequestStatus
 from supporters.reports import first_moves, monthly
+from supporters.reports.disclosure import MARK, is_count, is_small
 from supporters.reports.monthly import (
     OUTCOMES,
     build_report,
@@ -250,3 +252,94 @@ def test_reach_equals_the_full_distance_table(places, radius_pick, factor, data)
         for home in homes:
             distance = table.get((place, home))
             assert reach.beyond(place, home) == (distance is None or distance > radius)
+
+
+# --- The protected coverage matrix --------------------------------------------------------------
+
+
+def _small_request_cells_before(first_month, last_month, threshold, municipalities, sensitive_too):
+    """``protected.small_request_cells`` as it was: every month cell back, tested in Python."""
+    months = months_between(first_month.replace(day=1), last_month.replace(day=1))
+    bounds = [utc_start_of(month) for month in [*months, next_month(months[-1])]]
+    where = [HelpRequest.language_code.is_not(None), analysis.not_merged(HelpRequest.id)]
+    if municipalities is not None:
+        where.append(HelpRequest.municipality_code.in_(sorted(municipalities)))
+    dims = {"place": HelpRequest.municipality_code, "lang": HelpRequest.language_code}
+    sensitive = HelpRequest.sensitive.is_(True)
+    unfilled = HelpRequest.status == RequestStatus.UNFILLED
+    sums = {
+        "unfilled": case((unfilled, 1), else_=0),
+        "sensitive": case((sensitive, 1), else_=0),
+        "sensitive_unfilled": case((sensitive & unfilled, 1), else_=0),
+    }
+    requests, unfilled_cells = set(), set()
+    rows = monthly._grouped(HelpRequest.created_at, bounds, dims, where, sums)
+    for _m, code, lang, n, u, s, su in rows:
+        if is_small(int(n), threshold) or (sensitive_too and is_small(int(s), threshold)):
+            requests.add((code, lang))
+        if is_small(int(u), threshold) or (sensitive_too and is_small(int(su), threshold)):
+            unfilled_cells.add((code, lang))
+    return requests, unfilled_cells
+
+
+def _protected_matrix_before(matrix, threshold, sensitive_too):
+    """``protected.protected_matrix`` as it was: every cell copied with ``replace``."""
+    scope = frozenset(place.code for place in matrix.places)
+    hide_requests, hide_unfilled = _small_request_cells_before(
+        matrix.first_month, matrix.last_month, threshold, scope, sensitive_too
+    )
+    cells = {}
+    for key, cell in matrix.cells.items():
+        requests = MARK if key in hide_requests and cell.requests else cell.requests
+        unfilled = (
+            MARK if key in hide_unfilled and cell.unfilled_requests else cell.unfilled_requests
+        )
+        weight_r = requests if is_count(requests) else protected.HIDDEN_AS
+        weight_u = unfilled if is_count(unfilled) else protected.HIDDEN_AS
+        residents, near, remote = (
+            cell.residents,
+            cell.in_person_supporters,
+            cell.remote_supporters,
+        )
+        severity = analysis.severity_of(
+            residents, near, remote, weight_r, weight_u, matrix.min_residents
+        )
+        score = analysis.score_of(residents, near, remote, weight_u, severity)
+        cells[key] = replace(
+            cell, requests=requests, unfilled_requests=unfilled, severity=severity, score=score
+        )
+    return replace(matrix, cells=cells)
+
+
+def test_small_request_cells_and_the_protected_matrix_equal_the_old_ones(db, make_request):
+    """The small cells worked out in SQL (one row per place × language) are those the old
+    month-by-month rows gave, for thresholds from 0 to 5, with and without the hospital
+    requests, on random request histories (merges, statuses, sensitive ones), every period
+    shape and scope; and the protected matrix (cells kept when nothing about them changes)
+    equals the one copied cell by cell."""
+    checked = marks = 0
+    for seed in (4, 5):
+        rng = random.Random(seed)
+        _db.session.execute(RequestEvent.__table__.delete())
+        _db.session.execute(HelpRequest.__table__.delete().where(HelpRequest.reference.like("P%")))
+        template = make_request()
+        _random_history(rng, template, 200)
+        for first, last in _periods(rng):
+            for scope in (None, *SCOPES[1:]):
+                for threshold in (0, 1, 2, 3, 5):
+                    for sensitive_too in (False, True):
+                        new = protected.small_request_cells(
+                            first, last, threshold, scope, sensitive_too
+                        )
+                        old = _small_request_cells_before(
+                            first, last, threshold, scope, sensitive_too
+                        )
+                        assert new == old, (seed, first, last, scope, threshold, sensitive_too)
+                        checked += bool(old[0]) + bool(old[1])
+            matrix = analysis.coverage_matrix(None, first, last)
+            for threshold in (2, 3, 5):
+                for sensitive_too in (False, True):
+                    new = protected.protected_matrix(matrix, threshold, sensitive_too)
+                    assert new == _protected_matrix_before(matrix, threshold, sensitive_too)
+                    marks += sum(cell.requests == MARK for cell in new.cells.values())
+    assert checked and marks, "no small cell in any history: the test proved nothing"

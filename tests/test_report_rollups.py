@@ -21,7 +21,7 @@ from supporters.models import (
     RequestEvent,
     RequestStatus,
 )
-from supporters.reports import rollups
+from supporters.reports import monthly, rollups
 from supporters.reports.monthly import (
     build_report,
     time_to_assignment,
@@ -88,6 +88,38 @@ def _correct_some(rng: random.Random, month: date) -> None:
         )
 
 
+def _municipality_cells_before(bounds: list[date], scope, rolled: set[date]) -> list[dict]:
+    """Each month's municipality × category cells as ``_fill_cases`` built them before they
+    were pivoted in SQL (#17): one row per month, place and category, added cell by cell."""
+    cells = [{} for _month in bounds[:-1]]
+    for m, code, category, n in monthly._case_rows(
+        bounds, ("municipality_code", "category"), scope, rolled
+    ):
+        if code not in cells[m]:
+            by_category = dict.fromkeys(monthly.CATEGORIES, 0)
+            cells[m][code] = {"code": code, "total": 0, "by_category": by_category}
+        cells[m][code]["total"] += n
+        cells[m][code]["by_category"][monthly._value(category)] += n
+    return cells
+
+
+def _assert_cells_as_before(first: date, last: date, scope) -> None:
+    """The pivoted municipality cells (from rollups, and live) equal the ones added up row by
+    row, key order of ``by_category`` included (it is the JSON's order)."""
+    months = months_between(first, last)
+    bounds = [*months, next_month(months[-1])]
+    for live in (False, True):
+        rolled = set() if live else rollups.rolled_up_months(first, last)
+        blocks = [{"cases": monthly._empty_cases()} for _month in months]
+        monthly._fill_cases(blocks, bounds, scope, live)
+        expected = _municipality_cells_before(bounds, scope, rolled)
+        for block, cells in zip(blocks, expected, strict=True):
+            got = block["cases"]["by_municipality"]
+            assert got == cells, (first, last, scope, live)
+            for code, cell in got.items():
+                assert list(cell["by_category"]) == list(cells[code]["by_category"])
+
+
 def _assert_same(rng: random.Random) -> int:
     """Random periods × every scope: rollup-backed report == live report. Returns how many
     months of the checked periods came from rollups."""
@@ -100,6 +132,7 @@ def _assert_same(rng: random.Random) -> int:
             fast = build_report(first, last, scope)
             live = build_report(first, last, scope, live=True)
             assert fast == live, (first, last, scope)
+            _assert_cells_as_before(first, last, scope)
         assert suppressed(build_report(first, last), 3) == suppressed(
             build_report(first, last, live=True), 3
         )

@@ -195,32 +195,81 @@ def bounds(
         (total, members, [m for m in members if m in hidden], len(set(members)) == len(members))
         for total, members in relevant
     ]
+    # A line is worked through again only when one of its cells moved since it last was (by
+    # another line, or by itself): working through it is a function of its cells' bounds
+    # alone, so otherwise it would change nothing. The same rounds, the same bounds, without
+    # summing unchanged lines of 1,741 members round after round (#17). Only hidden cells move.
+    # Each line's sums are kept as its members move: the lowest values' sum, and its highest
+    # values' as a count of unbounded members and a sum of the others (exact: the values are
+    # counts, so every bound is an integer-valued float).
+    lines_of: dict[Key, list[int]] = defaultdict(list)  # lines to work through again
+    member_in: dict[Key, list[int]] = defaultdict(list)  # lines whose sums hold it (repeats too)
+    sum_lows, unbounded_counts, finite_highs = [], [], []
+    for i, (total, members, hidden_members, _distinct) in enumerate(lines):
+        for key in {total, *hidden_members} & hidden:
+            lines_of[key].append(i)
+        for key in hidden_members:
+            member_in[key].append(i)
+        sum_lows.append(sum(low[m] for m in members))
+        finite = [high[m] for m in members if not math.isinf(high[m])]
+        unbounded_counts.append(len(members) - len(finite))
+        finite_highs.append(sum(finite))
+
+    def moved(key: Key, low_before: float, high_before: float) -> None:
+        for j in member_in[key]:
+            sum_lows[j] += low[key] - low_before
+            if high[key] != high_before:
+                if math.isinf(high_before):
+                    unbounded_counts[j] -= 1
+                    finite_highs[j] += high[key]
+                else:
+                    finite_highs[j] += high[key] - high_before
+        for j in lines_of[key]:
+            stale[j] = True
+
+    stale = [True] * len(lines)
+    inf = math.inf
     for _round in range(1000):
         changed = False
-        for total, members, hidden_members, distinct in lines:
-            sum_low = sum(low[m] for m in members)
-            sum_high = sum(high[m] for m in members)
+        for i, (total, members, hidden_members, distinct) in enumerate(lines):
+            if not stale[i]:
+                continue
+            stale[i] = False
+            sum_low = sum_lows[i]
+            sum_high = math.inf if unbounded_counts[i] else finite_highs[i]
             if total in hidden:
-                changed |= _tighten(low, high, total, sum_low, sum_high)
+                low_before, high_before = low[total], high[total]
+                if _tighten(low, high, total, sum_low, sum_high):
+                    changed = True
+                    moved(total, low_before, high_before)
             unbounded = None  # (members without a highest value, sum of the others' highest)
+            # _tighten written out for each hidden member (17,000 a month at national scale);
+            # a highest value is never -inf, so "== inf" is math.isinf here.
             for m in hidden_members:
-                rest_low, rest_high = sum_low - low[m], sum_high - high[m]
-                before = high[m]
-                if math.isinf(before):
+                low_before, before = low[m], high[m]
+                rest_low, rest_high = sum_low - low_before, sum_high - before
+                if before == inf:
                     if not distinct:
                         rest_high = sum(high[o] for o in members if o != m)
                     else:
-                        if unbounded is None:
-                            finite = [high[o] for o in members if not math.isinf(high[o])]
-                            unbounded = [len(members) - len(finite), sum(finite)]
-                        rest_high = math.inf if unbounded[0] > 1 else unbounded[1]
-                changed |= _tighten(low, high, m, low[total] - rest_high, high[total] - rest_low)
-                if unbounded is not None and high[m] != before:
-                    if math.isinf(before):
-                        unbounded[0] -= 1
-                        unbounded[1] += high[m]
-                    else:
-                        unbounded[1] += high[m] - before
+                        if unbounded is None:  # the line's, as they are now
+                            unbounded = [unbounded_counts[i], finite_highs[i]]
+                        rest_high = inf if unbounded[0] > 1 else unbounded[1]
+                new_low, new_high = low[total] - rest_high, high[total] - rest_low
+                moved_m = False
+                if new_low > low_before:
+                    low[m], moved_m = new_low, True
+                if new_high < before:
+                    high[m], moved_m = new_high, True
+                if moved_m:
+                    changed = True
+                    moved(m, low_before, before)
+                    if unbounded is not None and new_high < before:
+                        if before == inf:
+                            unbounded[0] -= 1
+                            unbounded[1] += new_high
+                        else:
+                            unbounded[1] += new_high - before
         if not changed:
             break
     return {key: (low[key], high[key]) for key in hidden}

@@ -22,7 +22,7 @@ report time), so a renamed or merged municipality shows as it does live.
 
 from datetime import date
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import case, delete, func, insert, literal, select
 
 from supporters import tenancy
 from supporters.extensions import db
@@ -146,3 +146,21 @@ def grouped(months: list[date], dims: tuple[str, ...], scope) -> list[tuple]:
         stmt = stmt.where(r.municipality_code.in_(sorted(scope)))
     stmt = stmt.group_by(r.month, *columns)
     return [(*row[:-2], int(row[-2]), int(row[-1] or 0)) for row in db.session.execute(stmt)]
+
+
+def by_municipality(months: list[date], categories: tuple[str, ...], scope) -> list[tuple]:
+    """Rows ``(month, municipality_code, cases, *cases of each of categories)`` summed from the
+    ``mc`` rollups of ``months``: the rows of ``grouped(months, ("municipality_code",
+    "category"), scope)`` pivoted in SQL, one row per month and municipality (a national year:
+    21,000 rows instead of 92,000, #17). Every category of the rows must be in ``categories``."""
+    if not months:
+        return []
+    r = ReportRollup
+    pivot = [func.sum(case((r.category == name, r.cases), else_=0)) for name in categories]
+    stmt = select(r.month, r.municipality_code, func.sum(r.cases), *pivot).where(
+        r.kind == "mc", r.month.in_(sorted(months))
+    )
+    if scope is not None:
+        stmt = stmt.where(r.municipality_code.in_(sorted(scope)))
+    stmt = stmt.group_by(r.month, r.municipality_code)
+    return [(month, code, *map(int, counts)) for month, code, *counts in db.session.execute(stmt)]
