@@ -147,3 +147,44 @@ def test_the_demo_history_has_exact_columns(tmp_path):
         finally:
             _db.session.remove()
             _db.engine.dispose()
+
+
+def test_update_and_delete_statements_keep_the_columns_exact(db, make_request):
+    """ORM-enabled ``update(RequestEvent)`` / ``delete(RequestEvent)`` statements (a retention
+    sweep, a correction script) keep the columns as a flush does: re-timed, re-statused, moved
+    to another request, deleted; loaded requests read the new values."""
+    from sqlalchemy import delete, update
+
+    first, second = make_request(), make_request()
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    for request, hours in ((first, 0), (first, 5), (second, 3)):
+        _db.session.add(
+            RequestEvent(
+                request_id=request.id,
+                from_status=RequestStatus.OFFERED,
+                to_status=RequestStatus.ASSIGNED,
+                at=start + timedelta(hours=hours),
+            )
+        )
+    _db.session.commit()
+    loaded = _db.session.get(HelpRequest, first.id)
+    assert loaded.first_assigned_at == start
+    statements = [
+        update(RequestEvent)
+        .where(RequestEvent.request_id == first.id, RequestEvent.at == start)
+        .values(at=start + timedelta(hours=9)),
+        update(RequestEvent)
+        .where(RequestEvent.request_id == second.id, RequestEvent.to_status == "assigned")
+        .values(to_status=RequestStatus.REFERRED),
+        update(RequestEvent)
+        .where(RequestEvent.request_id == first.id, RequestEvent.to_status == "assigned")
+        .values(request_id=second.id),
+        delete(RequestEvent).where(RequestEvent.request_id == second.id),
+    ]
+    for statement in statements:
+        _db.session.execute(statement.execution_options(synchronize_session=False))
+        assert kept() == from_events(), statement
+        loaded_agree()
+    assert _db.session.get(HelpRequest, first.id).first_assigned_at is None
+    _db.session.commit()
+    assert kept() == from_events()

@@ -9,10 +9,13 @@ an index range over ``help_request.first_assigned_at`` / ``first_unfilled_at`` /
 **Kept in one place.** Every flush that adds, changes or deletes request events (the
 lifecycle's transitions, merges, offers withdrawn, escalation rounds — any ORM write)
 recomputes the three columns of the requests concerned from their events, in the same
-transaction (:func:`_keep`). Writes that bypass the unit of work — Core ``insert`` of events
-(the demo history, the benchmark) or ORM-enabled ``update(RequestEvent)`` — must call
-:func:`refresh` for the requests they touched (or for all). Migration 0021 fills the columns of
-existing data with the same statement (:func:`refresh` for every request).
+transaction (:func:`_keep`); so does every ORM-enabled ``update(RequestEvent)`` or
+``delete(RequestEvent)`` statement run through the session (:func:`_keep_statement`: the
+requests its WHERE reaches, read before it runs, and any it moves events to). Writes that
+bypass both — Core ``insert`` of events (the demo history, the benchmark), statements on the
+bare table, raw SQL — must call :func:`refresh` for the requests they touched (or for all).
+Migration 0021 fills the columns of existing data with the same statement (:func:`refresh` for
+every request).
 
 Raw Core statements: they select requests by id only (ids are unique across programmes), so
 the programme scoping of ``tenancy`` is not needed and not applied.
@@ -21,7 +24,7 @@ the programme scoping of ``tenancy`` is not needed and not applied.
 from collections.abc import Iterable
 
 from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -96,3 +99,33 @@ def _keep(session: Session, _flush_context) -> None:
                 continue
             for name, value in zip(names, values, strict=True):
                 set_committed_value(loaded, name, value)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _keep_statement(state: ORMExecuteState):
+    """An ORM-enabled UPDATE or DELETE of request events: the columns of every request it can
+    touch recomputed after it ran (those its WHERE selects now, and those it moves events to)."""
+    if not (state.is_update or state.is_delete):
+        return None
+    mapper = state.bind_mapper
+    if mapper is None or mapper.class_ is not RequestEvent:
+        return None
+    statement = state.statement
+    reached = select(RequestEvent.request_id).distinct()
+    if statement.whereclause is not None:
+        reached = reached.where(statement.whereclause)
+    ids: set[int] | None = set(state.session.execute(reached).scalars())
+    if state.is_update:
+        for column, value in (getattr(statement, "_values", None) or {}).items():
+            if getattr(column, "key", None) != "request_id":
+                continue
+            moved_to = getattr(value, "value", value)
+            ids = ids | {moved_to} if isinstance(moved_to, int) else None  # an expression: all
+    result = state.invoke_statement()
+    session = state.session
+    refresh(session.connection(), ids)
+    names = list(COLUMNS.values())
+    for key, loaded in list(session.identity_map.items()):  # read again when next used
+        if key[0] is HelpRequest and (ids is None or key[1][0] in ids):
+            session.expire(loaded, names)
+    return result
